@@ -1,0 +1,129 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import express, { type ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { type Config, resolveConfig } from './config';
+import { type Context, createContext } from './context';
+import { openDatabase } from './database/data-source';
+import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
+import { formatError } from './errors';
+import { requestLogPlugin, sessionPlugin } from './http/graphql-plugins';
+import { securityHeaders } from './http/security-headers';
+import { webClient } from './http/web-client';
+import { createLogger } from './logging';
+import { buildApiSchema } from './schema';
+import { createServices, type Services } from './services';
+
+export interface RunningServer {
+  url: string;
+  services: Services;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Limits that refuse abusive documents during validation, before any resolver or SQL runs. */
+export const queryLimits = {
+  maxDepth: { n: 10, ignoreIntrospection: true },
+  maxAliases: { n: 15 },
+  maxTokens: { n: 2000 },
+  maxDirectives: { n: 20 },
+  costLimit: { maxCost: 5000, ignoreIntrospection: true },
+  blockFieldSuggestion: { enabled: true },
+};
+
+const bodyErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status = Number((error as { status?: number }).status) || 500;
+  const type = (error as { type?: string }).type;
+  const message =
+    type === 'entity.too.large'
+      ? 'The request body is larger than 100 kB.'
+      : type === 'entity.parse.failed'
+        ? 'The request body is not valid JSON.'
+        : status === 404
+          ? 'Not found.'
+          : status < 500
+            ? 'Bad request.'
+            : 'Internal server error.';
+  const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT';
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+};
+
+/** config → database → services → schema → one HTTP server for the API, the health check and the client. */
+export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+  const config = resolveConfig(overrides);
+  const logger = createLogger(config.logLevel);
+  const development = config.nodeEnv === 'development';
+  const database = await openDatabase(config, new CountingLogger(logger));
+  const services = createServices(database, config);
+  const schema = await buildApiSchema();
+
+  const app = express();
+  const httpServer = http.createServer(app);
+  const armor = new ApolloArmor(queryLimits).protect();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: development,
+    validationRules: armor.validationRules,
+    formatError: (formatted, error) => formatError(formatted, error, development),
+    plugins: [
+      ...armor.plugins,
+      sessionPlugin,
+      requestLogPlugin(logger),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders);
+  app.use((_req, res, next) => {
+    const tally: QueryTally = { count: 0 };
+    res.locals.queryTally = tally;
+    runWithQueryTally(tally, next);
+  });
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await database.ping();
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'database' });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '100kb' }),
+    expressMiddleware(apollo, { context: async ({ req, res }) => createContext(services, req, res) }),
+  );
+  app.use(webClient(config.clientDir));
+  app.use(bodyErrorHandler);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, resolve);
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    services,
+    logger,
+    // Stop accepting, let in-flight requests finish (drain plugin), then close the database.
+    close: () =>
+      (closing ??= (async () => {
+        await apollo.stop();
+        await database.close();
+      })()),
+  };
+}

@@ -1,0 +1,40 @@
+import { RateLimitedError } from '../errors';
+
+/** Counts events per key over a sliding window, in memory (one process). */
+export class SlidingWindowLimiter {
+  private readonly events = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly message: string,
+  ) {}
+
+  /** Throws RATE_LIMITED when key already used its allowance; otherwise counts one event. */
+  hit(key: string, now = Date.now()): void {
+    this.assertAllowed(key, now);
+    this.record(key, now);
+  }
+
+  assertAllowed(key: string, now = Date.now()): void {
+    const recent = this.recent(key, now);
+    if (recent.length >= this.limit) {
+      throw new RateLimitedError(this.message, (recent[recent.length - this.limit] + this.windowMs - now) / 1000);
+    }
+  }
+
+  record(key: string, now = Date.now()): void {
+    this.events.set(key, [...this.recent(key, now), now]);
+    if (this.events.size > 10_000) this.prune(now);
+  }
+
+  private recent(key: string, now: number): number[] {
+    return (this.events.get(key) ?? []).filter((at) => at > now - this.windowMs);
+  }
+
+  private prune(now: number): void {
+    for (const key of this.events.keys()) {
+      if (this.recent(key, now).length === 0) this.events.delete(key);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import type { Database } from '../database/data-source';
+import type { User } from '../users/user.entity';
+import { RevokedToken } from './revoked-token.entity';
+
+export interface TokenClaims {
+  /** The user id. */
+  sub: string;
+  jti: string;
+  /** The user's session version when issued: a password change invalidates older tokens. */
+  sv: number;
+  exp: number;
+}
+
+export type TokenProblem = 'invalid' | 'expired';
+
+/** Reads JWT_SECRET, or the secret generated on first start and kept in the data folder (mode 600). */
+export function loadOrCreateSecret(dataDir: string, configured: string): string {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const secret = crypto.randomBytes(48).toString('base64url');
+    // 'wx': if another process created it meanwhile, keep theirs.
+    try {
+      fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch {
+      return fs.readFileSync(file, 'utf8').trim();
+    }
+  }
+}
+
+/** Issues, verifies and revokes session tokens (JWT HS256, algorithm pinned). */
+export class TokenService {
+  constructor(
+    private readonly database: Database,
+    private readonly secret: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  issue(user: User): { token: string; expiresAt: Date } {
+    const token = jwt.sign({ sv: user.sessionVersion }, this.secret, {
+      algorithm: 'HS256',
+      expiresIn: this.ttlSeconds,
+      subject: String(user.id),
+      jwtid: crypto.randomBytes(16).toString('hex'),
+    });
+    return { token, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) };
+  }
+
+  /** Checks signature, algorithm and expiry; not revocation (see isRevoked). */
+  verify(token: string): TokenClaims | TokenProblem {
+    try {
+      const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      if (
+        typeof claims !== 'object' ||
+        typeof claims.sub !== 'string' ||
+        !/^\d+$/.test(claims.sub) ||
+        typeof claims.jti !== 'string' ||
+        typeof claims.sv !== 'number' ||
+        typeof claims.exp !== 'number'
+      ) {
+        return 'invalid';
+      }
+      return claims as TokenClaims;
+    } catch (error) {
+      return error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid';
+    }
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.database.manager.countBy(RevokedToken, { jti })) > 0;
+  }
+
+  async revoke(claims: TokenClaims): Promise<void> {
+    await this.database.transaction(async (manager) => {
+      await manager.upsert(RevokedToken, { jti: claims.jti, expiresAt: new Date(claims.exp * 1000) }, ['jti']);
+      // Housekeeping: a revoked token past its expiry would be refused anyway.
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(RevokedToken)
+        .where('"expiresAt" < :now', { now: Date.now() })
+        .execute();
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+
+/** Every setting of the service, read and validated once from the environment. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Holds the SQLite file, the generated token secret and, later, the mail outbox. */
+  dataDir: string;
+  /** Empty: the embedded SQLite file in dataDir. Otherwise sqlite:<path>. */
+  databaseUrl: string;
+  /** Empty: generated once and kept in dataDir/jwt-secret. */
+  jwtSecret: string;
+  tokenTtlSeconds: number;
+  nodeEnv: 'development' | 'production' | 'test';
+  /** The built web client served at `/`; absent folder = API only. */
+  clientDir: string;
+  logLevel: LogLevel;
+  /** Accounts one client address may register per hour. */
+  registrationsPerHour: number;
+  /** Express "trust proxy" setting: set it when the service runs behind a reverse proxy. */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+// This file sits in server/src (sources) or server/dist (build): the repository is two levels up either way.
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+export const defaultConfig: Config = {
+  port: 4000,
+  host: '0.0.0.0',
+  dataDir: path.resolve('data'),
+  databaseUrl: '',
+  jwtSecret: '',
+  tokenTtlSeconds: 12 * 3600,
+  nodeEnv: 'production',
+  clientDir: path.join(repoRoot, 'client', 'dist'),
+  logLevel: 'info',
+  registrationsPerHour: 20,
+  trustProxy: false,
+};
+
+/** "12h", "30m", "45s", "2d" or a plain number of seconds. */
+export function parseDuration(name: string, raw: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!match) throw new ConfigError(`${name} must be a duration like 12h, 30m, 900s or 3600 (got "${raw}")`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[1]) * unit;
+  if (seconds < 60 || seconds > 30 * 86400) {
+    throw new ConfigError(`${name} must be between 1 minute and 30 days (got "${raw}")`);
+  }
+  return seconds;
+}
+
+function parseInteger(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function parseBoolean(name: string, raw: string): boolean {
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+export function validateDatabaseUrl(raw: string): string {
+  if (raw === '' || /^sqlite:.+/.test(raw)) return raw;
+  if (/^postgres(ql)?:/.test(raw)) {
+    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported yet; leave it empty for the embedded SQLite file');
+  }
+  throw new ConfigError('DATABASE_URL must be empty (embedded SQLite) or sqlite:<path to a file>');
+}
+
+export function validateJwtSecret(raw: string): string {
+  if (raw !== '' && raw.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters long');
+  return raw;
+}
+
+/** Reads the configuration from the environment; throws ConfigError with a clear message on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const read = (name: string) => (env[name] ?? '').trim();
+  const config: Config = { ...defaultConfig };
+  if (read('PORT')) config.port = parseInteger('PORT', read('PORT'), 0, 65535);
+  if (read('HOST')) config.host = read('HOST');
+  if (read('DATA_DIR')) config.dataDir = path.resolve(read('DATA_DIR'));
+  config.databaseUrl = validateDatabaseUrl(read('DATABASE_URL'));
+  config.jwtSecret = validateJwtSecret(read('JWT_SECRET'));
+  if (read('TOKEN_TTL')) config.tokenTtlSeconds = parseDuration('TOKEN_TTL', read('TOKEN_TTL'));
+  if (read('NODE_ENV')) config.nodeEnv = oneOf('NODE_ENV', read('NODE_ENV'), ['development', 'production', 'test'] as const);
+  if (read('LOG_LEVEL')) config.logLevel = oneOf('LOG_LEVEL', read('LOG_LEVEL'), ['silent', 'error', 'warn', 'info', 'debug'] as const);
+  if (read('CLIENT_DIR')) config.clientDir = path.resolve(read('CLIENT_DIR'));
+  if (read('REGISTRATIONS_PER_HOUR')) {
+    config.registrationsPerHour = parseInteger('REGISTRATIONS_PER_HOUR', read('REGISTRATIONS_PER_HOUR'), 1, 100000);
+  }
+  if (read('TRUST_PROXY')) config.trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'));
+  return config;
+}
+
+/** Defaults completed by the given values, for tests and scripts that start the service in-process. */
+export function resolveConfig(overrides: Partial<Config> = {}): Config {
+  const config = { ...defaultConfig, ...overrides };
+  validateDatabaseUrl(config.databaseUrl);
+  validateJwtSecret(config.jwtSecret);
+  return config;
+}

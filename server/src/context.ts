@@ -1,0 +1,60 @@
+import type { Request, Response } from 'express';
+import type { TokenClaims } from './auth/token.service';
+import type { Services } from './services';
+import type { User } from './users/user.entity';
+import { createLoaders, type Loaders } from './loaders';
+
+/** Why a presented token was not accepted; reported only when a field needs a signed-in user. */
+export type SessionProblem = 'invalid' | 'expired' | 'ended';
+
+export interface Context {
+  services: Services;
+  /** The signed-in user, loaded fresh for every request (role and password changes apply at once). */
+  user: User | null;
+  /** The accepted token's claims, for logout. */
+  session: TokenClaims | null;
+  sessionProblem: SessionProblem | null;
+  /** Bearer header or session cookie, checked after the operation passes validation (no SQL before). */
+  presentedToken: { value: string; from: 'header' | 'cookie' } | null;
+  clientAddress: string;
+  /** Created by the session plugin on the very object the resolvers receive (Apollo copies the context). */
+  loaders: Loaders;
+  req: Request;
+  res: Response;
+}
+
+export const SESSION_COOKIE = 'st_session';
+
+function readCookie(req: Request, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return null;
+}
+
+export function presentedToken(req: Request): Context['presentedToken'] {
+  const header = req.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    // A malformed header is a bad token, not an anonymous call.
+    return { value: match ? match[1] : '', from: 'header' };
+  }
+  const cookie = readCookie(req, SESSION_COOKIE);
+  return cookie ? { value: cookie, from: 'cookie' } : null;
+}
+
+export function createContext(services: Services, req: Request, res: Response): Context {
+  const context: Context = {
+    services,
+    user: null,
+    session: null,
+    sessionProblem: null,
+    presentedToken: presentedToken(req),
+    clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    loaders: createLoaders(services.database, () => context.user),
+    req,
+    res,
+  };
+  return context;
+}

@@ -1,0 +1,55 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger, QueryRunner } from 'typeorm';
+import type { Logger as Pino } from 'pino';
+
+export interface QueryTally {
+  count: number;
+}
+
+const currentTally = new AsyncLocalStorage<QueryTally>();
+
+/** Runs fn and counts the SQL statements it sends, however deep in the call tree they are issued. */
+export async function countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }> {
+  const tally: QueryTally = { count: 0 };
+  const result = await currentTally.run(tally, fn);
+  return { result, queries: tally.count };
+}
+
+/** Runs fn (and everything it starts asynchronously, e.g. the rest of an HTTP request) counting into tally. */
+export function runWithQueryTally<T>(tally: QueryTally, fn: () => T): T {
+  return currentTally.run(tally, fn);
+}
+
+/** TypeORM logger: counts statements per request and reports failures without their parameters. */
+export class CountingLogger implements Logger {
+  constructor(private readonly logger: Pino) {}
+
+  logQuery(): void {
+    const tally = currentTally.getStore();
+    if (tally) tally.count += 1;
+  }
+
+  logQueryError(error: string | Error, query: string): void {
+    const tally = currentTally.getStore();
+    if (tally) tally.count += 1;
+    // Parameters may hold password hashes or personal data: only the statement is logged.
+    this.logger.error({ err: typeof error === 'string' ? error : error.message, query }, 'query failed');
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn({ ms: time, query }, 'slow query');
+  }
+
+  logSchemaBuild(message: string): void {
+    this.logger.debug(message);
+  }
+
+  logMigration(message: string): void {
+    this.logger.info(message);
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown, _queryRunner?: QueryRunner): void {
+    if (level === 'warn') this.logger.warn(String(message));
+    else this.logger.debug(String(message));
+  }
+}

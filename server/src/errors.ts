@@ -1,0 +1,148 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ValidationError } from 'class-validator';
+
+/** The error codes of the API contract (core.graphql header). */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** Why an input was refused; the web client translates by rule and field. */
+export type InputRule =
+  | 'required'
+  | 'length'
+  | 'format'
+  | 'email'
+  | 'range'
+  | 'unique'
+  | 'commonPassword'
+  | 'wrongPassword'
+  | 'archived'
+  | 'notAssignable'
+  | 'noChange'
+  | 'notAllowed'
+  | 'invalid';
+
+export interface InvalidField {
+  field: string;
+  rule: InputRule;
+  message: string;
+}
+
+export class AppError extends GraphQLError {
+  constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'You must be signed in to do this.') {
+    super(message, 'UNAUTHENTICATED');
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Your role does not allow this.') {
+    super(message, 'FORBIDDEN');
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string, id: string | number) {
+    super(`${what} ${id} not found.`, 'NOT_FOUND');
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, 'RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
+  }
+}
+
+export class BadInputError extends AppError {
+  constructor(invalidFields: InvalidField[]) {
+    super(invalidFields.map((f) => f.message).join(' '), 'BAD_USER_INPUT', { invalidFields });
+  }
+
+  static field(field: string, rule: InputRule, message: string): BadInputError {
+    return new BadInputError([{ field, rule, message }]);
+  }
+}
+
+const constraintRules: Record<string, InputRule> = {
+  isLength: 'length',
+  maxLength: 'length',
+  minLength: 'length',
+  isNotEmpty: 'required',
+  isDefined: 'required',
+  matches: 'format',
+  isEmail: 'email',
+  min: 'range',
+  max: 'range',
+  isInt: 'range',
+  passwordBytes: 'length',
+};
+
+/** Flattens class-validator errors (nested inputs included) into the contract's invalidFields. */
+export function invalidFieldsOf(errors: ValidationError[]): InvalidField[] {
+  const fields: InvalidField[] = [];
+  const visit = (error: ValidationError) => {
+    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+      fields.push({ field: error.property, rule: constraintRules[constraint] ?? 'invalid', message });
+    }
+    error.children?.forEach(visit);
+  };
+  errors.forEach(visit);
+  return fields;
+}
+
+const passThroughCodes = new Set<string>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+]);
+
+/**
+ * The single place where errors leave the service: every code is mapped onto the contract's list,
+ * and nothing internal (stack, SQL, paths) is sent outside development.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, development: boolean): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const code = String(formatted.extensions?.code ?? '');
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+
+  // class-validator failures from TypeGraphQL: name the field and the rule in the message.
+  const validationErrors = (original as { extensions?: { validationErrors?: ValidationError[] } })?.extensions
+    ?.validationErrors;
+  if (code === 'BAD_USER_INPUT' && Array.isArray(validationErrors)) {
+    const invalidFields = invalidFieldsOf(validationErrors);
+    return { ...base, message: invalidFields.map((f) => f.message).join(' '), extensions: { code, invalidFields } };
+  }
+  if (passThroughCodes.has(code)) {
+    const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    return { ...base, extensions: { ...extensions, code } };
+  }
+  // Malformed documents, unknown fields, bad variables, armor limits: all are bad input from the client.
+  if (
+    code === 'GRAPHQL_PARSE_FAILED' ||
+    code === 'GRAPHQL_VALIDATION_FAILED' ||
+    code === 'BAD_REQUEST' ||
+    code === 'OPERATION_RESOLUTION_FAILURE' ||
+    code === 'PERSISTED_QUERY_NOT_SUPPORTED' ||
+    code === 'PERSISTED_QUERY_NOT_FOUND'
+  ) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+  }
+  if (code === 'UNAUTHORIZED') return { ...base, extensions: { code: 'FORBIDDEN' } };
+  return {
+    message: development ? formatted.message : 'Internal server error.',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: development ? { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } : { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

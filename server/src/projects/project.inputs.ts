@@ -1,0 +1,31 @@
+import { Length, Matches, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+
+const NOT_BLANK = /\S/;
+
+@InputType()
+export class CreateProjectInput {
+  @Field(() => String)
+  @Length(2, 80, { message: 'name must be 2 to 80 characters long.' })
+  @Matches(NOT_BLANK, { message: 'name must not be blank.' })
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(2000, { message: 'description must be at most 2000 characters long.' })
+  description?: string;
+}
+
+@InputType()
+export class UpdateProjectInput {
+  @Field(() => String, { nullable: true })
+  @Length(2, 80, { message: 'name must be 2 to 80 characters long.' })
+  @Matches(NOT_BLANK, { message: 'name must not be blank.' })
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(2000, { message: 'description must be at most 2000 characters long.' })
+  description?: string;
+
+  @Field(() => Boolean, { nullable: true })
+  archived?: boolean;
+}

@@ -1,0 +1,73 @@
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../database/data-source';
+import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import { Role } from '../users/role';
+import type { User } from '../users/user.entity';
+import { Project } from './project.entity';
+import type { CreateProjectInput, UpdateProjectInput } from './project.inputs';
+
+const nameKey = (name: string) => name.trim().toLowerCase();
+
+/** Projects: everyone signed in sees the open ones; only admins create, change or archive them. */
+export class ProjectService {
+  constructor(private readonly database: Database) {}
+
+  list(actor: User, includeArchived: boolean): Promise<Project[]> {
+    if (includeArchived && actor.role !== Role.ADMIN) throw new ForbiddenError('Only an admin can list archived projects.');
+    return this.database.manager.find(Project, {
+      where: includeArchived ? {} : { archived: false },
+      order: { name: 'ASC' },
+    });
+  }
+
+  /** Archived projects are visible to staff (their tickets still point at them), not offered to reporters. */
+  async get(actor: User, id: number): Promise<Project> {
+    const project = await this.database.manager.findOneBy(Project, { id });
+    if (!project || (project.archived && actor.role === Role.USER)) throw new NotFoundError('Project', id);
+    return project;
+  }
+
+  create(actor: User, input: CreateProjectInput): Promise<Project> {
+    this.assertAdmin(actor);
+    return this.database.transaction(async (manager) => {
+      await this.assertNameFree(manager, input.name);
+      return manager.save(
+        manager.create(Project, {
+          name: input.name.trim(),
+          nameKey: nameKey(input.name),
+          description: input.description ?? '',
+          archived: false,
+          createdAt: new Date(),
+        }),
+      );
+    });
+  }
+
+  update(actor: User, id: number, input: UpdateProjectInput): Promise<Project> {
+    this.assertAdmin(actor);
+    return this.database.transaction(async (manager) => {
+      const project = await manager.findOneBy(Project, { id });
+      if (!project) throw new NotFoundError('Project', id);
+      if (input.name != null && nameKey(input.name) !== project.nameKey) {
+        await this.assertNameFree(manager, input.name);
+      }
+      if (input.name != null) {
+        project.name = input.name.trim();
+        project.nameKey = nameKey(input.name);
+      }
+      if (input.description != null) project.description = input.description;
+      if (input.archived != null) project.archived = input.archived;
+      return manager.save(project);
+    });
+  }
+
+  private assertAdmin(actor: User): void {
+    if (actor.role !== Role.ADMIN) throw new ForbiddenError('Only an admin can manage projects.');
+  }
+
+  private async assertNameFree(manager: EntityManager, name: string): Promise<void> {
+    if (await manager.existsBy(Project, { nameKey: nameKey(name) })) {
+      throw BadInputError.field('name', 'unique', 'name is already used by another project.');
+    }
+  }
+}

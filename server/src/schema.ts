@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AuthResolver } from './auth/auth.resolver';
+import { authChecker } from './auth/auth-checker';
+import { ProjectResolver } from './projects/project.resolver';
+// import { StatsResolver } from './stats/stats.resolver';
+import { JobResolver, TicketResolver } from './tickets/ticket.resolver';
+import { UserResolver } from './users/user.resolver';
+
+export const resolvers = [AuthResolver, UserResolver, ProjectResolver, TicketResolver, JobResolver] as const;
+
+/** The committed copy of the schema at the top of the repository. */
+export const schemaFile = path.resolve(__dirname, '..', '..', 'schema.graphql');
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** Built once per process: TypeGraphQL's metadata is global. */
+export function buildApiSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers,
+    authChecker,
+    // TypeGraphQL 2 leaves validation off by default: every input goes through class-validator here.
+    validate: { forbidUnknownValues: false, stopAtFirstError: true },
+  });
+  return built;
+}
+
+export async function printApiSchema(): Promise<string> {
+  return `# Generated from the server's code by \`npm run build:server\`. Do not edit.\n\n${printSchema(await buildApiSchema())}\n`;
+}

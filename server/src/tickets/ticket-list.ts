@@ -1,0 +1,154 @@
+import type { SelectQueryBuilder } from 'typeorm';
+import type { Database } from '../database/data-source';
+import { parseOptionalId } from '../ids';
+import { isStaff } from '../users/role';
+import type { User } from '../users/user.entity';
+import { type Cursor, decodeCursor, encodeCursor } from './cursor';
+import { TicketConnection } from './ticket-connection';
+import { TicketSearchIndex } from './ticket-search';
+import { Ticket } from './ticket.entity';
+import { firstDoneStatusRank, priorityRank, statusRank } from './ticket.enums';
+import { OrderDirection, type TicketFilter, type TicketOrder, TicketOrderField } from './ticket.inputs';
+
+const orderColumns: Record<TicketOrderField, { column: string; property: keyof Ticket }> = {
+  [TicketOrderField.ID]: { column: 't.id', property: 'id' },
+  [TicketOrderField.CREATED_AT]: { column: 't.createdAt', property: 'createdAt' },
+  [TicketOrderField.UPDATED_AT]: { column: 't.updatedAt', property: 'updatedAt' },
+  [TicketOrderField.PRIORITY]: { column: 't.priority', property: 'priority' },
+  [TicketOrderField.STATUS]: { column: 't.status', property: 'status' },
+};
+
+/** The sort value of a row as stored (dates in ms, enums by rank), for keyset cursors. */
+function storedValue(ticket: Ticket, field: TicketOrderField): number {
+  switch (field) {
+    case TicketOrderField.ID:
+      return ticket.id;
+    case TicketOrderField.CREATED_AT:
+      return ticket.createdAt.getTime();
+    case TicketOrderField.UPDATED_AT:
+      return ticket.updatedAt.getTime();
+    case TicketOrderField.PRIORITY:
+      return priorityRank(ticket.priority);
+    case TicketOrderField.STATUS:
+      return statusRank(ticket.status);
+  }
+}
+
+/**
+ * Ties are broken by id. For dates and ids the tie-break follows the main direction; for priority and
+ * status it is oldest first, so the waiting list (PRIORITY DESC) serves the most urgent, longest-waiting first.
+ */
+function tieBreakDirection(order: TicketOrder): OrderDirection {
+  return order.field === TicketOrderField.PRIORITY || order.field === TicketOrderField.STATUS
+    ? OrderDirection.ASC
+    : order.direction;
+}
+
+export interface TicketListRequest {
+  filter?: TicketFilter;
+  orderBy?: TicketOrder;
+  first: number;
+  after?: string;
+}
+
+/** Lists the tickets a viewer may see: filters, full-text search, keyset pagination. */
+export class TicketList {
+  constructor(private readonly database: Database) {}
+
+  async list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
+    const filter = request.filter ?? {};
+    const match = filter.search ? TicketSearchIndex.matchExpression(filter.search, isStaff(viewer.role)) : null;
+    const base = this.filtered(viewer, filter, match);
+    // Relevance ranks the results when the client asks for no other order.
+    if (match && !request.orderBy) return this.byRelevance(base, request);
+    return this.byKeyset(base, request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC }, request);
+  }
+
+  private filtered(viewer: User, filter: TicketFilter, match: string | null): SelectQueryBuilder<Ticket> {
+    const query = this.database.manager.createQueryBuilder(Ticket, 't');
+    // A USER only ever sees their own tickets, whatever the filter says.
+    if (!isStaff(viewer.role)) query.andWhere('t.authorId = :viewerId', { viewerId: viewer.id });
+    const projectId = parseOptionalId('projectId', filter.projectId);
+    if (projectId !== undefined) query.andWhere('t.projectId = :projectId', { projectId });
+    const authorId = parseOptionalId('authorId', filter.authorId);
+    if (authorId !== undefined) query.andWhere('t.authorId = :authorId', { authorId });
+    const assigneeId = parseOptionalId('assigneeId', filter.assigneeId);
+    if (assigneeId !== undefined) query.andWhere('t.assigneeId = :assigneeId', { assigneeId });
+    if (filter.unassigned === true) query.andWhere('t.assigneeId IS NULL');
+    if (filter.unassigned === false) query.andWhere('t.assigneeId IS NOT NULL');
+    if (filter.status) query.andWhere('t.status IN (:...statuses)', { statuses: filter.status.map(statusRank).concat(-1) });
+    if (filter.open === true) query.andWhere('t.status < :done', { done: firstDoneStatusRank });
+    if (filter.open === false) query.andWhere('t.status >= :done', { done: firstDoneStatusRank });
+    if (filter.priority) {
+      query.andWhere('t.priority IN (:...priorities)', { priorities: filter.priority.map(priorityRank).concat(-1) });
+    }
+    if (filter.category) query.andWhere('t.category IN (:...categories)', { categories: [...filter.category, ''] });
+    if (filter.createdAfter) query.andWhere('t.createdAt >= :createdAfter', { createdAfter: filter.createdAfter.getTime() });
+    if (filter.createdBefore) {
+      query.andWhere('t.createdAt < :createdBefore', { createdBefore: filter.createdBefore.getTime() });
+    }
+    if (match) {
+      query
+        .innerJoin('ticket_search', 'ticket_search', 'ticket_search.rowid = t.id')
+        .andWhere('ticket_search MATCH :match', { match });
+    }
+    return query;
+  }
+
+  private async byKeyset(
+    base: SelectQueryBuilder<Ticket>,
+    order: TicketOrder,
+    request: TicketListRequest,
+  ): Promise<TicketConnection> {
+    const key = `${order.field}:${order.direction}`;
+    const { column } = orderColumns[order.field];
+    const tieBreak = tieBreakDirection(order);
+    const page = base.clone();
+    if (request.after) {
+      const cursor = decodeCursor(request.after, key) as Extract<Cursor, { value: number | null }>;
+      const past = order.direction === OrderDirection.DESC ? '<' : '>';
+      const pastId = tieBreak === OrderDirection.DESC ? '<' : '>';
+      if (order.field === TicketOrderField.ID) {
+        page.andWhere(`t.id ${past} :cursorId`, { cursorId: cursor.id });
+      } else {
+        page.andWhere(`(${column} ${past} :cursorValue OR (${column} = :cursorValue AND t.id ${pastId} :cursorId))`, {
+          cursorValue: cursor.value,
+          cursorId: cursor.id,
+        });
+      }
+    }
+    page.orderBy(column, order.direction);
+    if (order.field !== TicketOrderField.ID) page.addOrderBy('t.id', tieBreak);
+    const rows = await page.limit(request.first + 1).getMany();
+    const edges = rows.slice(0, request.first).map((ticket) => ({
+      node: ticket,
+      cursor: encodeCursor({ key, value: storedValue(ticket, order.field), id: ticket.id }),
+    }));
+    return this.connection(edges, rows.length > request.first, base);
+  }
+
+  private async byRelevance(base: SelectQueryBuilder<Ticket>, request: TicketListRequest): Promise<TicketConnection> {
+    const offset = request.after ? (decodeCursor(request.after, 'RELEVANCE') as { offset: number }).offset : 0;
+    const rows = await base
+      .clone()
+      .orderBy('bm25(ticket_search)', 'ASC')
+      .addOrderBy('t.id', 'DESC')
+      .offset(offset)
+      .limit(request.first + 1)
+      .getMany();
+    const edges = rows
+      .slice(0, request.first)
+      .map((ticket, index) => ({ node: ticket, cursor: encodeCursor({ key: 'RELEVANCE', offset: offset + index + 1 }) }));
+    return this.connection(edges, rows.length > request.first, base);
+  }
+
+  private connection(
+    edges: { node: Ticket; cursor: string }[],
+    hasNextPage: boolean,
+    base: SelectQueryBuilder<Ticket>,
+  ): TicketConnection {
+    return new TicketConnection(edges, { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, () =>
+      base.clone().getCount(),
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { timestampColumn } from '../database/timestamp';
+import { Project } from '../projects/project.entity';
+import { User } from '../users/user.entity';
+import { Priority, TicketCategory, TicketStatus, priorityColumn, statusColumn } from './ticket.enums';
+
+// project, author, assignee and jobs are resolved by TicketResolver through DataLoaders.
+@ObjectType()
+@Entity('ticket')
+@Index('IDX_ticket_author_created', ['authorId', 'createdAt'])
+@Index('IDX_ticket_project_status', ['projectId', 'status'])
+@Index('IDX_ticket_assignee_status', ['assigneeId', 'status'])
+@Index('IDX_ticket_status_priority', ['status', 'priority', 'id'])
+@Index('IDX_ticket_created', ['createdAt'])
+@Index('IDX_ticket_updated', ['updatedAt'])
+export class Ticket {
+  @Field(() => ID, { description: 'The ticket number.' })
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field(() => String)
+  @Column({ type: 'varchar', length: 200 })
+  title: string;
+
+  @Field(() => String)
+  @Column({ type: 'text' })
+  description: string;
+
+  @Field(() => TicketStatus)
+  @Column(statusColumn)
+  status: TicketStatus;
+
+  @Field(() => Priority)
+  @Column(priorityColumn)
+  priority: Priority;
+
+  @Field(() => TicketCategory)
+  @Column({ type: 'varchar', length: 12 })
+  category: TicketCategory;
+
+  @Column({ type: 'integer' })
+  projectId: number;
+
+  @ManyToOne(() => Project, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'projectId' })
+  project?: Project;
+
+  @Column({ type: 'integer' })
+  authorId: number;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'authorId' })
+  author?: User;
+
+  @Column({ type: 'integer', nullable: true })
+  assigneeId: number | null;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'assigneeId' })
+  assignee?: User | null;
+
+  @Field(() => Date)
+  @Column(timestampColumn)
+  createdAt: Date;
+
+  @Field(() => Date)
+  @Column(timestampColumn)
+  updatedAt: Date;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the ticket last entered RESOLVED or CLOSED; null while it is open.',
+  })
+  @Column({ ...timestampColumn, nullable: true })
+  closedAt: Date | null;
+}

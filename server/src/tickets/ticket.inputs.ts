@@ -1,0 +1,159 @@
+import { IsInt, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { Priority, TicketCategory, TicketStatus } from './ticket.enums';
+
+const NOT_BLANK = /\S/;
+export const COMMENT_MAX_LENGTH = 20_000;
+
+@InputType()
+export class CreateTicketInput {
+  @Field(() => ID)
+  projectId: string;
+
+  @Field(() => String)
+  @Length(3, 200, { message: 'title must be 3 to 200 characters long.' })
+  @Matches(NOT_BLANK, { message: 'title must not be blank.' })
+  title: string;
+
+  @Field(() => String)
+  @Length(1, 20_000, { message: 'description must be 1 to 20000 characters long.' })
+  @Matches(NOT_BLANK, { message: 'description must not be blank.' })
+  description: string;
+
+  @Field(() => Priority, {
+    nullable: true,
+    description: 'Default NORMAL. Only AGENT and ADMIN may set it; from a USER it is ignored.',
+  })
+  priority?: Priority;
+
+  @Field(() => TicketCategory, { nullable: true, description: 'Default OTHER.' })
+  category?: TicketCategory;
+}
+
+@InputType({
+  description:
+    'One edit of a ticket. Every call that changes something, or carries a comment, appends exactly one Job.\nThe author (a USER) may change title, description and category, comment, close (CLOSED) and reopen (OPEN) their ticket.\nAGENT and ADMIN may change every field, on every ticket. assigneeId must name an AGENT or ADMIN; use unassign to clear.',
+})
+export class UpdateTicketInput {
+  @Field(() => String, { nullable: true })
+  @Length(3, 200, { message: 'title must be 3 to 200 characters long.' })
+  @Matches(NOT_BLANK, { message: 'title must not be blank.' })
+  title?: string;
+
+  @Field(() => String, { nullable: true })
+  @Length(1, 20_000, { message: 'description must be 1 to 20000 characters long.' })
+  @Matches(NOT_BLANK, { message: 'description must not be blank.' })
+  description?: string;
+
+  @Field(() => TicketStatus, { nullable: true })
+  status?: TicketStatus;
+
+  @Field(() => Priority, { nullable: true })
+  priority?: Priority;
+
+  @Field(() => TicketCategory, { nullable: true })
+  category?: TicketCategory;
+
+  @Field(() => ID, { nullable: true })
+  projectId?: string;
+
+  @Field(() => ID, { nullable: true })
+  assigneeId?: string;
+
+  @Field(() => Boolean, { nullable: true })
+  unassign?: boolean;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(COMMENT_MAX_LENGTH, { message: `comment must be at most ${COMMENT_MAX_LENGTH} characters long.` })
+  comment?: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'AGENT and ADMIN only: this job is an internal note. It must carry a comment and no field change.',
+  })
+  internal?: boolean;
+}
+
+@InputType({ description: 'Every field narrows the result; omitted fields do not. A USER only ever sees their own tickets.' })
+export class TicketFilter {
+  @Field(() => ID, { nullable: true })
+  projectId?: string;
+
+  @Field(() => [TicketStatus], { nullable: true })
+  status?: TicketStatus[];
+
+  @Field(() => Boolean, { nullable: true, description: 'true: OPEN, IN_PROGRESS or WAITING; false: RESOLVED or CLOSED.' })
+  open?: boolean;
+
+  @Field(() => [Priority], { nullable: true })
+  priority?: Priority[];
+
+  @Field(() => [TicketCategory], { nullable: true })
+  category?: TicketCategory[];
+
+  @Field(() => ID, { nullable: true })
+  authorId?: string;
+
+  @Field(() => ID, { nullable: true })
+  assigneeId?: string;
+
+  @Field(() => Boolean, { nullable: true })
+  unassigned?: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Words to find in the title, the description and the comments of the ticket's jobs.",
+  })
+  @MaxLength(200, { message: 'search must be at most 200 characters long.' })
+  search?: string;
+
+  @Field(() => Date, { nullable: true })
+  createdAfter?: Date;
+
+  @Field(() => Date, { nullable: true })
+  createdBefore?: Date;
+}
+
+export enum TicketOrderField {
+  ID = 'ID',
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  PRIORITY = 'PRIORITY',
+  STATUS = 'STATUS',
+}
+registerEnumType(TicketOrderField, { name: 'TicketOrderField' });
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(OrderDirection, { name: 'OrderDirection' });
+
+@InputType()
+export class TicketOrder {
+  @Field(() => TicketOrderField)
+  field: TicketOrderField;
+
+  @Field(() => OrderDirection)
+  direction: OrderDirection;
+}
+
+@ArgsType()
+export class TicketsArgs {
+  @Field(() => TicketFilter, { nullable: true })
+  @ValidateNested()
+  filter?: TicketFilter;
+
+  @Field(() => TicketOrder, { nullable: true })
+  orderBy?: TicketOrder;
+
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: 'first is 1 to 100.' })
+  @IsInt({ message: 'first must be a whole number.' })
+  @Min(1, { message: 'first must be 1 to 100.' })
+  @Max(100, { message: 'first must be 1 to 100.' })
+  first: number;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(500, { message: 'after must be a cursor returned by this API.' })
+  after?: string;
+}

@@ -1,0 +1,86 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { parseId } from '../ids';
+import { Project } from '../projects/project.entity';
+import { User } from '../users/user.entity';
+import { Job } from './job.entity';
+import { TicketConnection } from './ticket-connection';
+import { Ticket } from './ticket.entity';
+import { CreateTicketInput, TicketsArgs, UpdateTicketInput } from './ticket.inputs';
+
+/** Relations of a row that exists by foreign key: a missing one would be a broken database. */
+async function required<T>(value: Promise<T | null>, what: string): Promise<T> {
+  const loaded = await value;
+  if (!loaded) throw new Error(`${what} is missing`);
+  return loaded;
+}
+
+@Resolver(() => Ticket)
+export class TicketResolver {
+  @Authorized()
+  @Query(() => Ticket, {
+    nullable: true,
+    description: 'A ticket by number: NOT_FOUND when it does not exist or the caller may not see it.',
+  })
+  ticket(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Ticket> {
+    return ctx.services.tickets.get(ctx.user!, parseId('id', id));
+  }
+
+  @Authorized()
+  @Query(() => TicketConnection)
+  tickets(@Args(() => TicketsArgs) args: TicketsArgs, @Ctx() ctx: Context): Promise<TicketConnection> {
+    return ctx.services.tickets.list(ctx.user!, args);
+  }
+
+  @Authorized()
+  @Mutation(() => Ticket, { description: 'Any signed-in user, on any project that is not archived.' })
+  createTicket(@Arg('input', () => CreateTicketInput) input: CreateTicketInput, @Ctx() ctx: Context): Promise<Ticket> {
+    return ctx.services.tickets.create(ctx.user!, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Ticket)
+  updateTicket(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput,
+    @Ctx() ctx: Context,
+  ): Promise<Ticket> {
+    return ctx.services.tickets.update(ctx.user!, parseId('id', id), input);
+  }
+
+  @FieldResolver(() => Project)
+  project(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<Project> {
+    return required(ctx.loaders.projectById.load(ticket.projectId), 'project');
+  }
+
+  @FieldResolver(() => User)
+  author(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<User> {
+    return required(ctx.loaders.userById.load(ticket.authorId), 'author');
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  assignee(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<User | null> | null {
+    return ticket.assigneeId === null ? null : ctx.loaders.userById.load(ticket.assigneeId);
+  }
+
+  @FieldResolver(() => [Job], {
+    description:
+      'The full history the caller may see, oldest first (a USER does not see internal notes). The first job is the opening of the ticket.',
+  })
+  async jobs(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<Job[]> {
+    return ctx.services.tickets.visibleJobs(ctx.user!, await ctx.loaders.jobsByTicketId.load(ticket.id));
+  }
+}
+
+@Resolver(() => Job)
+export class JobResolver {
+  @FieldResolver(() => Ticket)
+  ticket(@Root() job: Job, @Ctx() ctx: Context): Promise<Ticket> {
+    return required(ctx.loaders.ticketById.load(job.ticketId), 'ticket');
+  }
+
+  @FieldResolver(() => User)
+  author(@Root() job: Job, @Ctx() ctx: Context): Promise<User> {
+    return required(ctx.loaders.userById.load(job.authorId), 'author');
+  }
+}

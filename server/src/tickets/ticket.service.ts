@@ -1,0 +1,226 @@
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../database/data-source';
+import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import { parseId } from '../ids';
+import { Project } from '../projects/project.entity';
+import { isStaff } from '../users/role';
+import { User } from '../users/user.entity';
+import { FieldChange, Job } from './job.entity';
+import { TicketList, type TicketListRequest } from './ticket-list';
+import { TicketSearchIndex } from './ticket-search';
+import { Ticket } from './ticket.entity';
+import { Priority, TicketCategory, TicketStatus, isDone } from './ticket.enums';
+import type { CreateTicketInput, UpdateTicketInput } from './ticket.inputs';
+import type { TicketConnection } from './ticket-connection';
+
+/** What a USER may do to their own ticket. */
+const AUTHOR_EDITABLE = new Set(['title', 'description', 'category', 'status', 'comment']);
+const AUTHOR_STATUSES = new Set([TicketStatus.CLOSED, TicketStatus.OPEN]);
+
+/**
+ * The rules of tickets: who sees and edits what, and the history. Every change is one Job, written
+ * in the same transaction as the ticket and its search index entry.
+ */
+export class TicketService {
+  private readonly search = new TicketSearchIndex();
+  private readonly lists: TicketList;
+
+  constructor(private readonly database: Database) {
+    this.lists = new TicketList(database);
+  }
+
+  /** A ticket the viewer may not see is answered exactly like one that does not exist. */
+  async get(viewer: User, id: number, manager: EntityManager = this.database.manager): Promise<Ticket> {
+    const ticket = await manager.findOneBy(Ticket, { id });
+    if (!ticket || !this.canSee(viewer, ticket)) throw new NotFoundError('Ticket', id);
+    return ticket;
+  }
+
+  canSee(viewer: User, ticket: Ticket): boolean {
+    return isStaff(viewer.role) || ticket.authorId === viewer.id;
+  }
+
+  /** Internal notes are for staff only, never for the USER author. */
+  visibleJobs(viewer: User, jobs: Job[]): Job[] {
+    return isStaff(viewer.role) ? jobs : jobs.filter((job) => !job.internal);
+  }
+
+  list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
+    return this.lists.list(viewer, request);
+  }
+
+  async create(actor: User, input: CreateTicketInput): Promise<Ticket> {
+    const projectId = parseId('projectId', input.projectId);
+    return this.database.transaction(async (manager) => {
+      await this.openProject(manager, actor, projectId);
+      const now = new Date();
+      const ticket = await manager.save(
+        manager.create(Ticket, {
+          title: input.title,
+          description: input.description,
+          status: TicketStatus.OPEN,
+          // A reporter's idea of the priority is not theirs to set: staff triage it.
+          priority: isStaff(actor.role) && input.priority ? input.priority : Priority.NORMAL,
+          category: input.category ?? TicketCategory.OTHER,
+          projectId,
+          authorId: actor.id,
+          assigneeId: null,
+          createdAt: now,
+          updatedAt: now,
+          closedAt: null,
+        }),
+      );
+      await manager.insert(Job, {
+        ticketId: ticket.id,
+        authorId: actor.id,
+        createdAt: now,
+        comment: null,
+        internal: false,
+        status: TicketStatus.OPEN,
+        changes: [{ field: 'status', from: null, to: TicketStatus.OPEN }],
+      });
+      await this.search.add(manager, ticket);
+      return ticket;
+    });
+  }
+
+  async update(actor: User, id: number, input: UpdateTicketInput): Promise<Ticket> {
+    const comment = input.comment?.trim() ? input.comment : null;
+    const internal = input.internal === true;
+    const asked = Object.entries(input)
+      .filter(([key, value]) => value !== undefined && value !== null && key !== 'internal' && !(key === 'unassign' && value === false))
+      .map(([key]) => key);
+    const staff = isStaff(actor.role);
+
+    return this.database.transaction(async (manager) => {
+      const ticket = await this.get(actor, id, manager);
+      if (!staff) {
+        const refused = asked.filter((field) => !AUTHOR_EDITABLE.has(field));
+        if (internal) refused.push('internal');
+        if (refused.length > 0) {
+          throw new ForbiddenError(`A reporter cannot change ${refused.join(', ')}; an agent can.`);
+        }
+        if (input.status && !this.authorMayMoveTo(ticket.status, input.status)) {
+          throw new ForbiddenError('A reporter can close their open ticket (CLOSED) or reopen a done one (OPEN).');
+        }
+      }
+      if (input.assigneeId != null && input.unassign) {
+        throw BadInputError.field('unassign', 'invalid', 'unassign cannot be combined with assigneeId.');
+      }
+
+      const changes = await this.applyChanges(manager, actor, ticket, input);
+      if (internal && (changes.length > 0 || !comment)) {
+        throw BadInputError.field(
+          'internal',
+          'invalid',
+          'internal: an internal note must carry a comment and no field change.',
+        );
+      }
+      if (changes.length === 0 && !comment) {
+        throw BadInputError.field('input', 'noChange', 'input changes nothing and carries no comment.');
+      }
+
+      const now = new Date();
+      // An internal note leaves no trace the reporter could see, not even a new "last updated" time.
+      if (!internal) ticket.updatedAt = now;
+      const saved = await manager.save(ticket);
+      await manager.insert(Job, {
+        ticketId: ticket.id,
+        authorId: actor.id,
+        createdAt: now,
+        comment,
+        internal,
+        status: ticket.status,
+        changes,
+      });
+      if (changes.some((change) => change.field === 'title' || change.field === 'description')) {
+        await this.search.updateText(manager, ticket);
+      }
+      if (comment) await this.search.addComment(manager, ticket.id, comment, internal);
+      return saved;
+    });
+  }
+
+  private authorMayMoveTo(current: TicketStatus, next: TicketStatus): boolean {
+    if (next === current) return true;
+    if (!AUTHOR_STATUSES.has(next)) return false;
+    return next === TicketStatus.CLOSED ? !isDone(current) : isDone(current);
+  }
+
+  /** Applies the asked changes to ticket and returns them as the job's from → to list. */
+  private async applyChanges(
+    manager: EntityManager,
+    actor: User,
+    ticket: Ticket,
+    input: UpdateTicketInput,
+  ): Promise<FieldChange[]> {
+    const changes: FieldChange[] = [];
+    const record = (field: string, from: string | null, to: string | null) => {
+      if (from !== to) changes.push({ field, from, to });
+    };
+
+    if (input.title != null) {
+      record('title', ticket.title, input.title);
+      ticket.title = input.title;
+    }
+    if (input.description != null) {
+      record('description', ticket.description, input.description);
+      ticket.description = input.description;
+    }
+    if (input.category != null) {
+      record('category', ticket.category, input.category);
+      ticket.category = input.category;
+    }
+    if (input.priority != null) {
+      record('priority', ticket.priority, input.priority);
+      ticket.priority = input.priority;
+    }
+    if (input.status != null && input.status !== ticket.status) {
+      record('status', ticket.status, input.status);
+      // closedAt: when the ticket last entered RESOLVED or CLOSED; cleared when it is reopened.
+      ticket.closedAt = isDone(input.status) ? new Date() : null;
+      ticket.status = input.status;
+    }
+    if (input.projectId != null) {
+      const projectId = parseId('projectId', input.projectId);
+      if (projectId !== ticket.projectId) {
+        const [from, to] = await Promise.all([
+          manager.findOneByOrFail(Project, { id: ticket.projectId }),
+          this.openProject(manager, actor, projectId),
+        ]);
+        record('project', from.name, to.name);
+        ticket.projectId = projectId;
+      }
+    }
+    if (input.assigneeId != null || input.unassign) {
+      const assigneeId = input.unassign ? null : parseId('assigneeId', input.assigneeId!);
+      if (assigneeId !== ticket.assigneeId) {
+        const [from, to] = await Promise.all([
+          ticket.assigneeId === null ? null : manager.findOneBy(User, { id: ticket.assigneeId }),
+          assigneeId === null ? null : this.assignable(manager, assigneeId),
+        ]);
+        record('assignee', from?.username ?? null, to?.username ?? null);
+        ticket.assigneeId = assigneeId;
+      }
+    }
+    return changes;
+  }
+
+  private async openProject(manager: EntityManager, actor: User, projectId: number): Promise<Project> {
+    const project = await manager.findOneBy(Project, { id: projectId });
+    if (!project || (project.archived && !isStaff(actor.role))) throw new NotFoundError('Project', projectId);
+    if (project.archived) {
+      throw BadInputError.field('projectId', 'archived', `projectId: project "${project.name}" is archived.`);
+    }
+    return project;
+  }
+
+  private async assignable(manager: EntityManager, userId: number): Promise<User> {
+    const user = await manager.findOneBy(User, { id: userId });
+    if (!user) throw new NotFoundError('User', userId);
+    if (!isStaff(user.role)) {
+      throw BadInputError.field('assigneeId', 'notAssignable', `assigneeId: ${user.username} is not an agent or an admin.`);
+    }
+    return user;
+  }
+}

@@ -1,0 +1,51 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { timestampColumn } from '../database/timestamp';
+import { Locale, Role } from './role';
+
+@ObjectType()
+@Entity('user')
+export class User {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Field(() => String)
+  @Column({ type: 'varchar', length: 32 })
+  username: string;
+
+  /** Lower-cased username: uniqueness and look-up without regard to case. */
+  @Index('UQ_user_username_key', { unique: true })
+  @Column({ type: 'varchar', length: 32 })
+  usernameKey: string;
+
+  // Exposed through UserResolver.email: visible only to the user themself and admins.
+  @Column({ type: 'varchar', length: 254 })
+  email: string;
+
+  @Index('UQ_user_email_key', { unique: true })
+  @Column({ type: 'varchar', length: 254 })
+  emailKey: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  passwordHash: string;
+
+  @Field(() => Role)
+  @Column({ type: 'varchar', length: 10 })
+  role: Role;
+
+  @Field(() => Locale)
+  @Column({ type: 'varchar', length: 2, default: Locale.EN })
+  locale: Locale;
+
+  @Column({ type: 'boolean', default: true })
+  notifyByEmail: boolean;
+
+  /** Bumped by a password change: every token issued before it stops working. */
+  @Column({ type: 'integer', default: 0 })
+  sessionVersion: number;
+
+  @Field(() => Date)
+  @Column(timestampColumn)
+  createdAt: Date;
+}

@@ -1,0 +1,60 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { setSessionCookie } from '../auth/session-cookie';
+import type { Context } from '../context';
+import { parseId } from '../ids';
+import { Role } from './role';
+import { User } from './user.entity';
+import { UpdateMeInput } from './user.inputs';
+
+/** The user themself and admins see private fields; anyone else gets null. */
+const canSeePrivate = (ctx: Context, user: User) => ctx.user?.id === user.id || ctx.user?.role === Role.ADMIN;
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { nullable: true, description: 'The signed-in user, or null when not signed in.' })
+  me(@Ctx() ctx: Context): User | null {
+    return ctx.user;
+  }
+
+  @Authorized(Role.ADMIN)
+  @Query(() => [User], { description: 'ADMIN only.' })
+  users(@Ctx() ctx: Context): Promise<User[]> {
+    return ctx.services.users.list();
+  }
+
+  @Authorized()
+  @Mutation(() => User)
+  async updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: Context): Promise<User> {
+    const { user, passwordChanged } = await ctx.services.users.updateMe(ctx.user!, input);
+    ctx.user = user;
+    // Older tokens are now refused; a browser session continues with a fresh cookie.
+    if (passwordChanged && ctx.presentedToken?.from === 'cookie') {
+      const session = ctx.services.auth.issueFor(user);
+      setSessionCookie(ctx.req, ctx.res, session.token, session.expiresAt);
+    }
+    return user;
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => User, { description: 'ADMIN only. An admin cannot take ADMIN away from the last admin.' })
+  setUserRole(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('role', () => Role) role: Role,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
+    return ctx.services.users.setRole(ctx.user!, parseId('userId', userId), role);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The user themself and admins see it; anyone else gets null.' })
+  email(@Root() user: User, @Ctx() ctx: Context): string | null {
+    return canSeePrivate(ctx, user) ? user.email : null;
+  }
+
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description: 'The user themself and admins see it; anyone else gets null.',
+  })
+  notifyByEmail(@Root() user: User, @Ctx() ctx: Context): boolean | null {
+    return canSeePrivate(ctx, user) ? user.notifyByEmail : null;
+  }
+}

@@ -1,0 +1,109 @@
+import type { EntityManager } from 'typeorm';
+import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
+import type { Database } from '../database/data-source';
+import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import { Locale, Role } from './role';
+import { User } from './user.entity';
+import type { RegisterInput, UpdateMeInput } from './user.inputs';
+
+export const normalizeKey = (value: string): string => value.trim().toLowerCase();
+
+/** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
+export class UserService {
+  constructor(private readonly database: Database) {}
+
+  findById(id: number): Promise<User | null> {
+    return this.database.manager.findOneBy(User, { id });
+  }
+
+  /** By email or username, without regard to case. */
+  findByLogin(login: string): Promise<User | null> {
+    const key = normalizeKey(login);
+    return this.database.manager
+      .createQueryBuilder(User, 'u')
+      .where(key.includes('@') ? 'u.emailKey = :key' : 'u.usernameKey = :key', { key })
+      .getOne();
+  }
+
+  list(): Promise<User[]> {
+    return this.database.manager.find(User, { order: { id: 'ASC' } });
+  }
+
+  /** The first account of an empty database becomes ADMIN; nobody chooses their role. */
+  async register(input: RegisterInput): Promise<User> {
+    assertAcceptablePassword(input.password);
+    const passwordHash = await hashPassword(input.password);
+    return this.database.transaction(async (manager) => {
+      await this.assertUnique(manager, { username: input.username, email: input.email });
+      const isFirst = (await manager.count(User)) === 0;
+      return manager.save(
+        manager.create(User, {
+          username: input.username,
+          usernameKey: normalizeKey(input.username),
+          email: input.email.trim(),
+          emailKey: normalizeKey(input.email),
+          passwordHash,
+          role: isFirst ? Role.ADMIN : Role.USER,
+          locale: Locale.EN,
+          notifyByEmail: true,
+          sessionVersion: 0,
+          createdAt: new Date(),
+        }),
+      );
+    });
+  }
+
+  async updateMe(actor: User, input: UpdateMeInput): Promise<{ user: User; passwordChanged: boolean }> {
+    if (input.newPassword !== undefined && input.newPassword !== null) {
+      if (!input.currentPassword) {
+        throw BadInputError.field('currentPassword', 'required', 'currentPassword is required to set a new password.');
+      }
+      if (!(await verifyPassword(input.currentPassword, actor.passwordHash))) {
+        throw BadInputError.field('currentPassword', 'wrongPassword', 'currentPassword is not your current password.');
+      }
+      assertAcceptablePassword(input.newPassword, 'newPassword');
+    }
+    const passwordHash = input.newPassword ? await hashPassword(input.newPassword) : undefined;
+    return this.database.transaction(async (manager) => {
+      const user = await manager.findOneByOrFail(User, { id: actor.id });
+      if (input.email != null && normalizeKey(input.email) !== user.emailKey) {
+        await this.assertUnique(manager, { email: input.email });
+        user.email = input.email.trim();
+        user.emailKey = normalizeKey(input.email);
+      }
+      if (input.locale != null) user.locale = input.locale;
+      if (input.notifyByEmail != null) user.notifyByEmail = input.notifyByEmail;
+      if (passwordHash) {
+        user.passwordHash = passwordHash;
+        // Every token issued before this change stops working on the next request.
+        user.sessionVersion += 1;
+      }
+      return { user: await manager.save(user), passwordChanged: passwordHash !== undefined };
+    });
+  }
+
+  async setRole(actor: User, userId: number, role: Role): Promise<User> {
+    if (actor.role !== Role.ADMIN) throw new ForbiddenError('Only an admin can change roles.');
+    return this.database.transaction(async (manager) => {
+      const user = await manager.findOneBy(User, { id: userId });
+      if (!user) throw new NotFoundError('User', userId);
+      if (user.role === Role.ADMIN && role !== Role.ADMIN) {
+        const admins = await manager.countBy(User, { role: Role.ADMIN });
+        if (admins <= 1) {
+          throw BadInputError.field('role', 'notAllowed', 'role: the last admin cannot stop being an admin.');
+        }
+      }
+      user.role = role;
+      return manager.save(user);
+    });
+  }
+
+  private async assertUnique(manager: EntityManager, values: { username?: string; email?: string }): Promise<void> {
+    if (values.username !== undefined && (await manager.existsBy(User, { usernameKey: normalizeKey(values.username) }))) {
+      throw BadInputError.field('username', 'unique', 'username is already taken.');
+    }
+    if (values.email !== undefined && (await manager.existsBy(User, { emailKey: normalizeKey(values.email) }))) {
+      throw BadInputError.field('email', 'unique', 'email is already used by another account.');
+    }
+  }
+}

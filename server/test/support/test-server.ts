@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type RunningServer } from '../../src/app';
+import type { Config } from '../../src/config';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, any>; path?: string[] }[];
+  headers: Headers;
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+/** A real server on a random port with a fresh SQLite database: one per test file. */
+export class TestApi {
+  private counter = 0;
+
+  private constructor(
+    readonly server: RunningServer,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(overrides: Partial<Config> = {}): Promise<TestApi> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
+    const server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      logLevel: 'silent',
+      nodeEnv: 'test',
+      registrationsPerHour: 10_000,
+      clientDir: path.join(dataDir, 'no-client'),
+      ...overrides,
+    });
+    return new TestApi(server, dataDir);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** POSTs a GraphQL operation as a client would. */
+  async gql<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    options: { token?: string; headers?: Record<string, string> } = {},
+  ): Promise<GraphQLResponse<T>> {
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await response.text();
+    let body: { data?: T; errors?: GraphQLResponse['errors'] };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
+    }
+    return { status: response.status, data: body.data, errors: body.errors, headers: response.headers };
+  }
+
+  /** Like gql, but fails the test on any error. */
+  async ok<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+    const result = await this.gql<T>(query, variables, { token });
+    if (result.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
+    return result.data as T;
+  }
+
+  async register(prefix = 'user'): Promise<TestUser> {
+    this.counter += 1;
+    const username = `${prefix}${this.counter}`;
+    const email = `${username}@example.com`;
+    const password = `correct horse ${username} battery`;
+    const data = await this.ok<{ register: { token: string; user: { id: string } } }>(
+      `mutation ($input: RegisterInput!) { register(input: $input) { token user { id } } }`,
+      { input: { username, email, password } },
+    );
+    return { id: data.register.user.id, username, email, password, token: data.register.token };
+  }
+
+  async setRole(admin: TestUser, user: TestUser, role: 'USER' | 'AGENT' | 'ADMIN'): Promise<void> {
+    await this.ok(`mutation ($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id } }`, { id: user.id, role }, admin.token);
+  }
+
+  async createProject(admin: TestUser, name = `Project ${++this.counter}`): Promise<string> {
+    const data = await this.ok<{ createProject: { id: string } }>(
+      `mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }`,
+      { input: { name, description: `About ${name}` } },
+      admin.token,
+    );
+    return data.createProject.id;
+  }
+
+  async createTicket(user: TestUser, projectId: string, input: Record<string, unknown> = {}): Promise<string> {
+    const data = await this.ok<{ createTicket: { id: string } }>(
+      `mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+      { input: { projectId, title: 'Login button does nothing', description: 'Clicking it has no effect.', ...input } },
+      user.token,
+    );
+    return data.createTicket.id;
+  }
+
+  /** The number of rows of each table, to prove that a refused request changed nothing. */
+  async snapshot(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of ['user', 'project', 'ticket', 'job', 'revoked_token', 'login_failure']) {
+      const [row] = await this.server.services.database.dataSource.query(`SELECT COUNT(*) AS n FROM "${table}"`);
+      counts[table] = Number(row.n);
+    }
+    const [latest] = await this.server.services.database.dataSource.query(
+      `SELECT COALESCE(MAX("updatedAt"), 0) AS u FROM "ticket"`,
+    );
+    counts.ticketUpdatedAt = Number(latest.u);
+    return counts;
+  }
+}
+
+export function errorCodes(result: GraphQLResponse): string[] {
+  return (result.errors ?? []).map((error) => String(error.extensions?.code));
+}
