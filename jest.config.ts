@@ -2,9 +2,12 @@ import type { Config } from 'jest';
 
 // Three projects: fast unit specs beside the code, integration specs that call the HTTP API,
 // and browser specs that drive the built client in Chromium.
-const tsJest = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/server/tsconfig.jest.json', diagnostics: false }] };
+const tsJest = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/server/tsconfig.jest.json', diagnostics: false }],
+};
 
 const config: Config = {
+  reporters: ['default', '<rootDir>/server/test/support/summary-reporter.cjs'],
   projects: [
     {
       displayName: 'unit',

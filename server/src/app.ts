@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type ErrorRequestHandler } from 'express';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { type Config, resolveConfig } from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
@@ -54,9 +54,12 @@ const bodyErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
 };
 
 /** config → database → services → schema → one HTTP server for the API, the health check and the client. */
-export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+export async function startServer(
+  overrides: Partial<Config> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<RunningServer> {
   const config = resolveConfig(overrides);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const development = config.nodeEnv === 'development';
   const database = await openDatabase(config, new CountingLogger(logger));
   const services = createServices(database, config);

@@ -77,7 +77,9 @@ function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[
 export function validateDatabaseUrl(raw: string): string {
   if (raw === '' || /^sqlite:.+/.test(raw)) return raw;
   if (/^postgres(ql)?:/.test(raw)) {
-    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported yet; leave it empty for the embedded SQLite file');
+    throw new ConfigError(
+      'DATABASE_URL: PostgreSQL is not supported yet; leave it empty for the embedded SQLite file',
+    );
   }
   throw new ConfigError('DATABASE_URL must be empty (embedded SQLite) or sqlite:<path to a file>');
 }
@@ -97,11 +99,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   config.databaseUrl = validateDatabaseUrl(read('DATABASE_URL'));
   config.jwtSecret = validateJwtSecret(read('JWT_SECRET'));
   if (read('TOKEN_TTL')) config.tokenTtlSeconds = parseDuration('TOKEN_TTL', read('TOKEN_TTL'));
-  if (read('NODE_ENV')) config.nodeEnv = oneOf('NODE_ENV', read('NODE_ENV'), ['development', 'production', 'test'] as const);
-  if (read('LOG_LEVEL')) config.logLevel = oneOf('LOG_LEVEL', read('LOG_LEVEL'), ['silent', 'error', 'warn', 'info', 'debug'] as const);
+  if (read('NODE_ENV'))
+    config.nodeEnv = oneOf('NODE_ENV', read('NODE_ENV'), ['development', 'production', 'test'] as const);
+  if (read('LOG_LEVEL'))
+    config.logLevel = oneOf('LOG_LEVEL', read('LOG_LEVEL'), [
+      'silent',
+      'error',
+      'warn',
+      'info',
+      'debug',
+    ] as const);
   if (read('CLIENT_DIR')) config.clientDir = path.resolve(read('CLIENT_DIR'));
   if (read('REGISTRATIONS_PER_HOUR')) {
-    config.registrationsPerHour = parseInteger('REGISTRATIONS_PER_HOUR', read('REGISTRATIONS_PER_HOUR'), 1, 100000);
+    config.registrationsPerHour = parseInteger(
+      'REGISTRATIONS_PER_HOUR',
+      read('REGISTRATIONS_PER_HOUR'),
+      1,
+      100000,
+    );
   }
   if (read('TRUST_PROXY')) config.trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'));
   return config;

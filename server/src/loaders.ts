@@ -28,7 +28,9 @@ export function createLoaders(database: Database, viewer: () => User | null): Lo
   const manager = database.manager;
   return {
     userById: new DataLoader(async (ids) => byId(await manager.findBy(User, { id: In([...ids]) }), ids)),
-    projectById: new DataLoader(async (ids) => byId(await manager.findBy(Project, { id: In([...ids]) }), ids)),
+    projectById: new DataLoader(async (ids) =>
+      byId(await manager.findBy(Project, { id: In([...ids]) }), ids),
+    ),
     ticketById: new DataLoader(async (ids) => byId(await manager.findBy(Ticket, { id: In([...ids]) }), ids)),
     jobsByTicketId: new DataLoader(async (ticketIds) => {
       const jobs = await manager.find(Job, { where: { ticketId: In([...ticketIds]) }, order: { id: 'ASC' } });

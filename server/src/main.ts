@@ -14,7 +14,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const server = await startServer(config);
-  server.logger.info({ url: server.url, dataDir: config.dataDir }, `Simple Ticketing is listening on ${server.url}`);
+  server.logger.info(
+    { url: server.url, dataDir: config.dataDir },
+    `Simple Ticketing is listening on ${server.url}`,
+  );
 
   const shutdown = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');

@@ -19,7 +19,11 @@ export interface Services {
 }
 
 export function createServices(database: Database, config: Config): Services {
-  const tokens = new TokenService(database, loadOrCreateSecret(config.dataDir, config.jwtSecret), config.tokenTtlSeconds);
+  const tokens = new TokenService(
+    database,
+    loadOrCreateSecret(config.dataDir, config.jwtSecret),
+    config.tokenTtlSeconds,
+  );
   const users = new UserService(database);
   return {
     database,

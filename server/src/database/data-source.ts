@@ -8,12 +8,23 @@ import { entities } from './entities';
 export type Dialect = 'sqlite' | 'postgres';
 
 export function sqlitePath(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {
-  if (config.databaseUrl.startsWith('sqlite:')) return path.resolve(config.databaseUrl.slice('sqlite:'.length));
+  if (config.databaseUrl.startsWith('sqlite:'))
+    return path.resolve(config.databaseUrl.slice('sqlite:'.length));
   return path.join(config.dataDir, 'ticketing.sqlite');
 }
 
-export function dataSourceOptions(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger?: Logger): DataSourceOptions {
-  const common = { entities, migrations, migrationsRun: false, synchronize: false, logger, maxQueryExecutionTime: 500 };
+export function dataSourceOptions(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  logger?: Logger,
+): DataSourceOptions {
+  const common = {
+    entities,
+    migrations,
+    migrationsRun: false,
+    synchronize: false,
+    logger,
+    maxQueryExecutionTime: 500,
+  };
   const database = sqlitePath(config);
   fs.mkdirSync(path.dirname(database), { recursive: true });
   return {
@@ -38,7 +49,10 @@ export function dialectOf(dataSource: DataSource): Dialect {
  * Opens the database and brings its schema up to date. SQLite runs on one connection, so writes are
  * serialized through a queue (see Database.transaction).
  */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger?: Logger): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  logger?: Logger,
+): Promise<Database> {
   const dataSource = new DataSource(dataSourceOptions(config, logger));
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });

@@ -75,7 +75,15 @@ export class Initial1764072000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['ticket_search', 'login_failure', 'revoked_token', 'job', 'ticket', 'project', 'user']) {
+    for (const table of [
+      'ticket_search',
+      'login_failure',
+      'revoked_token',
+      'job',
+      'ticket',
+      'project',
+      'user',
+    ]) {
       await queryRunner.query(`DROP TABLE "${table}"`);
     }
   }

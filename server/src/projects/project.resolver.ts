@@ -1,16 +1,28 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ValidateNested } from 'class-validator';
 import type { Context } from '../context';
 import { parseId } from '../ids';
 import { Role } from '../users/role';
 import { Project } from './project.entity';
 import { CreateProjectInput, UpdateProjectInput } from './project.inputs';
 
+// An ArgsType keeps the contract's argument order in the schema (TypeGraphQL lists separate @Arg in reverse).
+@ArgsType()
+class UpdateProjectArgs {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => UpdateProjectInput)
+  @ValidateNested()
+  input: UpdateProjectInput;
+}
+
 @Resolver(() => Project)
 export class ProjectResolver {
   @Authorized()
   @Query(() => [Project], { description: 'Projects open for tickets; archived ones too when asked (ADMIN).' })
   projects(
-    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived: boolean,
+    @Arg('includeArchived', () => Boolean, { nullable: true, defaultValue: false }) includeArchived: boolean,
     @Ctx() ctx: Context,
   ): Promise<Project[]> {
     return ctx.services.projects.list(ctx.user!, includeArchived);
@@ -30,11 +42,7 @@ export class ProjectResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Project, { description: 'ADMIN only.' })
-  updateProject(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateProjectInput) input: UpdateProjectInput,
-    @Ctx() ctx: Context,
-  ): Promise<Project> {
+  updateProject(@Args(() => UpdateProjectArgs) { id, input }: UpdateProjectArgs, @Ctx() ctx: Context): Promise<Project> {
     return ctx.services.projects.update(ctx.user!, parseId('id', id), input);
   }
 

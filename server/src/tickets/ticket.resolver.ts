@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ValidateNested } from 'class-validator';
 import type { Context } from '../context';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
@@ -13,6 +14,17 @@ async function required<T>(value: Promise<T | null>, what: string): Promise<T> {
   const loaded = await value;
   if (!loaded) throw new Error(`${what} is missing`);
   return loaded;
+}
+
+// An ArgsType keeps the contract's argument order in the schema (TypeGraphQL lists separate @Arg in reverse).
+@ArgsType()
+class UpdateTicketArgs {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => UpdateTicketInput)
+  @ValidateNested()
+  input: UpdateTicketInput;
 }
 
 @Resolver(() => Ticket)
@@ -40,11 +52,7 @@ export class TicketResolver {
 
   @Authorized()
   @Mutation(() => Ticket)
-  updateTicket(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput,
-    @Ctx() ctx: Context,
-  ): Promise<Ticket> {
+  updateTicket(@Args(() => UpdateTicketArgs) { id, input }: UpdateTicketArgs, @Ctx() ctx: Context): Promise<Ticket> {
     return ctx.services.tickets.update(ctx.user!, parseId('id', id), input);
   }
 

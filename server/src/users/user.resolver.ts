@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { setSessionCookie } from '../auth/session-cookie';
 import type { Context } from '../context';
 import { parseId } from '../ids';
@@ -8,6 +8,16 @@ import { UpdateMeInput } from './user.inputs';
 
 /** The user themself and admins see private fields; anyone else gets null. */
 const canSeePrivate = (ctx: Context, user: User) => ctx.user?.id === user.id || ctx.user?.role === Role.ADMIN;
+
+// An ArgsType keeps the contract's argument order in the schema (TypeGraphQL lists separate @Arg in reverse).
+@ArgsType()
+class SetUserRoleArgs {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => Role)
+  role: Role;
+}
 
 @Resolver(() => User)
 export class UserResolver {
@@ -37,11 +47,7 @@ export class UserResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, { description: 'ADMIN only. An admin cannot take ADMIN away from the last admin.' })
-  setUserRole(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('role', () => Role) role: Role,
-    @Ctx() ctx: Context,
-  ): Promise<User> {
+  setUserRole(@Args(() => SetUserRoleArgs) { userId, role }: SetUserRoleArgs, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.setRole(ctx.user!, parseId('userId', userId), role);
   }
 

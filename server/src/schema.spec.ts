@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSchema, findBreakingChanges } from 'graphql';
+import { printApiSchema, schemaFile } from './schema';
+
+const contractDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'api');
+const contracts = ['core.graphql'].map((name) => path.join(contractDir, name));
+const contractPresent = contracts.every((file) => fs.existsSync(file));
+
+if (!contractPresent) {
+  console.warn(`Contract check skipped: ${contractDir} is absent (it is there beside the checkout in CI).`);
+}
+
+describe('schema.graphql', () => {
+  test('is up to date with the code (run `npm run build:server` to regenerate it)', async () => {
+    expect(fs.readFileSync(schemaFile, 'utf8')).toBe(await printApiSchema());
+  });
+
+  (contractPresent ? test : test.skip).each(contracts)(
+    'satisfies the API contract %s: no breaking change',
+    (file) => {
+      const contract = buildSchema(fs.readFileSync(file, 'utf8'));
+      const schema = buildSchema(fs.readFileSync(schemaFile, 'utf8'));
+      expect(
+        findBreakingChanges(contract, schema).map((change) => `${change.type}: ${change.description}`),
+      ).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,162 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../config';
+import { openDatabase } from '../database/data-source';
+import { createServices } from '../services';
+import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
+import type { UpdateTicketInput } from '../tickets/ticket.inputs';
+import { Role } from '../users/role';
+import { User } from '../users/user.entity';
+
+const DEMO_PASSWORD = 'demo-password-2026';
+
+const accounts = [
+  { username: 'alice', email: 'alice@example.com', role: Role.ADMIN },
+  { username: 'bruno', email: 'bruno@example.com', role: Role.AGENT },
+  { username: 'chloe', email: 'chloe@example.com', role: Role.AGENT },
+  { username: 'dev.reporter', email: 'dev@example.com', role: Role.USER },
+  { username: 'emma', email: 'emma@example.com', role: Role.USER },
+];
+
+const projects = [
+  { name: 'Mobile app', description: 'The iOS and Android app used by field teams.' },
+  { name: 'Website', description: 'The public website and its contact forms.' },
+  { name: 'Data export', description: 'CSV and API exports for partners.' },
+];
+
+type Step = { by: string; input: UpdateTicketInput };
+const tickets: {
+  project: number;
+  author: string;
+  title: string;
+  description: string;
+  category: TicketCategory;
+  steps: Step[];
+}[] = [
+  {
+    project: 0,
+    author: 'dev.reporter',
+    title: 'App crashes when opening a photo',
+    description: 'On Android 14, tapping a photo in the gallery closes the app at once.',
+    category: TicketCategory.BUG,
+    steps: [
+      {
+        by: 'bruno',
+        input: { priority: Priority.HIGH, assigneeId: 'bruno', status: TicketStatus.IN_PROGRESS },
+      },
+      {
+        by: 'bruno',
+        input: { comment: 'Reproduced on a Pixel 8: the image decoder runs out of memory.', internal: true },
+      },
+      {
+        by: 'bruno',
+        input: {
+          status: TicketStatus.RESOLVED,
+          comment: 'Fixed in version 2.4.1: photos are now downscaled.',
+        },
+      },
+    ],
+  },
+  {
+    project: 1,
+    author: 'emma',
+    title: 'Contact form never sends the confirmation email',
+    description: 'I filled the contact form twice yesterday and received nothing.',
+    category: TicketCategory.BUG,
+    steps: [
+      {
+        by: 'chloe',
+        input: { status: TicketStatus.WAITING, comment: 'Could you check your spam folder and tell us?' },
+      },
+      { by: 'emma', input: { comment: 'Nothing in spam either.' } },
+    ],
+  },
+  {
+    project: 2,
+    author: 'dev.reporter',
+    title: 'Add a column with the export date',
+    description: 'Partners would like to know when each CSV file was produced.',
+    category: TicketCategory.IMPROVEMENT,
+    steps: [{ by: 'alice', input: { priority: Priority.LOW } }],
+  },
+  {
+    project: 0,
+    author: 'emma',
+    title: 'How do I change my profile picture?',
+    description: 'I cannot find the setting in the app.',
+    category: TicketCategory.QUESTION,
+    steps: [
+      {
+        by: 'chloe',
+        input: { status: TicketStatus.CLOSED, comment: 'Settings → Profile → tap the picture.' },
+      },
+    ],
+  },
+  {
+    project: 1,
+    author: 'emma',
+    title: 'The home page is slow on mobile',
+    description: 'It takes more than five seconds to show anything on a 4G connection.',
+    category: TicketCategory.BUG,
+    steps: [{ by: 'bruno', input: { priority: Priority.URGENT } }],
+  },
+  {
+    project: 2,
+    author: 'dev.reporter',
+    title: 'Export fails for more than 10,000 rows',
+    description: 'The download stops and the file is cut in the middle of a line.',
+    category: TicketCategory.BUG,
+    steps: [],
+  },
+];
+
+/** Fills an empty database with demo projects, users of each role and tickets with history. */
+async function seed(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  try {
+    if ((await database.manager.count(User)) > 0) {
+      console.error('The database already has accounts: the demo data goes into an empty database only.');
+      process.exitCode = 1;
+      return;
+    }
+    const services = createServices(database, config);
+    const users = new Map<string, User>();
+    for (const account of accounts) {
+      const user = await services.users.register({ ...account, password: DEMO_PASSWORD });
+      users.set(account.username, user);
+    }
+    const admin = users.get('alice')!;
+    for (const account of accounts.filter((a) => a.role !== Role.USER && a.username !== 'alice')) {
+      users.set(
+        account.username,
+        await services.users.setRole(admin, users.get(account.username)!.id, account.role),
+      );
+    }
+    const projectIds = [];
+    for (const project of projects) projectIds.push((await services.projects.create(admin, project)).id);
+    for (const ticket of tickets) {
+      const created = await services.tickets.create(users.get(ticket.author)!, {
+        projectId: String(projectIds[ticket.project]),
+        title: ticket.title,
+        description: ticket.description,
+        category: ticket.category,
+      });
+      for (const step of ticket.steps) {
+        const input = { ...step.input };
+        if (input.assigneeId) input.assigneeId = String(users.get(input.assigneeId)!.id);
+        await services.tickets.update(users.get(step.by)!, created.id, input);
+      }
+    }
+    console.log(`Demo data written to ${config.databaseUrl || config.dataDir}. Log in with any of:`);
+    for (const account of accounts) {
+      console.log(`  ${account.role.padEnd(5)}  ${account.username.padEnd(12)}  password: ${DEMO_PASSWORD}`);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+seed().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  process.exit(1);
+});
