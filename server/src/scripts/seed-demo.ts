@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
-import { openDatabase } from '../database/data-source';
+import { type Database, openDatabase } from '../database/data-source';
 import { createServices } from '../services';
 import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
 import type { UpdateTicketInput } from '../tickets/ticket.inputs';
@@ -109,6 +109,35 @@ const tickets: {
   },
 ];
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The services stamp everything "now"; a demo reads better with tickets opened over the last weeks and
+ * worked on over the following hours: each ticket and its jobs are moved back, keeping their order.
+ */
+async function backdate(database: Database, history: { ticketId: number; daysAgo: number }[]): Promise<void> {
+  await database.transaction(async (manager) => {
+    for (const { ticketId, daysAgo } of history) {
+      const opened = Date.now() - daysAgo * 24 * HOUR_MS;
+      const jobs: { id: number }[] = await manager.query(
+        'SELECT id FROM "job" WHERE "ticketId" = ? ORDER BY id',
+        [ticketId],
+      );
+      for (const [step, job] of jobs.entries()) {
+        await manager.query('UPDATE "job" SET "createdAt" = ? WHERE id = ?', [
+          opened + step * 5 * HOUR_MS,
+          job.id,
+        ]);
+      }
+      const last = opened + (jobs.length - 1) * 5 * HOUR_MS;
+      await manager.query(
+        'UPDATE "ticket" SET "createdAt" = ?, "updatedAt" = ?, "closedAt" = CASE WHEN "closedAt" IS NULL THEN NULL ELSE ? END WHERE id = ?',
+        [opened, last, last, ticketId],
+      );
+    }
+  });
+}
+
 /** Fills an empty database with demo projects, users of each role and tickets with history. */
 async function seed(): Promise<void> {
   const config = loadConfig();
@@ -134,7 +163,8 @@ async function seed(): Promise<void> {
     }
     const projectIds = [];
     for (const project of projects) projectIds.push((await services.projects.create(admin, project)).id);
-    for (const ticket of tickets) {
+    const history: { ticketId: number; daysAgo: number }[] = [];
+    for (const [index, ticket] of tickets.entries()) {
       const created = await services.tickets.create(users.get(ticket.author)!, {
         projectId: String(projectIds[ticket.project]),
         title: ticket.title,
@@ -146,7 +176,9 @@ async function seed(): Promise<void> {
         if (input.assigneeId) input.assigneeId = String(users.get(input.assigneeId)!.id);
         await services.tickets.update(users.get(step.by)!, created.id, input);
       }
+      history.push({ ticketId: created.id, daysAgo: 3 + ((index * 11) % 40) });
     }
+    await backdate(database, history);
     console.log(`Demo data written to ${config.databaseUrl || config.dataDir}. Log in with any of:`);
     for (const account of accounts) {
       console.log(`  ${account.role.padEnd(5)}  ${account.username.padEnd(12)}  password: ${DEMO_PASSWORD}`);
