@@ -19,8 +19,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['client/**/*.ts', 'client/**/*.svelte'],
+    files: ['client/src/**/*.ts', 'client/src/**/*.svelte'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['**/*.spec.ts', 'client/test/**/*.ts'],
+    languageOptions: { globals: { ...globals.node, ...globals.jest, ...globals.browser } },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],

@@ -32,7 +32,7 @@ export const queryLimits = {
   maxAliases: { n: 15 },
   maxTokens: { n: 2000 },
   maxDirectives: { n: 20 },
-  costLimit: { maxCost: 5000, ignoreIntrospection: true },
+  costLimit: { maxCost: 10_000, ignoreIntrospection: true },
   blockFieldSuggestion: { enabled: true },
 };
 

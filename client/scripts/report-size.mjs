@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Sums the gzip size of the JavaScript that index.html loads on the first visit (the entry and its
+// static imports, read from Vite's manifest) and fails when it is over the budget.
+// A shared link can open any page first, so the shell is counted with the heaviest page (admin-only heavy
+// routes, the playground and the stats charts, are meant to load on their own and are left out).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET_BYTES = 60 * 1024;
+const distDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const manifestPath = join(distDir, '.vite', 'manifest.json');
+
+let manifest;
+try {
+  manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+} catch {
+  console.error(
+    `report-size: cannot read ${manifestPath}; run "vite build --config client/vite.config.ts" first.`,
+  );
+  process.exit(1);
+}
+
+const entryKey = Object.keys(manifest).find((key) => manifest[key].isEntry && key.endsWith('index.html'));
+if (!entryKey) {
+  console.error('report-size: no index.html entry in the manifest.');
+  process.exit(1);
+}
+
+const gzipSizes = new Map();
+function gzipSize(file) {
+  if (!gzipSizes.has(file))
+    gzipSizes.set(file, gzipSync(readFileSync(join(distDir, file)), { level: 9 }).length);
+  return gzipSizes.get(file);
+}
+
+/** The JS files a chunk needs at once: itself and its static imports, transitively. */
+function staticClosure(key, seen = new Set()) {
+  if (seen.has(key)) return seen;
+  seen.add(key);
+  for (const imported of manifest[key].imports ?? []) staticClosure(imported, seen);
+  return seen;
+}
+const jsFiles = (keys) => [...keys].map((key) => manifest[key].file).filter((file) => file.endsWith('.js'));
+const total = (files) => files.reduce((sum, file) => sum + gzipSize(file), 0);
+const kB = (bytes) => `${(bytes / 1024).toFixed(2).padStart(8)} kB`;
+
+const shell = staticClosure(entryKey);
+for (const file of jsFiles(shell)) console.log(`${kB(gzipSize(file))}  ${file}`);
+console.log(`${kB(total(jsFiles(shell)))}  app shell (entry and its static imports)`);
+
+// A shared link can open any page first: the budget applies to the shell plus the heaviest page, except
+// the admin-only heavy routes (playground, stats charts) that are meant to load on their own.
+const heavyRoutes = /playground|Stats|charts/i;
+let worst = { name: '(none)', bytes: total(jsFiles(shell)) };
+for (const route of manifest[entryKey].dynamicImports ?? []) {
+  if (heavyRoutes.test(route)) continue;
+  const files = jsFiles(new Set([...shell, ...staticClosure(route)]));
+  const bytes = total(files);
+  if (bytes > worst.bytes) worst = { name: route, bytes };
+}
+const verdict = worst.bytes <= BUDGET_BYTES ? 'OK' : 'OVER BUDGET';
+console.log(
+  `${kB(worst.bytes)}  first page load JS (gzip), heaviest page ${worst.name}, budget ${BUDGET_BYTES / 1024} kB: ${verdict}`,
+);
+process.exit(worst.bytes <= BUDGET_BYTES ? 0 : 1);

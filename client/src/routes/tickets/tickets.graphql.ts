@@ -1,0 +1,148 @@
+import { graphql, type ResultOf } from '../../lib/graphql';
+
+export const TicketRowFields = graphql(`
+  fragment TicketRowFields on Ticket {
+    id
+    title
+    status
+    priority
+    category
+    createdAt
+    updatedAt
+    project {
+      id
+      name
+    }
+    author {
+      id
+      username
+    }
+    assignee {
+      id
+      username
+    }
+  }
+`);
+
+export type TicketRow = ResultOf<typeof TicketRowFields>;
+
+export const TicketsQuery = graphql(
+  `
+    query Tickets($filter: TicketFilter, $orderBy: TicketOrder, $first: Int, $after: String) {
+      tickets(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          ...TicketRowFields
+        }
+      }
+    }
+  `,
+  [TicketRowFields],
+);
+
+export const OpenProjectsQuery = graphql(`
+  query OpenProjects {
+    projects {
+      id
+      name
+      archived
+    }
+  }
+`);
+
+export const StaffUsersQuery = graphql(`
+  query StaffUsers {
+    users {
+      id
+      username
+      role
+    }
+  }
+`);
+
+export const TicketDetailFields = graphql(`
+  fragment TicketDetailFields on Ticket {
+    id
+    title
+    description
+    status
+    priority
+    category
+    createdAt
+    updatedAt
+    closedAt
+    project {
+      id
+      name
+      archived
+    }
+    author {
+      id
+      username
+    }
+    assignee {
+      id
+      username
+    }
+    jobs {
+      id
+      createdAt
+      comment
+      internal
+      status
+      author {
+        id
+        username
+        role
+      }
+      changes {
+        field
+        from
+        to
+      }
+    }
+  }
+`);
+
+export type TicketDetail = ResultOf<typeof TicketDetailFields>;
+
+export const TicketQuery = graphql(
+  `
+    query Ticket($id: ID!) {
+      ticket(id: $id) {
+        ...TicketDetailFields
+      }
+    }
+  `,
+  [TicketDetailFields],
+);
+
+export const UpdateTicketMutation = graphql(
+  `
+    mutation UpdateTicket($id: ID!, $input: UpdateTicketInput!) {
+      updateTicket(id: $id, input: $input) {
+        ...TicketDetailFields
+      }
+    }
+  `,
+  [TicketDetailFields],
+);
+
+export const CreateTicketMutation = graphql(`
+  mutation CreateTicket($input: CreateTicketInput!) {
+    createTicket(input: $input) {
+      id
+    }
+  }
+`);
+
+export const statuses = ['OPEN', 'IN_PROGRESS', 'WAITING', 'RESOLVED', 'CLOSED'] as const;
+export const priorities = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
+export const categories = ['BUG', 'IMPROVEMENT', 'QUESTION', 'OTHER'] as const;
+export type Status = (typeof statuses)[number];
+export type PriorityValue = (typeof priorities)[number];
+export type Category = (typeof categories)[number];

@@ -1,0 +1,123 @@
+import type { Browser, Page } from 'playwright-core';
+import {
+  describeWithBrowser,
+  launchBrowser,
+  logIn,
+  newPage,
+  screenshots,
+  type PageProblems,
+} from './support/browser';
+import {
+  createProject,
+  createTicket,
+  registerAccount,
+  setRole,
+  startTestServer,
+  type Account,
+  type TestServer,
+} from './support/server';
+
+describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal note', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let problems: PageProblems;
+  let user: Account;
+  let agent: Account;
+  let ticketId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const admin = await registerAccount(server.url, 'root');
+    agent = await registerAccount(server.url, 'ada');
+    await setRole(server.url, admin, agent, 'AGENT');
+    user = await registerAccount(server.url, 'ursula');
+    const projectId = await createProject(server.url, admin, 'Billing');
+    await createTicket(server.url, user, {
+      projectId,
+      title: 'Old question',
+      description: 'Asked first.',
+      category: 'QUESTION',
+    });
+    ticketId = await createTicket(server.url, user, {
+      projectId,
+      title: 'Invoice total is wrong',
+      description: 'The total does not add up.',
+      category: 'BUG',
+    });
+    browser = await launchBrowser();
+    ({ page, problems } = await newPage(browser));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  afterEach(() => {
+    expect(problems.errors).toEqual([]);
+  });
+
+  it('sees the waiting list on the home page, oldest first within a priority', async () => {
+    await logIn(page, server.url, 'ada', agent.password);
+    await page.getByRole('heading', { name: 'Hello, ada' }).waitFor();
+    const waiting = page.locator('section', { has: page.getByRole('heading', { name: /Waiting list/ }) });
+    await waiting.locator('.ticket-title').first().waitFor();
+    const titles = await waiting.locator('.ticket-title').allTextContents();
+    expect(titles).toEqual(['Old question', 'Invoice total is wrong']);
+    await page.getByText('No ticket is assigned to you.').waitFor();
+    await screenshots(page, 'home-agent');
+  });
+
+  it('assigns the ticket to themself', async () => {
+    await page.getByRole('link', { name: /Invoice total is wrong/ }).click();
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByRole('button', { name: 'Unassign' }).waitFor();
+    await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Assignee\s*ada/);
+    await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
+      /Assignee\s*none\s*→\s*ada/,
+    );
+  });
+
+  it('adds an internal note, marked as such', async () => {
+    await page.getByLabel('Internal note (staff only, no field change)').check();
+    // An internal note carries no field change: the fields are disabled while it is checked.
+    await expect(page.getByLabel('Title', { exact: true }).isDisabled()).resolves.toBe(true);
+    await page.locator('#edit-comment').fill('Customer is on the legacy plan; check with finance.');
+    await page.getByRole('button', { name: 'Add internal note' }).click();
+    const note = page.locator('.timeline .job.internal');
+    await note.waitFor();
+    await expect(note.textContent()).resolves.toContain('Customer is on the legacy plan');
+    await expect(note.textContent()).resolves.toContain('Internal');
+  });
+
+  it('resolves the ticket with a comment for the author', async () => {
+    await page.getByLabel('Status').selectOption('RESOLVED');
+    await page.getByLabel('Priority').selectOption('HIGH');
+    await page.locator('#edit-comment').fill('Fixed in release 1.2: the rounding was wrong.');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    const last = page.locator('.timeline .job').last();
+    await expect(last.textContent()).resolves.toMatch(/Status\s*Open\s*→\s*Resolved/);
+    await expect(last.textContent()).resolves.toMatch(/Priority\s*Normal\s*→\s*High/);
+    await screenshots(page, 'ticket-agent');
+  });
+
+  it('the author sees the resolution but never the internal note', async () => {
+    const { page: userPage, problems: userProblems } = await newPage(browser);
+    await logIn(userPage, server.url, 'ursula', user.password);
+    await userPage.goto(`${server.url}/tickets/${ticketId}`);
+    await userPage.getByText('Fixed in release 1.2').waitFor();
+    const body = await userPage.locator('main').textContent();
+    expect(body).not.toContain('legacy plan');
+    expect(body).not.toContain('Internal');
+    expect(await userPage.locator('.job.internal').count()).toBe(0);
+    // A USER author gets only the fields they may change.
+    expect(await userPage.locator('#edit-status').count()).toBe(0);
+    expect(await userPage.locator('#edit-assignee').count()).toBe(0);
+    await userPage.getByRole('button', { name: 'Reopen ticket' }).waitFor();
+    await screenshots(userPage, 'ticket-user-resolved');
+    expect(userProblems.errors).toEqual([]);
+    await userPage.context().close();
+  });
+});

@@ -1,0 +1,116 @@
+import type { Browser, Page } from 'playwright-core';
+import {
+  describeWithBrowser,
+  launchBrowser,
+  newPage,
+  screenshots,
+  type PageProblems,
+} from './support/browser';
+import { createProject, registerAccount, startTestServer, type TestServer } from './support/server';
+
+describeWithBrowser('a USER, from registration to closing their ticket', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let problems: PageProblems;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // The first account becomes ADMIN; the user of this journey registers second, through the UI.
+    const admin = await registerAccount(server.url, 'root');
+    await createProject(server.url, admin, 'Website', 'The public site');
+    await createProject(server.url, admin, 'Mobile app');
+    browser = await launchBrowser();
+    ({ page, problems } = await newPage(browser));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  afterEach(() => {
+    expect(problems.errors).toEqual([]);
+  });
+
+  it('shows the server validation message next to the field, then registers', async () => {
+    await page.goto(`${server.url}/register`);
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+    await screenshots(page, 'register');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByLabel('Password').fill('Correct-Horse-Battery-42');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const emailError = page.locator('#email-error');
+    await emailError.waitFor();
+    expect((await emailError.textContent())?.length).toBeGreaterThan(0);
+    await screenshots(page, 'register-invalid');
+
+    await page.getByLabel('Email').fill('alice@example.com');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Hello, alice' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.getByText('No open tickets').waitFor();
+    await screenshots(page, 'home-user-empty');
+  });
+
+  it('drops a ticket and lands on its page', async () => {
+    await page.getByRole('link', { name: 'New ticket' }).first().click();
+    await page.getByRole('heading', { name: 'New ticket' }).waitFor();
+    await page.getByLabel('Project').selectOption({ label: 'Website' });
+    await page.getByLabel('Title').fill('The printer page is blank');
+    await page.getByLabel('Description').fill('When I open /printer the page is empty.\nSecond line.');
+    await page.getByLabel('Category').selectOption('BUG');
+    await screenshots(page, 'new-ticket');
+    await page.getByRole('button', { name: 'Send ticket' }).click();
+    await page.waitForURL(/\/tickets\/\d+$/);
+    await page.getByRole('heading', { name: /The printer page is blank/ }).waitFor();
+    await page.getByText('opened the ticket').waitFor();
+  });
+
+  it('finds the ticket in the list with a search kept in the URL', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tickets' }).click();
+    await page.getByRole('heading', { name: 'My tickets' }).waitFor();
+    await page.getByLabel('Search').fill('printer');
+    await page.waitForURL(/q=printer/);
+    const row = page.getByRole('link', { name: /The printer page is blank/ });
+    await row.waitFor();
+    await screenshots(page, 'ticket-list-user');
+
+    // A filter that excludes it empties the list; the view can be shared by its URL.
+    await page.getByLabel('Open or closed').selectOption('false');
+    await page.waitForURL(/open=false/);
+    await page.getByText('No ticket matches these filters').waitFor();
+    await page.goto(`${server.url}/tickets?q=printer&open=true`);
+    await row.waitFor();
+    await row.click();
+    await page.waitForURL(/\/tickets\/\d+$/);
+  });
+
+  it('edits the ticket and sees the change in the history', async () => {
+    await page.getByLabel('Title', { exact: true }).fill('The printer page is blank on Firefox');
+    await page.getByLabel('Comment').fill('Only on Firefox, it seems.');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByRole('heading', { name: /blank on Firefox/ }).waitFor();
+    const lastJob = page.locator('.timeline .job').last();
+    await expect(lastJob.textContent()).resolves.toContain('Only on Firefox, it seems.');
+    await expect(lastJob.textContent()).resolves.toContain('The printer page is blank on Firefox');
+    await screenshots(page, 'ticket-user');
+  });
+
+  it('closes the ticket, then logs out from the menu', async () => {
+    await page.getByRole('button', { name: 'Close ticket' }).click();
+    await page.getByRole('button', { name: 'Reopen ticket' }).waitFor();
+    const lastJob = page.locator('.timeline .job').last();
+    await expect(lastJob.textContent()).resolves.toMatch(/Status\s*Open\s*→\s*Closed/);
+
+    await page.getByRole('button', { name: 'alice' }).click();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login$/);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // The session is gone: a protected page sends back to the login page.
+    await page.goto(`${server.url}/tickets`);
+    await page.waitForURL(/\/login\?next=%2Ftickets/);
+  });
+});
