@@ -3,12 +3,7 @@ import type { ValidationError } from 'class-validator';
 
 /** The error codes of the API contract (core.graphql header). */
 export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'RATE_LIMITED'
-  | 'INTERNAL_SERVER_ERROR';
+  'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
 
 /** Why an input was refused; the web client translates by rule and field. */
 export type InputRule =
@@ -108,20 +103,68 @@ const passThroughCodes = new Set<string>([
 ]);
 
 /**
+ * graphql-js appends "Did you mean …?" to unknown fields, arguments, types and enum values, which maps the
+ * schema for a prober; armor masks only some of them (and leaves "[Suggestion hidden]?"), so drop them all.
+ */
+function withoutSuggestions(message: string): string {
+  return message.replace(/\s*(Did you mean [^?]*\?|\[Suggestion hidden\]\??)/g, '').trim();
+}
+
+/**
+ * graphql-js quotes the whole rejected variable ("got invalid value { …, password: "…" }"): keep the path
+ * and the reason, drop the value, which may hold a password.
+ */
+function withoutEchoedValue(message: string): { message: string; field?: string } {
+  const match = /^Variable "(\$\w+)" got invalid value [\s\S]*?(?: at "([\w.[\]]+)")?; ([^;]*)$/.exec(
+    message,
+  );
+  if (!match) return { message };
+  const [, variable, at, reason] = match;
+  const leaf = (at ?? '')
+    .split('.')
+    .pop()
+    ?.replace(/\[\d+\]$/, '');
+  return {
+    message: `Variable "${variable}" got an invalid value${at ? ` at "${at}"` : ''}: ${reason}`,
+    field: leaf || undefined,
+  };
+}
+
+/** graphql-js's message, at execution, for an operation type the schema lacks (subscription). */
+const unsupportedOperation = /^Schema is not configured to execute \w+ operation\.$/;
+
+/**
  * The single place where errors leave the service: every code is mapped onto the contract's list,
  * and nothing internal (stack, SQL, paths) is sent outside development.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, development: boolean): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  development: boolean,
+): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const code = String(formatted.extensions?.code ?? '');
-  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  const scrubbed = withoutEchoedValue(withoutSuggestions(formatted.message));
+  const base = {
+    message: scrubbed.message,
+    locations: formatted.locations,
+    path: formatted.path,
+  };
 
   // class-validator failures from TypeGraphQL: name the field and the rule in the message.
   const validationErrors = (original as { extensions?: { validationErrors?: ValidationError[] } })?.extensions
     ?.validationErrors;
   if (code === 'BAD_USER_INPUT' && Array.isArray(validationErrors)) {
     const invalidFields = invalidFieldsOf(validationErrors);
-    return { ...base, message: invalidFields.map((f) => f.message).join(' '), extensions: { code, invalidFields } };
+    return {
+      ...base,
+      message: invalidFields.map((f) => f.message).join(' '),
+      extensions: { code, invalidFields },
+    };
+  }
+  if (code === 'BAD_USER_INPUT' && scrubbed.field) {
+    const invalidFields: InvalidField[] = [{ field: scrubbed.field, rule: 'invalid', message: base.message }];
+    return { ...base, extensions: { code, invalidFields } };
   }
   if (passThroughCodes.has(code)) {
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
@@ -139,10 +182,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
   }
   if (code === 'UNAUTHORIZED') return { ...base, extensions: { code: 'FORBIDDEN' } };
+  // Refusals without a code are the client's too: Apollo's own 4xx answers (e.g. a persisted-query hash
+  // that does not match) and a subscription, which this schema does not have.
+  const httpStatus = Number(
+    (error as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status,
+  );
+  if ((httpStatus >= 400 && httpStatus < 500) || unsupportedOperation.test(formatted.message)) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
+  }
   return {
     message: development ? formatted.message : 'Internal server error.',
     locations: formatted.locations,
     path: formatted.path,
-    extensions: development ? { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } : { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: development
+      ? { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' }
+      : { code: 'INTERNAL_SERVER_ERROR' },
   };
 }

@@ -8,7 +8,14 @@ import { StatsResolver } from './stats/stats.resolver';
 import { JobResolver, TicketResolver } from './tickets/ticket.resolver';
 import { UserResolver } from './users/user.resolver';
 
-export const resolvers = [AuthResolver, UserResolver, ProjectResolver, TicketResolver, JobResolver, StatsResolver] as const;
+export const resolvers = [
+  AuthResolver,
+  UserResolver,
+  ProjectResolver,
+  TicketResolver,
+  JobResolver,
+  StatsResolver,
+] as const;
 
 /** The committed copy of the schema at the top of the repository. */
 export const schemaFile = path.resolve(__dirname, '..', '..', 'schema.graphql');

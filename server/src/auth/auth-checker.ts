@@ -11,7 +11,9 @@ const sessionMessages = {
 /** @Authorized(): a signed-in user; @Authorized(roles…): one of those roles, read from the database. */
 export const authChecker: AuthCheckerFn<Context> = ({ context }, roles) => {
   if (!context.user) {
-    throw new UnauthenticatedError(context.sessionProblem ? sessionMessages[context.sessionProblem] : undefined);
+    throw new UnauthenticatedError(
+      context.sessionProblem ? sessionMessages[context.sessionProblem] : undefined,
+    );
   }
   if (roles.length > 0 && !roles.includes(context.user.role)) {
     throw new ForbiddenError(`This needs the role ${roles.join(' or ')}.`);

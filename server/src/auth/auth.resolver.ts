@@ -24,7 +24,10 @@ function startSession(ctx: Context, session: Session): AuthPayload {
 @Resolver()
 export class AuthResolver {
   @Mutation(() => AuthPayload)
-  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+  async register(
+    @Arg('input', () => RegisterInput) input: RegisterInput,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayload> {
     return startSession(ctx, await ctx.services.auth.register(input, ctx.clientAddress));
   }
 
@@ -34,7 +37,9 @@ export class AuthResolver {
   }
 
   @Authorized()
-  @Mutation(() => Boolean, { description: 'Ends the current session: the token used for this call is no longer accepted.' })
+  @Mutation(() => Boolean, {
+    description: 'Ends the current session: the token used for this call is no longer accepted.',
+  })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
     await ctx.services.auth.logout(ctx.session!);
     clearSessionCookie(ctx.req, ctx.res);

@@ -48,9 +48,10 @@ export class AuthService {
   }
 
   async register(input: RegisterInput, clientAddress: string): Promise<Session> {
-    this.registrations.assertAllowed(clientAddress);
+    // Counted before the slow password hash, so parallel requests cannot all pass the check at once;
+    // refused attempts count too, which also limits probing for registered emails.
+    this.registrations.hit(clientAddress);
     const user = await this.users.register(input);
-    this.registrations.record(clientAddress);
     return { user, ...this.tokens.issue(user) };
   }
 

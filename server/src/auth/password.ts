@@ -36,7 +36,11 @@ export function assertAcceptablePassword(password: string, field = 'password'): 
     );
   }
   if (isCommonPassword(password)) {
-    throw BadInputError.field(field, 'commonPassword', `${field} is one of the most common passwords; choose another.`);
+    throw BadInputError.field(
+      field,
+      'commonPassword',
+      `${field} is one of the most common passwords; choose another.`,
+    );
   }
 }
 

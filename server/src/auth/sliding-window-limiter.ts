@@ -19,7 +19,10 @@ export class SlidingWindowLimiter {
   assertAllowed(key: string, now = Date.now()): void {
     const recent = this.recent(key, now);
     if (recent.length >= this.limit) {
-      throw new RateLimitedError(this.message, (recent[recent.length - this.limit] + this.windowMs - now) / 1000);
+      throw new RateLimitedError(
+        this.message,
+        (recent[recent.length - this.limit] + this.windowMs - now) / 1000,
+      );
     }
   }
 

@@ -80,7 +80,9 @@ export class TokenService {
 
   async revoke(claims: TokenClaims): Promise<void> {
     await this.database.transaction(async (manager) => {
-      await manager.upsert(RevokedToken, { jti: claims.jti, expiresAt: new Date(claims.exp * 1000) }, ['jti']);
+      await manager.upsert(RevokedToken, { jti: claims.jti, expiresAt: new Date(claims.exp * 1000) }, [
+        'jti',
+      ]);
       // Housekeeping: a revoked token past its expiry would be refused anyway.
       await manager
         .createQueryBuilder()

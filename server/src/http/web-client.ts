@@ -11,13 +11,21 @@ export function webClient(clientDir: string): Router {
   const indexFile = path.join(clientDir, 'index.html');
   router.use(
     '/assets',
-    express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
+    express.static(path.join(clientDir, 'assets'), {
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      fallthrough: false,
+    }),
   );
   router.use(express.static(clientDir, { index: false, maxAge: '1h' }));
   router.get(/.*/, (req, res, next) => {
     if (!req.accepts('html')) return next();
     if (!fs.existsSync(indexFile)) {
-      res.status(404).type('text').send('The web client is not built. Run `npm run build`; the API is at POST /graphql.');
+      res
+        .status(404)
+        .type('text')
+        .send('The web client is not built. Run `npm run build`; the API is at POST /graphql.');
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');

@@ -1,4 +1,18 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ValidateNested } from 'class-validator';
 import type { Context } from '../context';
 import { parseId } from '../ids';
@@ -36,13 +50,19 @@ export class ProjectResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Project, { description: 'ADMIN only.' })
-  createProject(@Arg('input', () => CreateProjectInput) input: CreateProjectInput, @Ctx() ctx: Context): Promise<Project> {
+  createProject(
+    @Arg('input', () => CreateProjectInput) input: CreateProjectInput,
+    @Ctx() ctx: Context,
+  ): Promise<Project> {
     return ctx.services.projects.create(ctx.user!, input);
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Project, { description: 'ADMIN only.' })
-  updateProject(@Args(() => UpdateProjectArgs) { id, input }: UpdateProjectArgs, @Ctx() ctx: Context): Promise<Project> {
+  updateProject(
+    @Args(() => UpdateProjectArgs) { id, input }: UpdateProjectArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Project> {
     return ctx.services.projects.update(ctx.user!, parseId('id', id), input);
   }
 

@@ -8,12 +8,20 @@ import type { CreateProjectInput, UpdateProjectInput } from './project.inputs';
 
 const nameKey = (name: string) => name.trim().toLowerCase();
 
+/** The name as stored: trimmed, so "  x  " passes the input's length check yet would store one character. */
+function trimmedName(raw: string): string {
+  const name = raw.trim();
+  if (name.length < 2) throw BadInputError.field('name', 'length', 'name must be 2 to 80 characters long.');
+  return name;
+}
+
 /** Projects: everyone signed in sees the open ones; only admins create, change or archive them. */
 export class ProjectService {
   constructor(private readonly database: Database) {}
 
   list(actor: User, includeArchived: boolean): Promise<Project[]> {
-    if (includeArchived && actor.role !== Role.ADMIN) throw new ForbiddenError('Only an admin can list archived projects.');
+    if (includeArchived && actor.role !== Role.ADMIN)
+      throw new ForbiddenError('Only an admin can list archived projects.');
     return this.database.manager.find(Project, {
       where: includeArchived ? {} : { archived: false },
       order: { name: 'ASC' },
@@ -29,12 +37,13 @@ export class ProjectService {
 
   create(actor: User, input: CreateProjectInput): Promise<Project> {
     this.assertAdmin(actor);
+    const name = trimmedName(input.name);
     return this.database.transaction(async (manager) => {
-      await this.assertNameFree(manager, input.name);
+      await this.assertNameFree(manager, name);
       return manager.save(
         manager.create(Project, {
-          name: input.name.trim(),
-          nameKey: nameKey(input.name),
+          name,
+          nameKey: nameKey(name),
           description: input.description ?? '',
           archived: false,
           createdAt: new Date(),
@@ -45,15 +54,16 @@ export class ProjectService {
 
   update(actor: User, id: number, input: UpdateProjectInput): Promise<Project> {
     this.assertAdmin(actor);
+    const name = input.name == null ? undefined : trimmedName(input.name);
     return this.database.transaction(async (manager) => {
       const project = await manager.findOneBy(Project, { id });
       if (!project) throw new NotFoundError('Project', id);
-      if (input.name != null && nameKey(input.name) !== project.nameKey) {
-        await this.assertNameFree(manager, input.name);
+      if (name !== undefined && nameKey(name) !== project.nameKey) {
+        await this.assertNameFree(manager, name);
       }
-      if (input.name != null) {
-        project.name = input.name.trim();
-        project.nameKey = nameKey(input.name);
+      if (name !== undefined) {
+        project.name = name;
+        project.nameKey = nameKey(name);
       }
       if (input.description != null) project.description = input.description;
       if (input.archived != null) project.archived = input.archived;

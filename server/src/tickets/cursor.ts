@@ -7,7 +7,8 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-const invalid = () => BadInputError.field('after', 'invalid', 'after must be a cursor returned by this API for the same order.');
+const invalid = () =>
+  BadInputError.field('after', 'invalid', 'after must be a cursor returned by this API for the same order.');
 
 /** Cursors are opaque to clients; one from another order, or tampered with, is refused. */
 export function decodeCursor(raw: string, expectedKey: string): Cursor {
@@ -24,7 +25,8 @@ export function decodeCursor(raw: string, expectedKey: string): Cursor {
     if (!Number.isSafeInteger(cursor.offset) || (cursor.offset as number) < 0) throw invalid();
     return { key: 'RELEVANCE', offset: cursor.offset as number };
   }
-  const valueOk = cursor.value === null || (typeof cursor.value === 'number' && Number.isFinite(cursor.value));
+  const valueOk =
+    cursor.value === null || (typeof cursor.value === 'number' && Number.isFinite(cursor.value));
   if (!valueOk || !Number.isSafeInteger(cursor.id)) throw invalid();
   return { key: expectedKey, value: cursor.value as number | null, id: cursor.id as number };
 }

@@ -6,7 +6,8 @@ import { Ticket } from './ticket.entity';
 import { TicketStatus, statusColumn } from './ticket.enums';
 
 @ObjectType({
-  description: 'One field changed by a job, with its value before and after, as text (enum values by name, users by username).',
+  description:
+    'One field changed by a job, with its value before and after, as text (enum values by name, users by username).',
 })
 export class FieldChange {
   @Field(() => String)
@@ -21,7 +22,8 @@ export class FieldChange {
 
 /** History is append-only: jobs are inserted, never updated or deleted. */
 @ObjectType({
-  description: "Any modification of a ticket: who, when, what was said, what changed, and the ticket's status once done.",
+  description:
+    "Any modification of a ticket: who, when, what was said, what changed, and the ticket's status once done.",
 })
 @Entity('job')
 @Index('IDX_job_ticket', ['ticketId', 'id'])
@@ -53,7 +55,9 @@ export class Job {
   @Column({ type: 'text', nullable: true })
   comment: string | null;
 
-  @Field(() => Boolean, { description: "An internal note: seen by AGENT and ADMIN only, never by the ticket's USER author." })
+  @Field(() => Boolean, {
+    description: "An internal note: seen by AGENT and ADMIN only, never by the ticket's USER author.",
+  })
   @Column({ type: 'boolean', default: false })
   internal: boolean;
 

@@ -41,7 +41,9 @@ export class TicketConnection {
     return this.edges.map((edge) => edge.node);
   }
 
-  @Field(() => Int, { description: 'All tickets matching the filter that the caller may see, not just this page.' })
+  @Field(() => Int, {
+    description: 'All tickets matching the filter that the caller may see, not just this page.',
+  })
   totalCount(): Promise<number> {
     return this.countTotal();
   }

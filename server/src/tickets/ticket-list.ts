@@ -57,11 +57,17 @@ export class TicketList {
 
   async list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
     const filter = request.filter ?? {};
-    const match = filter.search ? TicketSearchIndex.matchExpression(filter.search, isStaff(viewer.role)) : null;
+    const match = filter.search
+      ? TicketSearchIndex.matchExpression(filter.search, isStaff(viewer.role))
+      : null;
     const base = this.filtered(viewer, filter, match);
     // Relevance ranks the results when the client asks for no other order.
     if (match && !request.orderBy) return this.byRelevance(base, request);
-    return this.byKeyset(base, request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC }, request);
+    return this.byKeyset(
+      base,
+      request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC },
+      request,
+    );
   }
 
   private filtered(viewer: User, filter: TicketFilter, match: string | null): SelectQueryBuilder<Ticket> {
@@ -76,14 +82,19 @@ export class TicketList {
     if (assigneeId !== undefined) query.andWhere('t.assigneeId = :assigneeId', { assigneeId });
     if (filter.unassigned === true) query.andWhere('t.assigneeId IS NULL');
     if (filter.unassigned === false) query.andWhere('t.assigneeId IS NOT NULL');
-    if (filter.status) query.andWhere('t.status IN (:...statuses)', { statuses: filter.status.map(statusRank).concat(-1) });
+    if (filter.status)
+      query.andWhere('t.status IN (:...statuses)', { statuses: filter.status.map(statusRank).concat(-1) });
     if (filter.open === true) query.andWhere('t.status < :done', { done: firstDoneStatusRank });
     if (filter.open === false) query.andWhere('t.status >= :done', { done: firstDoneStatusRank });
     if (filter.priority) {
-      query.andWhere('t.priority IN (:...priorities)', { priorities: filter.priority.map(priorityRank).concat(-1) });
+      query.andWhere('t.priority IN (:...priorities)', {
+        priorities: filter.priority.map(priorityRank).concat(-1),
+      });
     }
-    if (filter.category) query.andWhere('t.category IN (:...categories)', { categories: [...filter.category, ''] });
-    if (filter.createdAfter) query.andWhere('t.createdAt >= :createdAfter', { createdAfter: filter.createdAfter.getTime() });
+    if (filter.category)
+      query.andWhere('t.category IN (:...categories)', { categories: [...filter.category, ''] });
+    if (filter.createdAfter)
+      query.andWhere('t.createdAt >= :createdAfter', { createdAfter: filter.createdAfter.getTime() });
     if (filter.createdBefore) {
       query.andWhere('t.createdAt < :createdBefore', { createdBefore: filter.createdBefore.getTime() });
     }
@@ -111,10 +122,13 @@ export class TicketList {
       if (order.field === TicketOrderField.ID) {
         page.andWhere(`t.id ${past} :cursorId`, { cursorId: cursor.id });
       } else {
-        page.andWhere(`(${column} ${past} :cursorValue OR (${column} = :cursorValue AND t.id ${pastId} :cursorId))`, {
-          cursorValue: cursor.value,
-          cursorId: cursor.id,
-        });
+        page.andWhere(
+          `(${column} ${past} :cursorValue OR (${column} = :cursorValue AND t.id ${pastId} :cursorId))`,
+          {
+            cursorValue: cursor.value,
+            cursorId: cursor.id,
+          },
+        );
       }
     }
     page.orderBy(column, order.direction);
@@ -127,8 +141,13 @@ export class TicketList {
     return this.connection(edges, rows.length > request.first, base);
   }
 
-  private async byRelevance(base: SelectQueryBuilder<Ticket>, request: TicketListRequest): Promise<TicketConnection> {
-    const offset = request.after ? (decodeCursor(request.after, 'RELEVANCE') as { offset: number }).offset : 0;
+  private async byRelevance(
+    base: SelectQueryBuilder<Ticket>,
+    request: TicketListRequest,
+  ): Promise<TicketConnection> {
+    const offset = request.after
+      ? (decodeCursor(request.after, 'RELEVANCE') as { offset: number }).offset
+      : 0;
     const rows = await base
       .clone()
       .orderBy('bm25(ticket_search)', 'ASC')
@@ -136,9 +155,10 @@ export class TicketList {
       .offset(offset)
       .limit(request.first + 1)
       .getMany();
-    const edges = rows
-      .slice(0, request.first)
-      .map((ticket, index) => ({ node: ticket, cursor: encodeCursor({ key: 'RELEVANCE', offset: offset + index + 1 }) }));
+    const edges = rows.slice(0, request.first).map((ticket, index) => ({
+      node: ticket,
+      cursor: encodeCursor({ key: 'RELEVANCE', offset: offset + index + 1 }),
+    }));
     return this.connection(edges, rows.length > request.first, base);
   }
 

@@ -15,7 +15,10 @@ export class TicketSearchIndex {
     );
   }
 
-  async updateText(manager: EntityManager, ticket: Pick<Ticket, 'id' | 'title' | 'description'>): Promise<void> {
+  async updateText(
+    manager: EntityManager,
+    ticket: Pick<Ticket, 'id' | 'title' | 'description'>,
+  ): Promise<void> {
     await manager.query(`UPDATE "ticket_search" SET title = ?, description = ? WHERE rowid = ?`, [
       ticket.title,
       ticket.description,
@@ -23,7 +26,12 @@ export class TicketSearchIndex {
     ]);
   }
 
-  async addComment(manager: EntityManager, ticketId: number, comment: string, internal: boolean): Promise<void> {
+  async addComment(
+    manager: EntityManager,
+    ticketId: number,
+    comment: string,
+    internal: boolean,
+  ): Promise<void> {
     const column = internal ? 'internal_comments' : 'comments';
     await manager.query(`UPDATE "ticket_search" SET ${column} = ${column} || char(10) || ? WHERE rowid = ?`, [
       comment,

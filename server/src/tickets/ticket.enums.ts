@@ -11,7 +11,7 @@ export enum TicketStatus {
 registerEnumType(TicketStatus, {
   name: 'TicketStatus',
   description:
-    'Open statuses: OPEN, IN_PROGRESS, WAITING (waiting for the reporter).\nDone statuses: RESOLVED (solved; the last job says how), CLOSED (closed without a fix: duplicate, won\'t fix, withdrawn).',
+    "Open statuses: OPEN, IN_PROGRESS, WAITING (waiting for the reporter).\nDone statuses: RESOLVED (solved; the last job says how), CLOSED (closed without a fix: duplicate, won't fix, withdrawn).",
 });
 
 export enum Priority {

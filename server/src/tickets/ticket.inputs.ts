@@ -64,17 +64,23 @@ export class UpdateTicketInput {
   unassign?: boolean;
 
   @Field(() => String, { nullable: true })
-  @MaxLength(COMMENT_MAX_LENGTH, { message: `comment must be at most ${COMMENT_MAX_LENGTH} characters long.` })
+  @MaxLength(COMMENT_MAX_LENGTH, {
+    message: `comment must be at most ${COMMENT_MAX_LENGTH} characters long.`,
+  })
   comment?: string;
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'AGENT and ADMIN only: this job is an internal note. It must carry a comment and no field change.',
+    description:
+      'AGENT and ADMIN only: this job is an internal note. It must carry a comment and no field change.',
   })
   internal?: boolean;
 }
 
-@InputType({ description: 'Every field narrows the result; omitted fields do not. A USER only ever sees their own tickets.' })
+@InputType({
+  description:
+    'Every field narrows the result; omitted fields do not. A USER only ever sees their own tickets.',
+})
 export class TicketFilter {
   @Field(() => ID, { nullable: true })
   projectId?: string;
@@ -82,7 +88,10 @@ export class TicketFilter {
   @Field(() => [TicketStatus], { nullable: true })
   status?: TicketStatus[];
 
-  @Field(() => Boolean, { nullable: true, description: 'true: OPEN, IN_PROGRESS or WAITING; false: RESOLVED or CLOSED.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true: OPEN, IN_PROGRESS or WAITING; false: RESOLVED or CLOSED.',
+  })
   open?: boolean;
 
   @Field(() => [Priority], { nullable: true })

@@ -1,4 +1,17 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ValidateNested } from 'class-validator';
 import type { Context } from '../context';
 import { parseId } from '../ids';
@@ -46,13 +59,19 @@ export class TicketResolver {
 
   @Authorized()
   @Mutation(() => Ticket, { description: 'Any signed-in user, on any project that is not archived.' })
-  createTicket(@Arg('input', () => CreateTicketInput) input: CreateTicketInput, @Ctx() ctx: Context): Promise<Ticket> {
+  createTicket(
+    @Arg('input', () => CreateTicketInput) input: CreateTicketInput,
+    @Ctx() ctx: Context,
+  ): Promise<Ticket> {
     return ctx.services.tickets.create(ctx.user!, input);
   }
 
   @Authorized()
   @Mutation(() => Ticket)
-  updateTicket(@Args(() => UpdateTicketArgs) { id, input }: UpdateTicketArgs, @Ctx() ctx: Context): Promise<Ticket> {
+  updateTicket(
+    @Args(() => UpdateTicketArgs) { id, input }: UpdateTicketArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Ticket> {
     return ctx.services.tickets.update(ctx.user!, parseId('id', id), input);
   }
 

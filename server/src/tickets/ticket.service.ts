@@ -88,7 +88,13 @@ export class TicketService {
     const comment = input.comment?.trim() ? input.comment : null;
     const internal = input.internal === true;
     const asked = Object.entries(input)
-      .filter(([key, value]) => value !== undefined && value !== null && key !== 'internal' && !(key === 'unassign' && value === false))
+      .filter(
+        ([key, value]) =>
+          value !== undefined &&
+          value !== null &&
+          key !== 'internal' &&
+          !(key === 'unassign' && value === false),
+      )
       .map(([key]) => key);
     const staff = isStaff(actor.role);
 
@@ -101,7 +107,9 @@ export class TicketService {
           throw new ForbiddenError(`A reporter cannot change ${refused.join(', ')}; an agent can.`);
         }
         if (input.status && !this.authorMayMoveTo(ticket.status, input.status)) {
-          throw new ForbiddenError('A reporter can close their open ticket (CLOSED) or reopen a done one (OPEN).');
+          throw new ForbiddenError(
+            'A reporter can close their open ticket (CLOSED) or reopen a done one (OPEN).',
+          );
         }
       }
       if (input.assigneeId != null && input.unassign) {
@@ -219,7 +227,11 @@ export class TicketService {
     const user = await manager.findOneBy(User, { id: userId });
     if (!user) throw new NotFoundError('User', userId);
     if (!isStaff(user.role)) {
-      throw BadInputError.field('assigneeId', 'notAssignable', `assigneeId: ${user.username} is not an agent or an admin.`);
+      throw BadInputError.field(
+        'assigneeId',
+        'notAssignable',
+        `assigneeId: ${user.username} is not an agent or an admin.`,
+      );
     }
     return user;
   }

@@ -1,4 +1,17 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { setSessionCookie } from '../auth/session-cookie';
 import type { Context } from '../context';
 import { parseId } from '../ids';
@@ -34,7 +47,10 @@ export class UserResolver {
 
   @Authorized()
   @Mutation(() => User)
-  async updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: Context): Promise<User> {
+  async updateMe(
+    @Arg('input', () => UpdateMeInput) input: UpdateMeInput,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
     const { user, passwordChanged } = await ctx.services.users.updateMe(ctx.user!, input);
     ctx.user = user;
     // Older tokens are now refused; a browser session continues with a fresh cookie.
@@ -47,11 +63,17 @@ export class UserResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, { description: 'ADMIN only. An admin cannot take ADMIN away from the last admin.' })
-  setUserRole(@Args(() => SetUserRoleArgs) { userId, role }: SetUserRoleArgs, @Ctx() ctx: Context): Promise<User> {
+  setUserRole(
+    @Args(() => SetUserRoleArgs) { userId, role }: SetUserRoleArgs,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
     return ctx.services.users.setRole(ctx.user!, parseId('userId', userId), role);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'The user themself and admins see it; anyone else gets null.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'The user themself and admins see it; anyone else gets null.',
+  })
   email(@Root() user: User, @Ctx() ctx: Context): string | null {
     return canSeePrivate(ctx, user) ? user.email : null;
   }

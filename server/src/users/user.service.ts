@@ -56,10 +56,18 @@ export class UserService {
   async updateMe(actor: User, input: UpdateMeInput): Promise<{ user: User; passwordChanged: boolean }> {
     if (input.newPassword !== undefined && input.newPassword !== null) {
       if (!input.currentPassword) {
-        throw BadInputError.field('currentPassword', 'required', 'currentPassword is required to set a new password.');
+        throw BadInputError.field(
+          'currentPassword',
+          'required',
+          'currentPassword is required to set a new password.',
+        );
       }
       if (!(await verifyPassword(input.currentPassword, actor.passwordHash))) {
-        throw BadInputError.field('currentPassword', 'wrongPassword', 'currentPassword is not your current password.');
+        throw BadInputError.field(
+          'currentPassword',
+          'wrongPassword',
+          'currentPassword is not your current password.',
+        );
       }
       assertAcceptablePassword(input.newPassword, 'newPassword');
     }
@@ -98,11 +106,20 @@ export class UserService {
     });
   }
 
-  private async assertUnique(manager: EntityManager, values: { username?: string; email?: string }): Promise<void> {
-    if (values.username !== undefined && (await manager.existsBy(User, { usernameKey: normalizeKey(values.username) }))) {
+  private async assertUnique(
+    manager: EntityManager,
+    values: { username?: string; email?: string },
+  ): Promise<void> {
+    if (
+      values.username !== undefined &&
+      (await manager.existsBy(User, { usernameKey: normalizeKey(values.username) }))
+    ) {
       throw BadInputError.field('username', 'unique', 'username is already taken.');
     }
-    if (values.email !== undefined && (await manager.existsBy(User, { emailKey: normalizeKey(values.email) }))) {
+    if (
+      values.email !== undefined &&
+      (await manager.existsBy(User, { emailKey: normalizeKey(values.email) }))
+    ) {
       throw BadInputError.field('email', 'unique', 'email is already used by another account.');
     }
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import jwt from 'jsonwebtoken';
 import { startServer, type RunningServer } from '../../src/app';
 import type { Config } from '../../src/config';
 
@@ -10,6 +11,17 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; extensions?: Record<string, any>; path?: string[] }[];
   headers: Headers;
 }
+
+/** A raw HTTP answer, for requests that are not plain GraphQL POSTs (CSRF, batching, bodies, GET). */
+export interface RawResponse {
+  status: number;
+  text: string;
+  json: any;
+  headers: Headers;
+}
+
+/** One line of the server's pino log, e.g. the per-request `graphql` line with its `sql` count. */
+export type LogLine = Record<string, any>;
 
 export interface TestUser {
   id: string;
@@ -22,25 +34,90 @@ export interface TestUser {
 /** A real server on a random port with a fresh SQLite database: one per test file. */
 export class TestApi {
   private counter = 0;
+  /** Every SQL statement the server has sent since start, whatever request it belonged to. */
+  private statements = 0;
 
   private constructor(
     readonly server: RunningServer,
     readonly dataDir: string,
+    /** The server's log lines, when started with captureLogs. */
+    readonly logs: LogLine[],
   ) {}
 
-  static async start(overrides: Partial<Config> = {}): Promise<TestApi> {
+  static async start(
+    overrides: Partial<Config> = {},
+    options: { captureLogs?: boolean } = {},
+  ): Promise<TestApi> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
-    const server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      logLevel: 'silent',
-      nodeEnv: 'test',
-      registrationsPerHour: 10_000,
-      clientDir: path.join(dataDir, 'no-client'),
-      ...overrides,
-    });
-    return new TestApi(server, dataDir);
+    const logs: LogLine[] = [];
+    const server = await startServer(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        dataDir,
+        logLevel: options.captureLogs ? 'info' : 'silent',
+        nodeEnv: 'test',
+        registrationsPerHour: 10_000,
+        clientDir: path.join(dataDir, 'no-client'),
+        ...overrides,
+      },
+      options.captureLogs
+        ? { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } }
+        : {},
+    );
+    const api = new TestApi(server, dataDir, logs);
+    api.countStatements();
+    return api;
+  }
+
+  /** Wraps the server's TypeORM logger (which sees every statement) to count SQL across all requests. */
+  private countStatements(): void {
+    const logger = this.server.services.database.dataSource.logger;
+    for (const method of ['logQuery', 'logQueryError'] as const) {
+      const original = logger[method].bind(logger) as (...args: unknown[]) => void;
+      (logger as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        this.statements += 1;
+        original(...args);
+      };
+    }
+  }
+
+  /** Runs work (requests to this server) and returns how many SQL statements the server sent meanwhile. */
+  async sqlDuring(work: () => Promise<unknown>): Promise<number> {
+    const before = this.statements;
+    await work();
+    return this.statements - before;
+  }
+
+  /** The server's per-request log lines (`msg: 'graphql'`), newest last; needs captureLogs. */
+  requestLogs(): LogLine[] {
+    return this.logs.filter((line) => line.msg === 'graphql');
+  }
+
+  /** The secret the server signs tokens with (generated in the data folder). */
+  get jwtSecret(): string {
+    return fs.readFileSync(path.join(this.dataDir, 'jwt-secret'), 'utf8').trim();
+  }
+
+  /** A token signed with the server's secret (or another one), for forged and expired token tests. */
+  signToken(claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret = this.jwtSecret): string {
+    return jwt.sign(claims, secret, { algorithm: 'HS256', ...options });
+  }
+
+  /** Any HTTP request to the server, answered raw. */
+  async http(
+    pathAndQuery: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<RawResponse> {
+    const response = await fetch(`${this.url}${pathAndQuery}`, init);
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // Not JSON (e.g. an HTML 404): the caller checks text instead.
+    }
+    return { status: response.status, text, json, headers: response.headers };
   }
 
   get url(): string {
@@ -78,7 +155,11 @@ export class TestApi {
   }
 
   /** Like gql, but fails the test on any error. */
-  async ok<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  async ok<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+  ): Promise<T> {
     const result = await this.gql<T>(query, variables, { token });
     if (result.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
     return result.data as T;
@@ -96,8 +177,18 @@ export class TestApi {
     return { id: data.register.user.id, username, email, password, token: data.register.token };
   }
 
+  async login(login: string, password: string): Promise<GraphQLResponse<{ login: { token: string } }>> {
+    return this.gql(`mutation ($input: LoginInput!) { login(input: $input) { token } }`, {
+      input: { login, password },
+    });
+  }
+
   async setRole(admin: TestUser, user: TestUser, role: 'USER' | 'AGENT' | 'ADMIN'): Promise<void> {
-    await this.ok(`mutation ($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id } }`, { id: user.id, role }, admin.token);
+    await this.ok(
+      `mutation ($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id } }`,
+      { id: user.id, role },
+      admin.token,
+    );
   }
 
   async createProject(admin: TestUser, name = `Project ${++this.counter}`): Promise<string> {
@@ -109,10 +200,21 @@ export class TestApi {
     return data.createProject.id;
   }
 
-  async createTicket(user: TestUser, projectId: string, input: Record<string, unknown> = {}): Promise<string> {
+  async createTicket(
+    user: TestUser,
+    projectId: string,
+    input: Record<string, unknown> = {},
+  ): Promise<string> {
     const data = await this.ok<{ createTicket: { id: string } }>(
       `mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
-      { input: { projectId, title: 'Login button does nothing', description: 'Clicking it has no effect.', ...input } },
+      {
+        input: {
+          projectId,
+          title: 'Login button does nothing',
+          description: 'Clicking it has no effect.',
+          ...input,
+        },
+      },
       user.token,
     );
     return data.createTicket.id;
@@ -122,7 +224,9 @@ export class TestApi {
   async snapshot(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const table of ['user', 'project', 'ticket', 'job', 'revoked_token', 'login_failure']) {
-      const [row] = await this.server.services.database.dataSource.query(`SELECT COUNT(*) AS n FROM "${table}"`);
+      const [row] = await this.server.services.database.dataSource.query(
+        `SELECT COUNT(*) AS n FROM "${table}"`,
+      );
       counts[table] = Number(row.n);
     }
     const [latest] = await this.server.services.database.dataSource.query(

@@ -1,0 +1,153 @@
+import { REGISTER } from './support/operations';
+import { TestApi, errorCodes, type TestUser } from './support/test-server';
+
+const WINDOW_SECONDS = 15 * 60;
+
+describe('failed logins on one account', () => {
+  let api: TestApi;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+    admin = await api.register('admin');
+  });
+  afterAll(() => api.stop());
+
+  async function failuresRecorded(victim: TestUser): Promise<number> {
+    const [row] = await api.server.services.database.dataSource.query(
+      `SELECT COUNT(*) AS n FROM "login_failure" WHERE "userId" = ?`,
+      [Number(victim.id)],
+    );
+    return Number(row.n);
+  }
+
+  /** Records failures as if they had just been made (each real one costs a bcrypt comparison). */
+  async function seedFailures(victim: TestUser, count: number): Promise<void> {
+    for (let i = 0; i < count; i += 1) {
+      await api.server.services.database.dataSource.query(
+        `INSERT INTO "login_failure" ("userId", "at") VALUES (?, ?)`,
+        [Number(victim.id), Date.now() - 1000],
+      );
+    }
+  }
+
+  function expectRateLimited(result: Awaited<ReturnType<TestApi['gql']>>, index = 0) {
+    const error = result.errors![index];
+    expect(error.extensions?.code).toBe('RATE_LIMITED');
+    expect(error.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(error.extensions?.retryAfterSeconds).toBeLessThanOrEqual(WINDOW_SECONDS);
+  }
+
+  test('after 10 failures within 15 minutes, even the right password answers RATE_LIMITED; other accounts are unaffected', async () => {
+    const victim = await api.register('victim');
+    const bystander = await api.register('bystander');
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      expect(errorCodes(await api.login(victim.username, `wrong guess ${attempt}`))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+    }
+    const right = await api.login(victim.username, victim.password);
+    expectRateLimited(right);
+    expect(right.data ?? null).toBeNull();
+    // By email too: the limit is on the account, not on the spelling of the login.
+    expectRateLimited(await api.login(victim.email, victim.password));
+
+    expect((await api.login(bystander.username, bystander.password)).errors).toBeUndefined();
+    expect((await api.login(admin.email, admin.password)).errors).toBeUndefined();
+    // Tokens issued before the lock still work: the lock is on logging in, not on the account.
+    expect((await api.gql('{ me { id } }', {}, { token: victim.token })).data?.me).toEqual({ id: victim.id });
+  });
+
+  test('aliased login mutations cannot get around it: at most 10 wrong passwords are ever checked (7 already made)', async () => {
+    const victim = await api.register('aliased');
+    await seedFailures(victim, 7);
+    // 12 attempts per document, the last one with the right password, sent until the account locks.
+    const fields = Array.from({ length: 12 }, (_, i) => {
+      const password = i === 11 ? victim.password : `wrong guess ${i}`;
+      return `a${i}: login(input: {login: ${JSON.stringify(victim.username)}, password: ${JSON.stringify(password)}}) { token }`;
+    });
+    const document = `mutation { ${fields.join('\n')} }`;
+    const seen: string[] = [];
+    for (let round = 0; round < 11 && !seen.includes('RATE_LIMITED'); round += 1) {
+      const result = await api.gql(document);
+      expect(JSON.stringify(result.data ?? null)).not.toContain('token');
+      seen.push(...errorCodes(result));
+    }
+    expect(seen.filter((code) => code === 'BAD_USER_INPUT')).toHaveLength(3);
+    expect(seen).toContain('RATE_LIMITED');
+    expect(await failuresRecorded(victim)).toBe(10);
+    expectRateLimited(await api.login(victim.username, victim.password));
+  });
+
+  test('parallel requests cannot overshoot the limit (7 failures already made)', async () => {
+    const victim = await api.register('parallel');
+    await seedFailures(victim, 7);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api.login(victim.username, `parallel guess ${i}`)),
+    );
+    const codes = results.map((result) => errorCodes(result)[0]).sort();
+    expect(codes).toEqual([...Array(3).fill('BAD_USER_INPUT'), ...Array(5).fill('RATE_LIMITED')]);
+    expectRateLimited(await api.login(victim.username, victim.password));
+    expect(await failuresRecorded(victim)).toBe(10);
+  });
+
+  test('a batched request (JSON array body) is refused before any attempt is made', async () => {
+    const victim = await api.register('batched');
+    const before = await api.snapshot();
+    const attempt = (password: string) => ({
+      query: 'mutation ($input: LoginInput!) { login(input: $input) { token } }',
+      variables: { input: { login: victim.username, password } },
+    });
+    const response = await api.http('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([attempt('guess one'), attempt('guess two'), attempt(victim.password)]),
+    });
+    expect(response.status).toBe(400);
+    expect(response.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(response.text).not.toContain('token');
+    expect(await api.snapshot()).toEqual(before);
+  });
+});
+
+describe('registration per client address', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start({ registrationsPerHour: 3 });
+  });
+  afterAll(() => api.stop());
+
+  const register = (name: string) =>
+    api.gql(REGISTER, {
+      input: { username: name, email: `${name}@example.com`, password: `passphrase of ${name}` },
+    });
+
+  test('parallel registrations cannot get past the hourly limit', async () => {
+    const results = await Promise.all(['reg1', 'reg2', 'reg3', 'reg4', 'reg5'].map(register));
+    const codes = results.map((result) => errorCodes(result)[0] ?? 'OK').sort();
+    expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect((await api.snapshot()).user).toBe(3);
+    // On an empty database, parallel sign-ups still make exactly one of them ADMIN.
+    const roles = await api.server.services.database.dataSource.query(`SELECT "role" FROM "user"`);
+    expect(roles.map((row: { role: string }) => row.role).sort()).toEqual(['ADMIN', 'USER', 'USER']);
+  });
+
+  test('once the limit is reached, registering answers RATE_LIMITED with retryAfterSeconds and creates nothing', async () => {
+    const before = await api.snapshot();
+    const result = await register('reg6');
+    expect(errorCodes(result)).toEqual(['RATE_LIMITED']);
+    expect(result.errors![0].extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(result.errors![0].extensions?.retryAfterSeconds).toBeLessThanOrEqual(3600);
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test('a forged X-Forwarded-For header does not make a new client address', async () => {
+    const result = await api.gql(
+      REGISTER,
+      { input: { username: 'spoofer', email: 'spoofer@example.com', password: 'passphrase of spoofer' } },
+      { headers: { 'x-forwarded-for': '203.0.113.7' } },
+    );
+    expect(errorCodes(result)).toEqual(['RATE_LIMITED']);
+  });
+});

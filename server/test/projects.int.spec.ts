@@ -1,0 +1,207 @@
+import { CREATE_PROJECT, UPDATE_PROJECT } from './support/operations';
+import { TestApi, errorCodes, type GraphQLResponse, type TestUser } from './support/test-server';
+
+let api: TestApi;
+let admin: TestUser;
+let agent: TestUser;
+let user: TestUser;
+
+beforeAll(async () => {
+  api = await TestApi.start();
+  admin = await api.register('admin');
+  agent = await api.register('agent');
+  user = await api.register('user');
+  await api.setRole(admin, agent, 'AGENT');
+});
+afterAll(() => api.stop());
+
+const invalidField = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.invalidFields?.[0];
+const create = (input: Record<string, unknown>, token = admin.token) =>
+  api.gql<{ createProject: { id: string; name: string; description: string; archived: boolean } }>(
+    CREATE_PROJECT,
+    { input },
+    { token },
+  );
+const update = (id: string, input: Record<string, unknown>, token = admin.token) =>
+  api.gql<{ updateProject: { id: string; name: string; description: string; archived: boolean } }>(
+    UPDATE_PROJECT,
+    { id, input },
+    { token },
+  );
+const PROJECT = 'query ($id: ID!) { project(id: $id) { id name archived } }';
+const PROJECTS = 'query ($all: Boolean) { projects(includeArchived: $all) { name archived } }';
+
+describe('an admin manages projects', () => {
+  let projectId: string;
+
+  test('creates a project with a name and a description', async () => {
+    const result = await create({ name: '  Website  ', description: 'The public site' });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.createProject).toMatchObject({
+      name: 'Website',
+      description: 'The public site',
+      archived: false,
+    });
+    projectId = result.data!.createProject.id;
+  });
+
+  test('renames it, describes it, archives it and brings it back', async () => {
+    expect((await update(projectId, { name: 'Web site' })).data!.updateProject).toMatchObject({
+      name: 'Web site',
+    });
+    expect((await update(projectId, { description: 'Public web site' })).data!.updateProject).toMatchObject({
+      name: 'Web site',
+      description: 'Public web site',
+    });
+    expect((await update(projectId, { archived: true })).data!.updateProject.archived).toBe(true);
+    expect((await update(projectId, { archived: false })).data!.updateProject.archived).toBe(false);
+    // A change of case only is a rename of the same project, not a clash with itself.
+    expect((await update(projectId, { name: 'WEB SITE' })).data!.updateProject.name).toBe('WEB SITE');
+  });
+
+  test.each([
+    ['an agent', () => agent.token, 'FORBIDDEN'],
+    ['a user', () => user.token, 'FORBIDDEN'],
+    ['an anonymous caller', () => '', 'UNAUTHENTICATED'],
+  ])('%s can neither create nor change a project', async (_who, token, code) => {
+    const before = await api.snapshot();
+    expect(errorCodes(await create({ name: 'Not mine' }, token()))).toEqual([code]);
+    expect(errorCodes(await update(projectId, { name: 'Hijacked', archived: true }, token()))).toEqual([
+      code,
+    ]);
+    expect(await api.snapshot()).toEqual(before);
+    const project = await api.ok<{ project: { name: string; archived: boolean } }>(
+      PROJECT,
+      { id: projectId },
+      admin.token,
+    );
+    expect(project.project).toMatchObject({ name: 'WEB SITE', archived: false });
+  });
+
+  test.each([
+    ['a 1-character name', { name: 'x' }, 'name', 'length'],
+    ['an 81-character name', { name: 'x'.repeat(81) }, 'name', 'length'],
+    ['a blank name', { name: '     ' }, 'name', 'format'],
+    ['a name of 1 character once trimmed', { name: '   x   ' }, 'name', 'length'],
+    ['a name already used, in another case', { name: 'web site' }, 'name', 'unique'],
+    [
+      'a description over 2000 characters',
+      { name: 'Long one', description: 'd'.repeat(2001) },
+      'description',
+      'length',
+    ],
+  ])('refuses %s with BAD_USER_INPUT naming the field', async (_name, input, field, rule) => {
+    const before = await api.snapshot();
+    const result = await create(input);
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+    expect(invalidField(result)).toMatchObject({ field, rule });
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test('a name of exactly 2 and of exactly 80 characters is accepted', async () => {
+    expect((await create({ name: 'QA' })).errors).toBeUndefined();
+    expect((await create({ name: 'n'.repeat(80) })).errors).toBeUndefined();
+  });
+
+  test("renaming onto another project's name (any case) is refused", async () => {
+    const result = await update(projectId, { name: 'qa' });
+    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+    expect(invalidField(result)).toMatchObject({ field: 'name', rule: 'unique' });
+  });
+
+  test('an unknown project is NOT_FOUND; a malformed id is BAD_USER_INPUT', async () => {
+    expect(errorCodes(await update('999999', { name: 'Ghost' }))).toEqual(['NOT_FOUND']);
+    const malformed = await update('1.5', { name: 'Ghost' });
+    expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(invalidField(malformed)).toMatchObject({ field: 'id' });
+  });
+});
+
+describe('archived projects', () => {
+  let archivedId: string;
+  let openId: string;
+
+  beforeAll(async () => {
+    openId = await api.createProject(admin, 'Mobile app');
+    archivedId = await api.createProject(admin, 'Old intranet');
+    await update(archivedId, { archived: true });
+  });
+
+  test('everyone signed in sees the open projects; archived ones only an admin who asks', async () => {
+    for (const viewer of [user, agent, admin]) {
+      const names = (await api.ok<{ projects: { name: string }[] }>(PROJECTS, {}, viewer.token)).projects.map(
+        (p) => p.name,
+      );
+      expect(names).toContain('Mobile app');
+      expect(names).not.toContain('Old intranet');
+    }
+    const all = await api.ok<{ projects: { name: string; archived: boolean }[] }>(
+      PROJECTS,
+      { all: true },
+      admin.token,
+    );
+    expect(all.projects).toContainEqual({ name: 'Old intranet', archived: true });
+    expect(errorCodes(await api.gql(PROJECTS, { all: true }, { token: user.token }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await api.gql(PROJECTS, {}, {}))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  test('a user cannot open an archived project: answered like an unknown one', async () => {
+    const archived = await api.gql(PROJECT, { id: archivedId }, { token: user.token });
+    const unknown = await api.gql(PROJECT, { id: '999999' }, { token: user.token });
+    expect(errorCodes(archived)).toEqual(['NOT_FOUND']);
+    expect(archived.errors![0].message.replace(archivedId, 'N')).toBe(
+      unknown.errors![0].message.replace('999999', 'N'),
+    );
+    expect(
+      (await api.ok<{ project: { archived: boolean } }>(PROJECT, { id: archivedId }, agent.token)).project
+        .archived,
+    ).toBe(true);
+  });
+
+  test('no ticket can be dropped on an archived project', async () => {
+    const before = await api.snapshot();
+    const input = { projectId: archivedId, title: 'Still broken', description: 'Please fix.' };
+    const mutation = 'mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id } }';
+    expect(errorCodes(await api.gql(mutation, { input }, { token: user.token }))).toEqual(['NOT_FOUND']);
+    const byAdmin = await api.gql(mutation, { input }, { token: admin.token });
+    expect(errorCodes(byAdmin)).toEqual(['BAD_USER_INPUT']);
+    expect(invalidField(byAdmin)).toMatchObject({ field: 'projectId', rule: 'archived' });
+    expect(await api.snapshot()).toEqual(before);
+    expect(
+      (await api.gql(mutation, { input: { ...input, projectId: openId } }, { token: user.token })).errors,
+    ).toBeUndefined();
+  });
+});
+
+describe('openTicketCount', () => {
+  test('counts the open tickets the caller may see: a user only their own', async () => {
+    const projectId = await api.createProject(admin, 'Counting');
+    await api.createTicket(user, projectId);
+    await api.createTicket(agent, projectId);
+    await api.createTicket(admin, projectId);
+    const closed = await api.createTicket(user, projectId);
+    await api.ok(
+      'mutation ($id: ID!) { updateTicket(id: $id, input: {status: CLOSED}) { id } }',
+      { id: closed },
+      user.token,
+    );
+
+    const count = async (viewer: TestUser) =>
+      (
+        await api.ok<{ project: { openTicketCount: number } }>(
+          'query ($id: ID!) { project(id: $id) { openTicketCount } }',
+          { id: projectId },
+          viewer.token,
+        )
+      ).project.openTicketCount;
+    expect(await count(user)).toBe(1);
+    expect(await count(agent)).toBe(3);
+    expect(await count(admin)).toBe(3);
+    const listed = await api.ok<{ projects: { name: string; openTicketCount: number }[] }>(
+      '{ projects { name openTicketCount } }',
+      {},
+      user.token,
+    );
+    expect(listed.projects.find((p) => p.name === 'Counting')!.openTicketCount).toBe(1);
+  });
+});
