@@ -218,3 +218,27 @@ describe('private fields of other users', () => {
     expect(data.ticket.jobs.map((job) => job.author.email)).toEqual([null]);
   });
 });
+
+describe('assignees', () => {
+  let local: TestApi;
+  beforeAll(async () => {
+    local = await TestApi.start();
+  });
+  afterAll(async () => {
+    await local.stop();
+  });
+
+  test('agents and admins list who can be assigned; a USER cannot', async () => {
+    const admin = await local.register('boss');
+    const agent = await local.register('agent');
+    const reporter = await local.register('reporter');
+    await local.setRole(admin, agent, 'AGENT');
+    const query = '{ assignees { username role } }';
+    const seen = await local.ok<{ assignees: { username: string; role: string }[] }>(query, {}, agent.token);
+    expect(seen.assignees.map((user) => user.username).sort()).toEqual(
+      [admin.username, agent.username].sort(),
+    );
+    expect(errorCodes(await local.gql(query, {}, { token: reporter.token }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await local.gql(query))).toEqual(['UNAUTHENTICATED']);
+  });
+});

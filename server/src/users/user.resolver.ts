@@ -45,6 +45,14 @@ export class UserResolver {
     return ctx.services.users.list();
   }
 
+  @Authorized(Role.AGENT, Role.ADMIN)
+  @Query(() => [User], {
+    description: 'AGENT and ADMIN: the users a ticket can be assigned to (agents and admins), by username.',
+  })
+  assignees(@Ctx() ctx: Context): Promise<User[]> {
+    return ctx.services.users.listStaff();
+  }
+
   @Authorized()
   @Mutation(() => User)
   async updateMe(

@@ -29,6 +29,14 @@ export class UserService {
     return this.database.manager.find(User, { order: { id: 'ASC' } });
   }
 
+  /** Agents and admins: who may be assigned a ticket. */
+  listStaff(): Promise<User[]> {
+    return this.database.manager.find(User, {
+      where: [{ role: Role.AGENT }, { role: Role.ADMIN }],
+      order: { usernameKey: 'ASC' },
+    });
+  }
+
   /** The first account of an empty database becomes ADMIN; nobody chooses their role. */
   async register(input: RegisterInput): Promise<User> {
     assertAcceptablePassword(input.password);
