@@ -99,7 +99,7 @@ describe('unknown addresses', () => {
 
 describe('internal failures', () => {
   test('answer INTERNAL_SERVER_ERROR with a plain message: no SQL, stack trace or file path', async () => {
-    const broken = await TestApi.start();
+    const broken = await TestApi.start({}, { captureLogs: true });
     try {
       const owner = await broken.register('owner');
       await broken.createProject(owner, 'Doomed');
@@ -121,6 +121,13 @@ describe('internal failures', () => {
       ]);
       expect(response.text).not.toMatch(/project_moved|no such table/i);
       expect(leakedInternals(response.text)).toEqual([]);
+      // The details are not lost: they go to the server's log for the operator.
+      expect(broken.logs).toContainEqual(
+        expect.objectContaining({
+          msg: 'unexpected error',
+          err: expect.objectContaining({ message: expect.stringMatching(/no such table/) }),
+        }),
+      );
     } finally {
       await broken.stop();
     }

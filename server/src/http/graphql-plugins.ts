@@ -20,6 +20,16 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
     async requestDidStart({ request }) {
       const started = process.hrtime.bigint();
       return {
+        // Clients get "Internal server error." without details; the details go to the log, once.
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            if (error.extensions?.code || !error.originalError) continue;
+            logger.error(
+              { operation: operationName ?? null, path: error.path, err: error.originalError },
+              'unexpected error',
+            );
+          }
+        },
         async willSendResponse({ response, contextValue, operationName, errors }) {
           const body = response.body;
           const resultErrors = body.kind === 'single' ? body.singleResult.errors : undefined;
