@@ -13,11 +13,9 @@ const UNKNOWN = '987654';
 
 beforeAll(async () => {
   api = await TestApi.start();
-  admin = await api.register('admin');
-  agent = await api.register('agent');
+  ({ admin, agent } = await api.registerAdminAndAgent());
   alice = await api.register('alice');
   bob = await api.register('bob');
-  await api.setRole(admin, agent, 'AGENT');
   projectId = await api.createProject(admin, 'Website');
   aliceTicket = await api.createTicket(alice, projectId, {
     title: 'Payroll export wrong',

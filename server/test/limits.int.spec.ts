@@ -9,10 +9,8 @@ let user: TestUser;
 
 beforeAll(async () => {
   api = await TestApi.start({}, { captureLogs: true });
-  admin = await api.register('admin');
-  agent = await api.register('agent');
+  ({ admin, agent } = await api.registerAdminAndAgent());
   user = await api.register('user');
-  await api.setRole(admin, agent, 'AGENT');
 });
 afterAll(() => api.stop());
 

@@ -41,11 +41,9 @@ describe('stats', () => {
 
   beforeAll(async () => {
     api = await TestApi.start();
-    admin = await api.register('admin');
-    agent = await api.register('agent');
+    ({ admin, agent } = await api.registerAdminAndAgent());
     alice = await api.register('alice');
     bob = await api.register('bob');
-    await api.setRole(admin, agent, 'AGENT');
     website = await api.createProject(admin, 'Website');
     mobile = await api.createProject(admin, 'Mobile');
     const update = (who: TestUser, id: string, input: Record<string, unknown>) =>

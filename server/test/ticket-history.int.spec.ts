@@ -10,10 +10,8 @@ let mobileId: string;
 
 beforeAll(async () => {
   api = await TestApi.start();
-  admin = await api.register('admin');
-  agent = await api.register('agent');
+  ({ admin, agent } = await api.registerAdminAndAgent());
   user = await api.register('user');
-  await api.setRole(admin, agent, 'AGENT');
   websiteId = await api.createProject(admin, 'Website');
   mobileId = await api.createProject(admin, 'Mobile');
 });

@@ -9,11 +9,9 @@ let other: TestUser;
 
 beforeAll(async () => {
   api = await TestApi.start();
-  admin = await api.register('admin');
-  agent = await api.register('agent');
+  ({ admin, agent } = await api.registerAdminAndAgent());
   user = await api.register('user');
   other = await api.register('other');
-  await api.setRole(admin, agent, 'AGENT');
 });
 afterAll(() => api.stop());
 

@@ -165,6 +165,14 @@ export class TestApi {
     return result.data as T;
   }
 
+  /** The first account (ADMIN on an empty database) and an AGENT: the staff most files start with. */
+  async registerAdminAndAgent(): Promise<{ admin: TestUser; agent: TestUser }> {
+    const admin = await this.register('admin');
+    const agent = await this.register('agent');
+    await this.setRole(admin, agent, 'AGENT');
+    return { admin, agent };
+  }
+
   async register(prefix = 'user'): Promise<TestUser> {
     this.counter += 1;
     const username = `${prefix}${this.counter}`;
