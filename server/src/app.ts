@@ -13,7 +13,7 @@ import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
 import { formatError } from './errors';
 import { requestLogPlugin, sessionPlugin } from './http/graphql-plugins';
-import { securityHeaders } from './http/security-headers';
+import { noStore, securityHeaders } from './http/security-headers';
 import { webClient } from './http/web-client';
 import { createLogger } from './logging';
 import { buildApiSchema } from './schema';
@@ -110,6 +110,7 @@ export async function startServer(
   });
   app.use(
     '/graphql',
+    noStore,
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, { context: async ({ req, res }) => createContext(services, req, res) }),
   );

@@ -51,6 +51,27 @@ describe('security headers', () => {
       expect(response.headers.get('x-powered-by')).toBeNull();
     },
   );
+
+  test('API answers are never cached; HSTS only over HTTPS (here through a trusted proxy)', async () => {
+    const query = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: ME }),
+    };
+    const plain = await api.http('/graphql', query);
+    expect(plain.headers.get('cache-control')).toBe('no-store');
+    expect(plain.headers.get('strict-transport-security')).toBeNull();
+    const proxied = await TestApi.start({ trustProxy: true });
+    try {
+      const secure = await proxied.http('/graphql', {
+        ...query,
+        headers: { ...query.headers, 'x-forwarded-proto': 'https' },
+      });
+      expect(secure.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    } finally {
+      await proxied.stop();
+    }
+  });
 });
 
 describe('session cookie', () => {
