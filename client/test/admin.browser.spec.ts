@@ -1,43 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
-import {
-  describeWithBrowser,
-  launchBrowser,
-  newPage,
-  screenshots,
-  type PageProblems,
-} from './support/browser';
-import {
-  api,
-  createTicket,
-  registerAccount,
-  startTestServer,
-  type Account,
-  type TestServer,
-} from './support/server';
+import { describeWithBrowser, screenshots } from './support/browser';
+import { api, createTicket, registerAccount, type Account } from './support/server';
+import { useBrowserSuite } from './support/suite';
 
 describeWithBrowser('an ADMIN managing projects and users', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-  let problems: PageProblems;
+  const suite = useBrowserSuite();
   let bob: Account;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    ({ page, problems } = await newPage(browser));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(() => {
-    expect(problems.errors).toEqual([]);
-  });
-
   it('registers the first account, which is ADMIN, and sees the admin home', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/register`);
     await page.getByLabel('Username').fill('boss');
     await page.getByLabel('Email').fill('boss@example.com');
@@ -48,6 +18,7 @@ describeWithBrowser('an ADMIN managing projects and users', () => {
   });
 
   it('creates, renames and archives a project', async () => {
+    const { page } = suite;
     await page.getByRole('button', { name: 'boss' }).click();
     await page.getByRole('link', { name: 'Projects', exact: true }).click();
     await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
@@ -85,6 +56,7 @@ describeWithBrowser('an ADMIN managing projects and users', () => {
   });
 
   it('changes the role of a user', async () => {
+    const { page, server } = suite;
     bob = await registerAccount(server.url, 'bob');
     await page.goto(`${server.url}/admin/users`);
     await page.getByRole('heading', { name: 'Users' }).waitFor();
@@ -96,6 +68,7 @@ describeWithBrowser('an ADMIN managing projects and users', () => {
   });
 
   it('sees the open projects with their counts and the figures on the home page', async () => {
+    const { page, server } = suite;
     const projects = await api<{ projects: { id: string; name: string }[] }>(
       server.url,
       '{ projects { id name } }',
@@ -125,6 +98,7 @@ describeWithBrowser('an ADMIN managing projects and users', () => {
   });
 
   it('shows the statistics as charts', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/admin/stats`);
     await page.getByRole('heading', { name: 'Tickets per week' }).waitFor();
     // The three tickets opened this week make the last bar non-empty.
@@ -137,6 +111,7 @@ describeWithBrowser('an ADMIN managing projects and users', () => {
   });
 
   it('opens the GraphQL playground, which runs queries as the admin', async () => {
+    const { page } = suite;
     await page.getByRole('button', { name: 'boss' }).click();
     await page.getByRole('link', { name: 'GraphQL playground' }).click();
     await page.waitForURL(/\/playground$/);

@@ -1,64 +1,35 @@
-import type { Browser, Page } from 'playwright-core';
-import {
-  describeWithBrowser,
-  launchBrowser,
-  logIn,
-  newPage,
-  screenshots,
-  type PageProblems,
-} from './support/browser';
-import {
-  createProject,
-  createTicket,
-  registerAccount,
-  setRole,
-  startTestServer,
-  type Account,
-  type TestServer,
-} from './support/server';
+import { describeWithBrowser, logIn, newPage, screenshots } from './support/browser';
+import { createProject, createTicket, registerAccount, setRole, type Account } from './support/server';
+import { useBrowserSuite } from './support/suite';
 
 describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal note', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-  let problems: PageProblems;
   let user: Account;
   let agent: Account;
   let ticketId: string;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    const admin = await registerAccount(server.url, 'root');
-    agent = await registerAccount(server.url, 'ada');
-    await setRole(server.url, admin, agent, 'AGENT');
-    user = await registerAccount(server.url, 'ursula');
-    const projectId = await createProject(server.url, admin, 'Billing');
-    await createTicket(server.url, user, {
+  const suite = useBrowserSuite(async (url) => {
+    const admin = await registerAccount(url, 'root');
+    agent = await registerAccount(url, 'ada');
+    await setRole(url, admin, agent, 'AGENT');
+    await setRole(url, admin, await registerAccount(url, 'bea'), 'AGENT');
+    user = await registerAccount(url, 'ursula');
+    const projectId = await createProject(url, admin, 'Billing');
+    await createTicket(url, user, {
       projectId,
       title: 'Old question',
       description: 'Asked first.',
       category: 'QUESTION',
     });
-    ticketId = await createTicket(server.url, user, {
+    ticketId = await createTicket(url, user, {
       projectId,
       title: 'Invoice total is wrong',
       description: 'The total does not add up.',
       category: 'BUG',
     });
-    browser = await launchBrowser();
-    ({ page, problems } = await newPage(browser));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(() => {
-    expect(problems.errors).toEqual([]);
   });
 
   it('sees the waiting list on the home page, oldest first within a priority', async () => {
+    const { page, server } = suite;
     await logIn(page, server.url, 'ada', agent.password);
     await page.getByRole('heading', { name: 'Hello, ada' }).waitFor();
     const waiting = page.locator('section', { has: page.getByRole('heading', { name: /Waiting list/ }) });
@@ -69,17 +40,39 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
     await screenshots(page, 'home-agent');
   });
 
-  it('assigns the ticket to themself', async () => {
+  it('assigns the ticket to a colleague from the list of staff', async () => {
+    const { page } = suite;
     await page.getByRole('link', { name: /Invoice total is wrong/ }).click();
+    const picker = page.getByLabel('Assignee');
+    // Every agent and admin is offered, not only "me".
+    await picker.locator('option', { hasText: 'bea' }).waitFor({ state: 'attached' });
+    expect(await picker.locator('option').allTextContents()).toEqual([
+      'Unassigned',
+      'ada (me)',
+      'bea',
+      'root',
+    ]);
+    await picker.selectOption({ label: 'bea' });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Assignee\s*bea/);
+    await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
+      /Assignee\s*none\s*→\s*bea/,
+    );
+  });
+
+  it('takes the ticket over with the "Assign to me" shortcut', async () => {
+    const { page } = suite;
     await page.getByRole('button', { name: 'Assign to me' }).click();
     await page.getByRole('button', { name: 'Unassign' }).waitFor();
     await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Assignee\s*ada/);
     await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
-      /Assignee\s*none\s*→\s*ada/,
+      /Assignee\s*bea\s*→\s*ada/,
     );
   });
 
   it('adds an internal note, marked as such', async () => {
+    const { page } = suite;
     await page.getByLabel('Internal note (staff only, no field change)').check();
     // An internal note carries no field change: the fields are disabled while it is checked.
     await expect(page.getByLabel('Title', { exact: true }).isDisabled()).resolves.toBe(true);
@@ -92,6 +85,7 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
   });
 
   it('resolves the ticket with a comment for the author', async () => {
+    const { page } = suite;
     await page.getByLabel('Status').selectOption('RESOLVED');
     await page.getByLabel('Priority').selectOption('HIGH');
     await page.locator('#edit-comment').fill('Fixed in release 1.2: the rounding was wrong.');
@@ -104,6 +98,7 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
   });
 
   it('the author sees the resolution but never the internal note', async () => {
+    const { server, browser } = suite;
     const { page: userPage, problems: userProblems } = await newPage(browser);
     await logIn(userPage, server.url, 'ursula', user.password);
     await userPage.goto(`${server.url}/tickets/${ticketId}`);

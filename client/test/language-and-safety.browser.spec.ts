@@ -1,40 +1,27 @@
-import type { Browser } from 'playwright-core';
-import { describeWithBrowser, launchBrowser, logIn, newPage, screenshots } from './support/browser';
-import {
-  api,
-  createProject,
-  createTicket,
-  registerAccount,
-  startTestServer,
-  type Account,
-  type TestServer,
-} from './support/server';
+import { describeWithBrowser, logIn, newPage, screenshots } from './support/browser';
+import { api, createProject, createTicket, registerAccount, type Account } from './support/server';
+import { useBrowserSuite } from './support/suite';
 
 describeWithBrowser('languages, safety, sessions and the lookup by number', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let admin: Account;
   let user: Account;
   let other: Account;
   let francoise: Account;
   let projectId: string;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    admin = await registerAccount(server.url, 'root');
-    user = await registerAccount(server.url, 'louise');
-    other = await registerAccount(server.url, 'oscar');
-    francoise = await registerAccount(server.url, 'francoise');
-    projectId = await createProject(server.url, admin, 'Support');
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  // Each test opens its own page, in its own language or session.
+  const suite = useBrowserSuite(
+    async (url) => {
+      const admin = await registerAccount(url, 'root');
+      user = await registerAccount(url, 'louise');
+      other = await registerAccount(url, 'oscar');
+      francoise = await registerAccount(url, 'francoise');
+      projectId = await createProject(url, admin, 'Support');
+    },
+    { sharedPage: false },
+  );
 
   it('speaks the browser language first, then the one chosen in the menu, and saves it', async () => {
+    const { browser, server } = suite;
     const { page, problems } = await newPage(browser, 'fr-FR');
     await page.goto(`${server.url}/login`);
     await page.getByRole('heading', { name: 'Connexion' }).waitFor();
@@ -67,6 +54,7 @@ describeWithBrowser('languages, safety, sessions and the lookup by number', () =
   });
 
   it('shows HTML in a ticket title and description as text, running nothing', async () => {
+    const { browser, server } = suite;
     const title = '<img src=x onerror="window.__xss=1;alert(1)"> Broken <b>bold</b>';
     const description =
       '<script>window.__xss=2;alert(2)</script>\n<iframe src="javascript:alert(3)"></iframe>';
@@ -94,6 +82,7 @@ describeWithBrowser('languages, safety, sessions and the lookup by number', () =
   });
 
   it('opens a ticket by its number from the header, or says it is not there', async () => {
+    const { browser, server } = suite;
     const mine = await createTicket(server.url, user, {
       projectId,
       title: 'Lookup me',
@@ -128,6 +117,7 @@ describeWithBrowser('languages, safety, sessions and the lookup by number', () =
   });
 
   it('sends an expired session to the login page, then back where it was', async () => {
+    const { browser, server } = suite;
     const { page, problems } = await newPage(browser);
     await logIn(page, server.url, 'louise', user.password);
     await page.goto(`${server.url}/tickets?open=true`);
@@ -156,6 +146,7 @@ describeWithBrowser('languages, safety, sessions and the lookup by number', () =
   });
 
   it('never keeps the session token where scripts can read it', async () => {
+    const { browser, server } = suite;
     const { page } = await newPage(browser);
     await logIn(page, server.url, 'louise', user.password);
     const readable = await page.evaluate(() => ({

@@ -1,39 +1,17 @@
-import type { Browser, Page } from 'playwright-core';
-import {
-  describeWithBrowser,
-  launchBrowser,
-  newPage,
-  screenshots,
-  type PageProblems,
-} from './support/browser';
-import { createProject, registerAccount, startTestServer, type TestServer } from './support/server';
+import { describeWithBrowser, screenshots } from './support/browser';
+import { createProject, registerAccount } from './support/server';
+import { useBrowserSuite } from './support/suite';
 
 describeWithBrowser('a USER, from registration to closing their ticket', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-  let problems: PageProblems;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    // The first account becomes ADMIN; the user of this journey registers second, through the UI.
-    const admin = await registerAccount(server.url, 'root');
-    await createProject(server.url, admin, 'Website', 'The public site');
-    await createProject(server.url, admin, 'Mobile app');
-    browser = await launchBrowser();
-    ({ page, problems } = await newPage(browser));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(() => {
-    expect(problems.errors).toEqual([]);
+  // The first account becomes ADMIN; the user of this journey registers second, through the UI.
+  const suite = useBrowserSuite(async (url) => {
+    const admin = await registerAccount(url, 'root');
+    await createProject(url, admin, 'Website', 'The public site');
+    await createProject(url, admin, 'Mobile app');
   });
 
   it('shows the server validation message next to the field, then registers', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/register`);
     await page.getByRole('heading', { name: 'Create your account' }).waitFor();
     await screenshots(page, 'register');
@@ -55,6 +33,7 @@ describeWithBrowser('a USER, from registration to closing their ticket', () => {
   });
 
   it('drops a ticket and lands on its page', async () => {
+    const { page } = suite;
     await page.getByRole('link', { name: 'New ticket' }).first().click();
     await page.getByRole('heading', { name: 'New ticket' }).waitFor();
     await page.getByLabel('Project').selectOption({ label: 'Website' });
@@ -69,6 +48,7 @@ describeWithBrowser('a USER, from registration to closing their ticket', () => {
   });
 
   it('finds the ticket in the list with a search kept in the URL', async () => {
+    const { page, server } = suite;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tickets' }).click();
     await page.getByRole('heading', { name: 'My tickets' }).waitFor();
     await page.getByLabel('Search').fill('printer');
@@ -88,6 +68,7 @@ describeWithBrowser('a USER, from registration to closing their ticket', () => {
   });
 
   it('edits the ticket and sees the change in the history', async () => {
+    const { page } = suite;
     await page.getByLabel('Title', { exact: true }).fill('The printer page is blank on Firefox');
     await page.getByLabel('Comment').fill('Only on Firefox, it seems.');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -100,6 +81,7 @@ describeWithBrowser('a USER, from registration to closing their ticket', () => {
   });
 
   it('closes the ticket, then logs out from the menu', async () => {
+    const { page, server } = suite;
     await page.getByRole('button', { name: 'Close ticket' }).click();
     await page.getByRole('button', { name: 'Reopen ticket' }).waitFor();
     const lastJob = page.locator('.timeline .job').last();

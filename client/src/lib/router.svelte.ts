@@ -34,6 +34,23 @@ export const route = $state({ path: window.location.pathname, search: window.loc
 // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a throwaway snapshot, never mutated or observed
 export const query = (): URLSearchParams => new URLSearchParams(route.search);
 
+/** One parameter of the current query string, '' when absent; read in a rune, it follows the address. */
+export const queryParam = (name: string): string => query().get(name) ?? '';
+
+/**
+ * Sets parameters of the query string on the current path (an empty value removes one), as a new history
+ * entry so the back button returns to the previous view, or in place of the current one with `replace`.
+ */
+export function setQueryParams(changes: Record<string, string>, { replace = false } = {}) {
+  const next = query();
+  for (const [name, value] of Object.entries(changes)) {
+    if (value) next.set(name, value);
+    else next.delete(name);
+  }
+  const search = next.toString();
+  navigate(`${route.path}${search ? `?${search}` : ''}`, { replace, keepScroll: true });
+}
+
 function sync() {
   route.path = window.location.pathname;
   route.search = window.location.search;

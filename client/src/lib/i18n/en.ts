@@ -28,6 +28,7 @@ export const en = {
   'common.all': 'All',
   'common.anyone': 'Anyone',
 
+  'lookup.region': 'Find a ticket by number',
   'lookup.label': 'Go to ticket number',
   'lookup.placeholder': 'Ticket #',
   'lookup.go': 'Go',

@@ -29,6 +29,7 @@ export const fr: Record<MessageKey, string> = {
   'common.all': 'Tous',
   'common.anyone': 'Tout le monde',
 
+  'lookup.region': 'Trouver un ticket par son numéro',
   'lookup.label': 'Aller au ticket numéro',
   'lookup.placeholder': 'N°',
   'lookup.go': 'Ouvrir',

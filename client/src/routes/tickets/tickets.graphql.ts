@@ -54,12 +54,22 @@ export const OpenProjectsQuery = graphql(`
   }
 `);
 
-export const StaffUsersQuery = graphql(`
-  query StaffUsers {
+/** Everyone a ticket can be assigned to (agents and admins); open to all staff. */
+export const AssigneesQuery = graphql(`
+  query Assignees {
+    assignees {
+      id
+      username
+    }
+  }
+`);
+
+/** Every account, for the author filter: the users query is ADMIN only. */
+export const AllUsersQuery = graphql(`
+  query AllUsers {
     users {
       id
       username
-      role
     }
   }
 `);

@@ -1,0 +1,215 @@
+import type { Page } from 'playwright-core';
+import { axeViolations, BLOCKING_IMPACTS, focusIsVisible } from './support/accessibility';
+import { describeWithBrowser, logIn, newPage, type PageProblems } from './support/browser';
+import { api, createProject, createTicket, registerAccount, setRole, type Account } from './support/server';
+import { useBrowserSuite } from './support/suite';
+
+type Role = 'anonymous' | 'user' | 'agent' | 'admin';
+
+interface View {
+  name: string;
+  as: Role;
+  path: () => string;
+  /** What shows once the view is complete (data loaded), beyond its h1. */
+  ready?: string;
+  /** Steps after loading, to check a state the address alone does not give (errors, an open menu). */
+  prepare?: (page: Page) => Promise<void>;
+}
+
+describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA violation', () => {
+  let accounts: Record<Exclude<Role, 'anonymous'>, Account>;
+  let ticketId: string;
+  const pages = {} as Record<Role, { page: Page; problems: PageProblems }>;
+
+  const suite = useBrowserSuite(async (url) => {
+    const admin = await registerAccount(url, 'root');
+    const agent = await registerAccount(url, 'ada');
+    await setRole(url, admin, agent, 'AGENT');
+    const user = await registerAccount(url, 'ursula');
+    accounts = { admin, agent, user };
+    const billing = await createProject(url, admin, 'Billing', 'Invoices and payments');
+    const website = await createProject(url, admin, 'Website');
+    ticketId = await createTicket(url, user, {
+      projectId: billing,
+      title: 'Invoice total is wrong',
+      description: 'The total does not add up.',
+      category: 'BUG',
+    });
+    await createTicket(url, agent, {
+      projectId: website,
+      title: 'Payment page is down',
+      description: 'Every visitor gets an error.',
+      priority: 'URGENT',
+    });
+    const update = `mutation ($id: ID!, $input: UpdateTicketInput!) { updateTicket(id: $id, input: $input) { id } }`;
+    // Status and priority badges of several colours, an internal note and comments in the history.
+    await api(
+      url,
+      update,
+      { id: ticketId, input: { assigneeId: agent.id, status: 'IN_PROGRESS' } },
+      agent.token,
+    );
+    await api(url, update, { id: ticketId, input: { comment: 'Checking.', internal: true } }, agent.token);
+    await api(
+      url,
+      update,
+      { id: ticketId, input: { comment: 'More details?', status: 'WAITING' } },
+      agent.token,
+    );
+  });
+
+  beforeAll(async () => {
+    pages.anonymous = { page: suite.page, problems: suite.problems };
+    for (const role of ['user', 'agent', 'admin'] as const) {
+      pages[role] = await newPage(suite.browser);
+      await logIn(pages[role].page, suite.server.url, accounts[role].username, accounts[role].password);
+    }
+  });
+
+  afterEach(() => {
+    for (const { problems } of Object.values(pages)) expect(problems.errors).toEqual([]);
+  });
+
+  const views: View[] = [
+    { name: 'login', as: 'anonymous', path: () => '/login' },
+    {
+      name: 'login with a wrong password',
+      as: 'anonymous',
+      path: () => '/login',
+      prepare: async (page) => {
+        await page.locator('#login').fill('nobody');
+        await page.locator('#password').fill('not-the-password');
+        await page.locator('form button[type="submit"]').click();
+        await page.locator('#login-error').waitFor();
+      },
+    },
+    { name: 'register', as: 'anonymous', path: () => '/register' },
+    {
+      name: 'register with field errors',
+      as: 'anonymous',
+      path: () => '/register',
+      prepare: async (page) => {
+        await page.locator('#username').fill('x');
+        await page.locator('#email').fill('not-an-email');
+        await page.locator('#password').fill('short');
+        await page.locator('form button[type="submit"]').click();
+        await page.locator('#email-error').waitFor();
+      },
+    },
+    { name: 'home of a user', as: 'user', path: () => '/', ready: '.ticket-row' },
+    { name: 'home of an agent', as: 'agent', path: () => '/', ready: '.ticket-row' },
+    { name: 'home of an admin', as: 'admin', path: () => '/', ready: '.project-card' },
+    {
+      name: 'menu open',
+      as: 'admin',
+      path: () => '/',
+      ready: '.project-card',
+      prepare: async (page) => {
+        await page.getByRole('button', { name: 'root' }).click();
+        await page.locator('#main-menu').waitFor();
+      },
+    },
+    { name: 'ticket list of a user', as: 'user', path: () => '/tickets', ready: '.ticket-row' },
+    { name: 'ticket list of an agent', as: 'agent', path: () => '/tickets', ready: '.ticket-row' },
+    {
+      name: 'ticket page with the edit form (user)',
+      as: 'user',
+      path: () => `/tickets/${ticketId}`,
+      ready: '.edit-form',
+    },
+    {
+      name: 'ticket page with the edit form (agent)',
+      as: 'agent',
+      path: () => `/tickets/${ticketId}`,
+      ready: '#edit-assignee option:nth-child(3)',
+    },
+    { name: 'new ticket', as: 'user', path: () => '/tickets/new', ready: '#projectId' },
+    { name: 'settings', as: 'user', path: () => '/settings' },
+    { name: 'admin projects', as: 'admin', path: () => '/admin/projects', ready: '.admin-row' },
+    { name: 'admin users', as: 'admin', path: () => '/admin/users', ready: '.admin-row' },
+    { name: 'admin statistics', as: 'admin', path: () => '/admin/stats', ready: '.bar-list' },
+  ];
+
+  it.each(views)('$name, at 1280 px and at 390 px', async (view) => {
+    const { page } = pages[view.as];
+    const found: string[] = [];
+    for (const [width, height] of [
+      [1280, 900],
+      [390, 844],
+    ]) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${suite.server.url}${view.path()}`);
+      await page.locator('main h1').waitFor();
+      if (view.ready) await page.locator(view.ready).first().waitFor({ state: 'attached' });
+      await page.waitForFunction(() => !document.querySelector('.loading, .stale'));
+      await view.prepare?.(page);
+      for (const violation of await axeViolations(page)) {
+        if (BLOCKING_IMPACTS.includes(violation.impact)) found.push(`${width} px ${violation.text}`);
+      }
+    }
+    // One readable line per rule broken, with the elements at fault; [] when the view passes.
+    expect(found).toEqual([]);
+  });
+});
+
+describeWithBrowser('accessibility: keyboard only', () => {
+  let user: Account;
+  const suite = useBrowserSuite(async (url) => {
+    const admin = await registerAccount(url, 'root');
+    user = await registerAccount(url, 'kim');
+    await createProject(url, admin, 'Billing');
+    await createProject(url, admin, 'Website');
+  });
+
+  /** Presses Tab until the element with this id, or this text, has the focus; the focus must show at every stop. */
+  async function tabTo(page: Page, target: { id: string } | { text: string }, stops = 30) {
+    for (let stop = 0; stop < stops; stop += 1) {
+      await page.keyboard.press('Tab');
+      const focus = await focusIsVisible(page);
+      expect(focus).toEqual({ element: focus.element, visible: true });
+      const reached = await page.evaluate(
+        (wanted) =>
+          'id' in wanted
+            ? document.activeElement?.id === wanted.id
+            : document.activeElement?.textContent?.trim() === wanted.text,
+        target,
+      );
+      if (reached) return;
+    }
+    throw new Error(`Tab never reached ${JSON.stringify(target)} in ${stops} stops.`);
+  }
+
+  it('logs in, opens "New ticket", fills and sends the form with Tab, Enter and typing only', async () => {
+    const { page } = suite;
+    await page.goto(`${suite.server.url}/login`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+
+    await tabTo(page, { id: 'login' });
+    await page.keyboard.type('kim');
+    await tabTo(page, { id: 'password' });
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Hello, kim' }).waitFor();
+
+    await tabTo(page, { text: 'New ticket' });
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'New ticket' }).waitFor();
+
+    await tabTo(page, { id: 'projectId' });
+    // Typing on a closed select picks the first option that starts with what is typed.
+    await page.keyboard.type('Website');
+    await tabTo(page, { id: 'title' });
+    await page.keyboard.type('Keyboard-only ticket');
+    await tabTo(page, { id: 'description' });
+    await page.keyboard.type('Written without a mouse.');
+    await tabTo(page, { id: 'category' });
+    await page.keyboard.type('Bug');
+    await tabTo(page, { text: 'Send ticket' });
+    await page.keyboard.press('Enter');
+
+    await page.waitForURL(/\/tickets\/\d+$/);
+    await page.getByRole('heading', { name: /Keyboard-only ticket/ }).waitFor();
+    await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Project\s*Website/);
+    await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Category\s*Bug/);
+  });
+});
