@@ -1,0 +1,58 @@
+import { GraphQLError } from 'graphql';
+import { BadInputError, formatError } from './errors';
+
+const format = (
+  message: string,
+  extensions: Record<string, unknown>,
+  error: unknown = new GraphQLError(message),
+) => formatError({ message, extensions }, error, false);
+
+describe('formatError', () => {
+  test('drops a rejected variable value (it may hold a password) and names the field', () => {
+    const formatted = format(
+      'Variable "$input" got invalid value { username: "ab", password: "hunter22hunter" } at "input.username"; Expected value of type "String!", found 3.',
+      { code: 'BAD_USER_INPUT' },
+    );
+    expect(formatted.message).toBe(
+      'Variable "$input" got an invalid value at "input.username": Expected value of type "String!", found 3.',
+    );
+    expect(JSON.stringify(formatted)).not.toContain('hunter22');
+    expect(formatted.extensions).toMatchObject({ invalidFields: [{ field: 'username', rule: 'invalid' }] });
+  });
+
+  test('removes "Did you mean" hints', () => {
+    const formatted = format('Cannot query field "titel" on type "Ticket". Did you mean "title"?', {
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
+    expect(formatted).toMatchObject({
+      message: 'Cannot query field "titel" on type "Ticket".',
+      extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+  });
+
+  test('keeps the contract codes and their extensions, without a stack trace', () => {
+    const error = BadInputError.field('title', 'length', 'title must be 3 to 200 characters long.');
+    const formatted = format(error.message, { ...error.extensions, stacktrace: ['at secret.ts:1'] }, error);
+    expect(formatted.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      invalidFields: [{ field: 'title', rule: 'length', message: 'title must be 3 to 200 characters long.' }],
+    });
+  });
+
+  test('hides everything of an unexpected error outside development', () => {
+    const formatted = format('SQLITE_ERROR: no such table: "ticket" at /srv/app/server/dist/x.js', {
+      code: 'INTERNAL_SERVER_ERROR',
+      stacktrace: ['Error: …'],
+    });
+    expect(formatted).toEqual({
+      message: 'Internal server error.',
+      locations: undefined,
+      path: undefined,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
+  test('maps TypeGraphQL UNAUTHORIZED onto the contract FORBIDDEN', () => {
+    expect(format('Access denied!', { code: 'UNAUTHORIZED' }).extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+});
