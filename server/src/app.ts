@@ -1,7 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -66,6 +69,10 @@ export async function startServer(
   const logger = createLogger(config.logLevel, options.logDestination);
   const development = config.nodeEnv === 'development';
   const database = await openDatabase(config, new CountingLogger(logger));
+  database.on('fault', (error) => logger.error({ err: error }, 'database fault'));
+  database.on('fatal', (error) =>
+    logger.fatal({ err: error }, 'database connection left in an unknown state'),
+  );
   const services = createServices(database, config);
   const schema = await buildApiSchema();
 
@@ -78,6 +85,8 @@ export async function startServer(
     parseOptions: { maxTokens: MAX_TOKENS },
     introspection: true,
     allowBatchedHttpRequests: false,
+    // The service closes the database itself on SIGTERM; Apollo's handler would re-send the signal first.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: development,
     validationRules: armor.validationRules,
     formatError: (formatted, error) => formatError(formatted, error, development),
@@ -88,6 +97,8 @@ export async function startServer(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching of API answers: skipping its per-field hook saves time on every list.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo's page names its version and loads from a CDN; the app has its own playground.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -100,13 +111,17 @@ export async function startServer(
     res.locals.queryTally = tally;
     runWithQueryTally(tally, next);
   });
+  // Healthy means able to save: a database that only reads is reported, so a supervisor can act.
   app.get('/healthz', async (_req, res) => {
-    try {
-      await database.ping();
-      res.json({ status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', reason: 'database' });
-    }
+    const health = await database.health();
+    if (health.ok) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable', reason: 'database', detail: health.detail });
+  });
+  // A browser opening the API's address gets the playground, not an error page.
+  app.get('/graphql', (req, res, next) => {
+    if (req.query.query === undefined && req.accepts(['json', 'html']) === 'html')
+      res.redirect(303, '/playground');
+    else next();
   });
   app.use(
     '/graphql',

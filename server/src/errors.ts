@@ -67,6 +67,20 @@ export class BadInputError extends AppError {
   }
 }
 
+/**
+ * The database could not take a write (disk full, read-only, damaged, locked by another process):
+ * the transaction was rolled back, so nothing of the change was saved and the client may retry.
+ */
+export class StorageUnavailableError extends AppError {
+  constructor() {
+    super(
+      'Nothing was saved: the service cannot write to its database right now. Try again in a moment.',
+      'INTERNAL_SERVER_ERROR',
+      { reason: 'STORAGE_UNAVAILABLE' },
+    );
+  }
+}
+
 const constraintRules: Record<string, InputRule> = {
   isLength: 'length',
   maxLength: 'length',
@@ -180,6 +194,10 @@ export function formatError(
     code === 'PERSISTED_QUERY_NOT_FOUND'
   ) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+  }
+  // Says that nothing was saved and that a retry may work; no detail of the fault itself.
+  if (original instanceof StorageUnavailableError) {
+    return { ...base, extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'STORAGE_UNAVAILABLE' } };
   }
   if (code === 'UNAUTHORIZED') return { ...base, extensions: { code: 'FORBIDDEN' } };
   // Refusals without a code are the client's too: Apollo's own 4xx answers (e.g. a persisted-query hash

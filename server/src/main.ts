@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { startServer } from './app';
 import { ConfigError, loadConfig } from './config';
+import { DatabaseStartError } from './database/startup-checks';
+
+/** Exit code when the database connection cannot be trusted any more: the supervisor restarts us. */
+const EXIT_DATABASE_UNUSABLE = 70;
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +17,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const server = await startServer(config);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    if (error instanceof DatabaseStartError) {
+      console.error(`Simple Ticketing cannot start: ${error.message}`);
+      process.exit(3);
+    }
+    throw error;
+  }
+  // Never go on with an unknown transaction state: SQLite recovers the committed data at the next start.
+  server.services.database.once('fatal', () => process.exit(EXIT_DATABASE_UNUSABLE));
   server.logger.info(
     { url: server.url, dataDir: config.dataDir },
     `Simple Ticketing is listening on ${server.url}`,

@@ -160,7 +160,11 @@ describe('internal failures', () => {
       await broken.server.services.database.dataSource.destroy();
       const response = await broken.http('/healthz');
       expect(response.status).toBe(503);
-      expect(response.json).toEqual({ status: 'unavailable', reason: 'database' });
+      expect(response.json).toEqual({
+        status: 'unavailable',
+        reason: 'database',
+        detail: expect.any(String),
+      });
     } finally {
       await broken.stop();
     }

@@ -62,7 +62,10 @@ test('data, migrations and the generated secret survive a restart: an earlier to
     const me = await gql(second, '{ me { username role } }', {}, token);
     expect(me.body.data.me).toEqual({ username: 'keeper', role: 'ADMIN' });
     const migrations = await second.services.database.dataSource.query('SELECT name FROM "migrations"');
-    expect(migrations.map((row: { name: string }) => row.name)).toEqual(['Initial1764072000000']);
+    expect(migrations.map((row: { name: string }) => row.name)).toEqual([
+      'Initial1764072000000',
+      'Instance1764500000000',
+    ]);
   } finally {
     await second.close();
   }

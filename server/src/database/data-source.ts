@@ -1,9 +1,19 @@
-import fs from 'node:fs';
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { DataSource, type DataSourceOptions, type EntityManager, type Logger } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  DataSource,
+  type DataSourceOptions,
+  type EntityManager,
+  type Logger,
+  type QueryRunner,
+} from 'typeorm';
 import type { Config } from '../config';
+import { StorageUnavailableError } from '../errors';
 import { migrations } from '../migrations';
 import { entities } from './entities';
+import { DatabaseStartError, checkBeforeOpen, checkOpened, describeOpenFailure } from './startup-checks';
+import { isStorageFault, sqliteCodeOf } from './storage-fault';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,20 +27,15 @@ export function dataSourceOptions(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   logger?: Logger,
 ): DataSourceOptions {
-  const common = {
+  return {
     entities,
     migrations,
     migrationsRun: false,
     synchronize: false,
     logger,
     maxQueryExecutionTime: 500,
-  };
-  const database = sqlitePath(config);
-  fs.mkdirSync(path.dirname(database), { recursive: true });
-  return {
-    ...common,
     type: 'better-sqlite3',
-    database,
+    database: sqlitePath(config),
     enableWAL: true,
     // FULL: a committed ticket survives a power cut; the busy timeout lets a second process wait its turn.
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
@@ -46,24 +51,61 @@ export function dialectOf(dataSource: DataSource): Dialect {
 }
 
 /**
- * Opens the database and brings its schema up to date. SQLite runs on one connection, so writes are
- * serialized through a queue (see Database.transaction).
+ * Opens the database, refusing to start on one that is damaged or cannot be written, and brings its
+ * schema up to date. Throws DatabaseStartError with what is wrong and what to do.
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   logger?: Logger,
 ): Promise<Database> {
+  const file = sqlitePath(config);
+  checkBeforeOpen(config.dataDir, file);
   const dataSource = new DataSource(dataSourceOptions(config, logger));
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  return new Database(dataSource);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw describeOpenFailure(file, error);
+  }
+  try {
+    await checkOpened(dataSource, file);
+    await dataSource.runMigrations({ transaction: 'each' });
+    const database = new Database(dataSource);
+    await database.load();
+    return database;
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw error instanceof DatabaseStartError ? error : describeOpenFailure(file, error);
+  }
 }
 
-export class Database {
+/** The health of the database as /healthz reports it. */
+export type DatabaseHealth = { ok: true } | { ok: false; detail: string };
+
+/** TypeORM's query runner keeps its own idea of the transaction; the connection's is the truth. */
+type RunnerTransactionState = QueryRunner & { isTransactionActive: boolean; transactionDepth: number };
+
+/** How long a /healthz write probe result is reused, so the public endpoint cannot be used to load the disk. */
+const HEALTH_PROBE_TTL_MS = 1000;
+
+/**
+ * The database as the rules see it. On SQLite every caller shares the single connection: transactions
+ * wait in line (a queue), start with BEGIN IMMEDIATE and, when a COMMIT or ROLLBACK fails, the
+ * connection is brought back to a known state or declared unusable (the 'fatal' event).
+ */
+export class Database extends EventEmitter<{
+  fault: [error: unknown];
+  fatal: [error: unknown];
+}> {
   readonly dialect: Dialect;
+  /** The random id created with this database; tokens carry it. */
+  instanceId = '';
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set when the connection's transaction state could not be restored: no more writes. */
+  private unusable: unknown = null;
+  private lastProbe: { at: number; result: Promise<DatabaseHealth> } | null = null;
 
   constructor(readonly dataSource: DataSource) {
+    super();
     this.dialect = dialectOf(dataSource);
   }
 
@@ -71,23 +113,117 @@ export class Database {
     return this.dataSource.manager;
   }
 
+  /** Reads the instance id (and proves the schema is there). */
+  async load(): Promise<void> {
+    const [row] = (await this.dataSource.query('SELECT "id" FROM "instance" LIMIT 1')) as { id: string }[];
+    if (!row) throw new Error('the database has no instance row');
+    this.instanceId = row.id;
+    // Start-up write probe: refuses a database that opens but cannot take a write.
+    await this.transaction((manager) => manager.query('UPDATE "instance" SET "checkedAt" = ?', [Date.now()]));
+  }
+
   /**
-   * Runs work in one transaction: all of it is written or none. On SQLite every caller shares the
-   * single connection, so transactions wait in line instead of nesting into each other.
+   * Runs work in one transaction: all of it is written or none, and an answer is only given once the
+   * COMMIT is done (synchronous=FULL: on disk). A storage fault becomes StorageUnavailableError.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.dataSource.transaction(work);
-    const run = this.queue.then(() => this.dataSource.transaction(work));
+    const run = this.queue.then(() => this.sqliteTransaction(work));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private get connection(): BetterSqlite3.Database {
+    return (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database })
+      .databaseConnection;
+  }
+
+  private async sqliteTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.unusable) throw new StorageUnavailableError();
+    const runner = this.dataSource.createQueryRunner() as RunnerTransactionState;
+    if (this.connection.inTransaction || runner.isTransactionActive) {
+      // Never start on an unknown state (a write outside the queue, a bug): restore it first.
+      this.restore(runner, new Error('a transaction was left open'));
+    }
+    // IMMEDIATE takes the write lock now, so another process's lock is waited for (busy timeout)
+    // instead of failing at the first write.
+    try {
+      await runner.query('BEGIN IMMEDIATE');
+    } catch (error) {
+      this.restore(runner, error);
+      throw this.translate(error);
+    }
+    // Tell TypeORM a transaction is open, so that save() inside work does not try to open its own.
+    runner.isTransactionActive = true;
+    runner.transactionDepth = 1;
+    try {
+      const result = await work(runner.manager);
+      await runner.query('COMMIT');
+      if (this.connection.inTransaction) throw new Error('COMMIT left the transaction open');
+      runner.isTransactionActive = false;
+      runner.transactionDepth = 0;
+      return result;
+    } catch (error) {
+      this.restore(runner, error);
+      throw this.translate(error);
+    }
+  }
+
+  /**
+   * After a failure: SQLite may already have rolled back (a full disk, an I/O error), or not (a busy
+   * COMMIT, an error in work). Roll back what is still open, then check the connection itself.
+   */
+  private restore(runner: RunnerTransactionState, cause: unknown): void {
+    if (isStorageFault(cause)) this.emit('fault', cause);
+    try {
+      if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+    } catch (rollbackError) {
+      this.emit('fault', rollbackError);
+    }
+    runner.isTransactionActive = false;
+    runner.transactionDepth = 0;
+    if (this.connection.inTransaction) {
+      this.unusable = cause;
+      this.emit('fatal', cause);
+    }
+  }
+
+  private translate(error: unknown): unknown {
+    return isStorageFault(error) ? new StorageUnavailableError() : error;
+  }
+
+  /** Whether the database can take a write now: a real (tiny) transaction, at most one per second. */
+  health(now = Date.now()): Promise<DatabaseHealth> {
+    if (this.unusable) return Promise.resolve({ ok: false, detail: 'the connection is unusable' });
+    if (this.lastProbe && now - this.lastProbe.at < HEALTH_PROBE_TTL_MS) return this.lastProbe.result;
+    const result = this.transaction((manager) =>
+      manager.query('UPDATE "instance" SET "checkedAt" = ?', [now]),
+    ).then(
+      (): DatabaseHealth => ({ ok: true }),
+      (error: unknown): DatabaseHealth => ({
+        ok: false,
+        detail: `cannot write (${sqliteCodeOf(error) ?? 'error'})`,
+      }),
+    );
+    this.lastProbe = { at: now, result };
+    return result;
   }
 
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }
 
+  /** Waits for queued transactions, moves the WAL into the main file and closes the connection. */
   async close(): Promise<void> {
     await this.queue;
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.dataSource.isInitialized) return;
+    if (this.dialect === 'sqlite' && !this.unusable) {
+      try {
+        this.connection.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        this.emit('fault', error);
+      }
+    }
+    await this.dataSource.destroy();
   }
 }

@@ -1,4 +1,5 @@
 import { Initial1764072000000 } from './1764072000000-initial';
+import { Instance1764500000000 } from './1764500000000-instance';
 
 /** Every migration, oldest first. They run at start-up. */
-export const migrations = [Initial1764072000000];
+export const migrations = [Initial1764072000000, Instance1764500000000];

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import { sqliteCodeOf, storageAdvice } from './storage-fault';
+
+/** The service must not start on this database; the message says what is wrong and what to do. */
+export class DatabaseStartError extends Error {}
+
+/** Suffixes of the files SQLite keeps beside the database in WAL mode. */
+const COMPANION_FILES = ['', '-wal', '-shm'];
+
+/**
+ * Password hashes, emails and internal notes live here: the data folder is 0700 and the database
+ * files 0600, whatever the umask. A folder the service does not own is left as it is.
+ */
+export function checkBeforeOpen(dataDir: string, file: string): void {
+  for (const folder of new Set([dataDir, path.dirname(file)])) {
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  }
+  tighten(dataDir, 0o700);
+  try {
+    // Created empty with the right mode, so SQLite (which copies the mode to -wal and -shm) never widens it.
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600));
+  } catch (error) {
+    throw new DatabaseStartError(
+      `The database file ${file} cannot be opened for writing (${(error as NodeJS.ErrnoException).code}). ` +
+        storageAdvice('SQLITE_READONLY'),
+    );
+  }
+  for (const suffix of COMPANION_FILES) tighten(`${file}${suffix}`, 0o600);
+}
+
+function tighten(target: string, mode: number): void {
+  try {
+    const stat = fs.statSync(target);
+    if ((stat.mode & 0o777) !== mode && (process.getuid?.() ?? 0) === stat.uid) fs.chmodSync(target, mode);
+  } catch {
+    // Absent (no WAL yet) or not ours: nothing to tighten.
+  }
+}
+
+/** A quick integrity check before anything is served: a damaged file is refused, not served with 500s. */
+export async function checkOpened(dataSource: DataSource, file: string): Promise<void> {
+  const rows = (await dataSource.query('PRAGMA quick_check(5)')) as Record<string, string>[];
+  const findings = rows.map((row) => Object.values(row)[0]);
+  if (findings.length !== 1 || findings[0] !== 'ok') {
+    throw new DatabaseStartError(
+      `The database file ${file} failed its integrity check (${findings.join('; ').slice(0, 300)}). ` +
+        storageAdvice('SQLITE_CORRUPT'),
+    );
+  }
+}
+
+/** Turns a failure while opening, checking or migrating into a message an operator can act on. */
+export function describeOpenFailure(file: string, error: unknown): DatabaseStartError {
+  if (error instanceof DatabaseStartError) return error;
+  const code = sqliteCodeOf(error);
+  const what =
+    code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')
+      ? 'is not a readable SQLite database'
+      : code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN')
+        ? 'cannot be written'
+        : code?.startsWith('SQLITE_FULL')
+          ? 'cannot be written: the disk is full'
+          : code?.startsWith('SQLITE_BUSY')
+            ? 'is locked by another process'
+            : 'could not be opened';
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return new DatabaseStartError(`The database file ${file} ${what} (${detail}). ${storageAdvice(code)}`);
+}
