@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
@@ -86,6 +87,8 @@ type RunnerTransactionState = QueryRunner & { isTransactionActive: boolean; tran
 
 /** How long a /healthz write probe result is reused, so the public endpoint cannot be used to load the disk. */
 const HEALTH_PROBE_TTL_MS = 1000;
+/** After a full disk, a tiny probe may still fit while a ticket does not: healthy again only with this much free. */
+const HEALTH_FREE_BYTES_AFTER_FULL = 512 * 1024;
 
 /**
  * The database as the rules see it. On SQLite every caller shares the single connection: transactions
@@ -102,6 +105,8 @@ export class Database extends EventEmitter<{
   private queue: Promise<unknown> = Promise.resolve();
   /** Set when the connection's transaction state could not be restored: no more writes. */
   private unusable: unknown = null;
+  /** The SQLite code of the last storage fault, until a write succeeds again. */
+  private writeFault: string | null = null;
   private lastProbe: { at: number; result: Promise<DatabaseHealth> } | null = null;
 
   constructor(readonly dataSource: DataSource) {
@@ -162,6 +167,7 @@ export class Database extends EventEmitter<{
       if (this.connection.inTransaction) throw new Error('COMMIT left the transaction open');
       runner.isTransactionActive = false;
       runner.transactionDepth = 0;
+      this.writeFault = null;
       return result;
     } catch (error) {
       this.restore(runner, error);
@@ -174,7 +180,10 @@ export class Database extends EventEmitter<{
    * COMMIT, an error in work). Roll back what is still open, then check the connection itself.
    */
   private restore(runner: RunnerTransactionState, cause: unknown): void {
-    if (isStorageFault(cause)) this.emit('fault', cause);
+    if (isStorageFault(cause)) {
+      this.writeFault = sqliteCodeOf(cause) ?? 'SQLITE_ERROR';
+      this.emit('fault', cause);
+    }
     try {
       if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
     } catch (rollbackError) {
@@ -196,17 +205,26 @@ export class Database extends EventEmitter<{
   health(now = Date.now()): Promise<DatabaseHealth> {
     if (this.unusable) return Promise.resolve({ ok: false, detail: 'the connection is unusable' });
     if (this.lastProbe && now - this.lastProbe.at < HEALTH_PROBE_TTL_MS) return this.lastProbe.result;
-    const result = this.transaction((manager) =>
-      manager.query('UPDATE "instance" SET "checkedAt" = ?', [now]),
-    ).then(
+    const result = this.probeWrite(now);
+    this.lastProbe = { at: now, result };
+    return result;
+  }
+
+  private async probeWrite(now: number): Promise<DatabaseHealth> {
+    if (this.writeFault?.startsWith('SQLITE_FULL') && this.dialect === 'sqlite') {
+      const folder = path.dirname(String(this.dataSource.options.database));
+      const space = await fs.promises.statfs(folder).catch(() => null);
+      if (space && space.bavail * space.bsize < HEALTH_FREE_BYTES_AFTER_FULL) {
+        return { ok: false, detail: `cannot write (${this.writeFault})` };
+      }
+    }
+    return this.transaction((manager) => manager.query('UPDATE "instance" SET "checkedAt" = ?', [now])).then(
       (): DatabaseHealth => ({ ok: true }),
       (error: unknown): DatabaseHealth => ({
         ok: false,
         detail: `cannot write (${sqliteCodeOf(error) ?? 'error'})`,
       }),
     );
-    this.lastProbe = { at: now, result };
-    return result;
   }
 
   async ping(): Promise<void> {
