@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, defaultConfig, loadConfig, parseDuration } from './config';
+import { ConfigError, defaultConfig, loadConfig, parseDuration, resolveConfig } from './config';
 
 describe('configuration from the environment', () => {
   test('defaults: port 4000, ./data, 12 hour tokens, embedded SQLite', () => {
@@ -48,5 +48,45 @@ describe('configuration from the environment', () => {
     expect(parseDuration('TOKEN_TTL', '12h')).toBe(43200);
     expect(parseDuration('TOKEN_TTL', '3600')).toBe(3600);
     expect(parseDuration('TOKEN_TTL', '2d')).toBe(172800);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const trustProxy = (raw: string) => loadConfig({ TRUST_PROXY: raw }).trustProxy;
+
+  test.each([
+    ['false', false],
+    ['0', false],
+    ['true', 1],
+    ['TRUE', 1],
+    ['1', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['10.0.0.1, 10.0.0.0/8,uniquelocal', ['10.0.0.1', '10.0.0.0/8', 'uniquelocal']],
+    ['192.168.0.0/255.255.0.0', ['192.168.0.0/255.255.0.0']],
+    ['::1, fd00::/8', ['::1', 'fd00::/8']],
+  ])('reads %j as %j', (raw, expected) => {
+    expect(trustProxy(raw)).toEqual(expected);
+  });
+
+  test.each([
+    'maybe',
+    '11',
+    '-1',
+    '10.0.0.300',
+    '10.0.0.0/33',
+    'fd00::/129',
+    'loopback, proxy.local',
+    '1.5',
+    ',',
+  ])('refuses %j with a message that names it and says what is accepted', (raw) => {
+    expect(() => trustProxy(raw)).toThrow(ConfigError);
+    expect(() => trustProxy(raw)).toThrow(/TRUST_PROXY.*(hop count|number of proxies)/);
+  });
+
+  test('true given in code is one hop too, never "trust every hop"', () => {
+    expect(resolveConfig({ trustProxy: true }).trustProxy).toBe(1);
+    expect(resolveConfig({ trustProxy: 0 }).trustProxy).toBe(false);
+    expect(() => resolveConfig({ trustProxy: ['not an address'] })).toThrow(ConfigError);
   });
 });

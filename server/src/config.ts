@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
@@ -19,9 +20,14 @@ export interface Config {
   logLevel: LogLevel;
   /** Accounts one client address may register per hour. */
   registrationsPerHour: number;
-  /** Express "trust proxy" setting: set it when the service runs behind a reverse proxy. */
-  trustProxy: boolean;
+  /**
+   * Express "trust proxy": false, the number of proxies in front (hops), or the proxies' addresses and
+   * subnets. `true` means one proxy (resolveConfig turns it into 1), never "trust every hop".
+   */
+  trustProxy: TrustProxy;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -61,10 +67,62 @@ function parseInteger(name: string, raw: string, min: number, max: number): numb
   return Number(raw);
 }
 
-function parseBoolean(name: string, raw: string): boolean {
-  if (/^(1|true|yes)$/i.test(raw)) return true;
-  if (/^(0|false|no)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+const MAX_PROXY_HOPS = 10;
+/** Express's names for groups of addresses (proxy-addr). */
+const PROXY_ADDRESS_GROUPS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IP address, or a subnet as address/prefix length or (IPv4) address/netmask. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_GROUPS.includes(entry)) return true;
+  const [address, range, ...extra] = entry.split('/');
+  const version = net.isIP(address);
+  if (version === 0 || extra.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (version === 4 ? 32 : 128);
+  return version === 4 && net.isIPv4(range);
+}
+
+/**
+ * false; a hop count (how many proxies stand in front, each appending to X-Forwarded-For); or the
+ * proxies' addresses. `true` means one proxy: trusting every hop would read the client's own header.
+ */
+export function parseTrustProxy(raw: string): false | number | string[] {
+  const value = raw.trim();
+  if (/^(0|false|no)$/i.test(value)) return false;
+  if (/^(true|yes)$/i.test(value)) return 1;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > MAX_PROXY_HOPS) {
+      throw new ConfigError(`TRUST_PROXY: a hop count must be from 1 to ${MAX_PROXY_HOPS} (got "${raw}")`);
+    }
+    return hops;
+  }
+  return proxyAddresses(
+    'TRUST_PROXY',
+    value.split(',').map((entry) => entry.trim()),
+  );
+}
+
+function proxyAddresses(name: string, entries: string[]): string[] {
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    throw new ConfigError(
+      `${name} must be false, the number of proxies in front (1, 2…), or a comma-separated list of proxy ` +
+        `addresses or subnets (10.0.0.1, 10.0.0.0/8, loopback, uniquelocal); not valid: ` +
+        bad.map((entry) => `"${entry}"`).join(', '),
+    );
+  }
+  return entries;
+}
+
+/** The value given to Express, whatever way it was set: `true` is one hop, a hop count or list as is. */
+export function trustProxySetting(value: TrustProxy): false | number | string[] {
+  if (value === true) return 1;
+  if (typeof value === 'number' && (!Number.isInteger(value) || value < 0 || value > MAX_PROXY_HOPS)) {
+    throw new ConfigError(`trustProxy: a hop count must be from 0 to ${MAX_PROXY_HOPS} (got ${value})`);
+  }
+  if (Array.isArray(value)) return proxyAddresses('trustProxy', value);
+  return value === 0 ? false : value;
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
@@ -118,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       100000,
     );
   }
-  if (read('TRUST_PROXY')) config.trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'));
+  if (read('TRUST_PROXY')) config.trustProxy = parseTrustProxy(read('TRUST_PROXY'));
   return config;
 }
 
@@ -127,5 +185,6 @@ export function resolveConfig(overrides: Partial<Config> = {}): Config {
   const config = { ...defaultConfig, ...overrides };
   validateDatabaseUrl(config.databaseUrl);
   validateJwtSecret(config.jwtSecret);
+  config.trustProxy = trustProxySetting(config.trustProxy);
   return config;
 }
