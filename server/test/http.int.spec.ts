@@ -170,3 +170,18 @@ describe('internal failures', () => {
     }
   });
 });
+
+describe('GET /graphql from a browser', () => {
+  test("opens the app's playground, not Apollo's landing page with its version and CDN", async () => {
+    const response = await api.http('/graphql', { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/playground');
+    expect(response.text).not.toMatch(/apollo|cdn\.|fonts\./i);
+  });
+
+  test('a GET without html in Accept gets a GraphQL answer, not a page', async () => {
+    const response = await api.http('/graphql', { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.text).not.toMatch(/<html|apollo-server-landing|cdn\./i);
+  });
+});

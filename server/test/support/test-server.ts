@@ -107,7 +107,12 @@ export class TestApi {
   /** Any HTTP request to the server, answered raw. */
   async http(
     pathAndQuery: string,
-    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+    init: {
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      redirect?: RequestRedirect;
+    } = {},
   ): Promise<RawResponse> {
     const response = await fetch(`${this.url}${pathAndQuery}`, init);
     const text = await response.text();
