@@ -111,7 +111,7 @@ export class TestApi {
       method?: string;
       headers?: Record<string, string>;
       body?: string;
-      redirect?: RequestRedirect;
+      redirect?: 'follow' | 'manual' | 'error';
     } = {},
   ): Promise<RawResponse> {
     const response = await fetch(`${this.url}${pathAndQuery}`, init);
