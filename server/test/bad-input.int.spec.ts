@@ -43,6 +43,8 @@ interface Case {
   code: string;
   /** invalidFields[0].field, where the error is about one input field. */
   field?: string;
+  /** invalidFields[0].rule, where the case is about one rule. */
+  rule?: string;
   status?: number;
 }
 
@@ -163,6 +165,42 @@ const cases: Case[] = [
     field: 'title',
   },
   {
+    name: 'createTicket with a title of zero-width spaces',
+    query: CREATE_TICKET,
+    variables: () => ({ input: ticketInput({ title: '\u200B\u200B' }) }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'title',
+    rule: 'required',
+  },
+  {
+    name: 'createTicket with a title of invisible characters and spaces',
+    query: CREATE_TICKET,
+    variables: () => ({ input: ticketInput({ title: '\u200C\u00A0\u200D\u3000\u00AD\u2060' }) }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'title',
+    rule: 'required',
+  },
+  {
+    name: 'createTicket with a description of a byte-order mark',
+    query: CREATE_TICKET,
+    variables: () => ({ input: ticketInput({ description: '\uFEFF' }) }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'description',
+    rule: 'required',
+  },
+  {
+    name: 'updateTicket with a title of a word joiner and a BOM',
+    query: UPDATE_TICKET,
+    variables: () => ({ id: ownTicket, input: { title: '\u2060\uFEFF' } }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'title',
+    rule: 'required',
+  },
+  {
     name: 'createTicket with an empty description',
     query: CREATE_TICKET,
     variables: () => ({ input: ticketInput({ description: '' }) }),
@@ -232,6 +270,15 @@ const cases: Case[] = [
     as: 'user',
     code: 'BAD_USER_INPUT',
     field: 'comment',
+  },
+  {
+    name: 'updateTicket with only a comment of zero-width spaces',
+    query: UPDATE_TICKET,
+    variables: () => ({ id: ownTicket, input: { comment: '\u200B \u200B' } }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'input',
+    rule: 'noChange',
   },
   {
     name: "updateTicket on another user's ticket",
@@ -431,6 +478,15 @@ const cases: Case[] = [
     as: 'admin',
     code: 'BAD_USER_INPUT',
     field: 'name',
+  },
+  {
+    name: 'createProject with a name of a zero-width joiner',
+    query: CREATE_PROJECT,
+    variables: () => ({ input: { name: '\u200D' } }),
+    as: 'admin',
+    code: 'BAD_USER_INPUT',
+    field: 'name',
+    rule: 'required',
   },
   {
     name: 'createProject by a USER',
@@ -668,6 +724,7 @@ test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) 
     expect(errors[0].extensions.invalidFields?.[0]?.field).toBe(testCase.field);
     expect(errors[0].message).toContain(testCase.field);
   }
+  if (testCase.rule) expect(errors[0].extensions.invalidFields?.[0]?.rule).toBe(testCase.rule);
   // Nothing answered: no data, or null for the (nullable) field that was refused.
   expect(Object.values(response.json.data ?? {}).filter((value) => value !== null)).toEqual([]);
   expect(leakedInternals(response.text)).toEqual([]);

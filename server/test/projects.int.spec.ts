@@ -79,7 +79,7 @@ describe('an admin manages projects', () => {
   test.each([
     ['a 1-character name', { name: 'x' }, 'name', 'length'],
     ['an 81-character name', { name: 'x'.repeat(81) }, 'name', 'length'],
-    ['a blank name', { name: '     ' }, 'name', 'format'],
+    ['a blank name', { name: '     ' }, 'name', 'required'],
     ['a name of 1 character once trimmed', { name: '   x   ' }, 'name', 'length'],
     ['a name already used, in another case', { name: 'web site' }, 'name', 'unique'],
     [

@@ -1,13 +1,12 @@
-import { Length, Matches, MaxLength } from 'class-validator';
+import { Length, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-
-const NOT_BLANK = /\S/;
+import { NotBlank } from '../text';
 
 @InputType()
 export class CreateProjectInput {
   @Field(() => String)
   @Length(2, 80, { message: 'name must be 2 to 80 characters long.' })
-  @Matches(NOT_BLANK, { message: 'name must not be blank.' })
+  @NotBlank('name')
   name: string;
 
   @Field(() => String, { nullable: true })
@@ -19,7 +18,7 @@ export class CreateProjectInput {
 export class UpdateProjectInput {
   @Field(() => String, { nullable: true })
   @Length(2, 80, { message: 'name must be 2 to 80 characters long.' })
-  @Matches(NOT_BLANK, { message: 'name must not be blank.' })
+  @NotBlank('name')
   name?: string;
 
   @Field(() => String, { nullable: true })

@@ -1,16 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import { trimInvisible } from '../text';
 import { Role } from '../users/role';
 import type { User } from '../users/user.entity';
 import { Project } from './project.entity';
 import type { CreateProjectInput, UpdateProjectInput } from './project.inputs';
 
-const nameKey = (name: string) => name.trim().toLowerCase();
+const nameKey = (name: string) => trimInvisible(name).toLowerCase();
 
 /** The name as stored: trimmed, so "  x  " passes the input's length check yet would store one character. */
 function trimmedName(raw: string): string {
-  const name = raw.trim();
+  const name = trimInvisible(raw);
   if (name.length < 2) throw BadInputError.field('name', 'length', 'name must be 2 to 80 characters long.');
   return name;
 }

@@ -1,8 +1,8 @@
-import { IsInt, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsInt, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { NotBlank } from '../text';
 import { Priority, TicketCategory, TicketStatus } from './ticket.enums';
 
-const NOT_BLANK = /\S/;
 export const COMMENT_MAX_LENGTH = 20_000;
 
 @InputType()
@@ -12,12 +12,12 @@ export class CreateTicketInput {
 
   @Field(() => String)
   @Length(3, 200, { message: 'title must be 3 to 200 characters long.' })
-  @Matches(NOT_BLANK, { message: 'title must not be blank.' })
+  @NotBlank('title')
   title: string;
 
   @Field(() => String)
   @Length(1, 20_000, { message: 'description must be 1 to 20000 characters long.' })
-  @Matches(NOT_BLANK, { message: 'description must not be blank.' })
+  @NotBlank('description')
   description: string;
 
   @Field(() => Priority, {
@@ -37,12 +37,12 @@ export class CreateTicketInput {
 export class UpdateTicketInput {
   @Field(() => String, { nullable: true })
   @Length(3, 200, { message: 'title must be 3 to 200 characters long.' })
-  @Matches(NOT_BLANK, { message: 'title must not be blank.' })
+  @NotBlank('title')
   title?: string;
 
   @Field(() => String, { nullable: true })
   @Length(1, 20_000, { message: 'description must be 1 to 20000 characters long.' })
-  @Matches(NOT_BLANK, { message: 'description must not be blank.' })
+  @NotBlank('description')
   description?: string;
 
   @Field(() => TicketStatus, { nullable: true })

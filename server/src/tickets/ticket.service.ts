@@ -3,6 +3,7 @@ import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
+import { isBlank } from '../text';
 import { isStaff } from '../users/role';
 import { User } from '../users/user.entity';
 import { FieldChange, Job } from './job.entity';
@@ -85,7 +86,7 @@ export class TicketService {
   }
 
   async update(actor: User, id: number, input: UpdateTicketInput): Promise<Ticket> {
-    const comment = input.comment?.trim() ? input.comment : null;
+    const comment = input.comment != null && !isBlank(input.comment) ? input.comment : null;
     const internal = input.internal === true;
     const asked = Object.entries(input)
       .filter(

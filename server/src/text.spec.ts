@@ -1,0 +1,29 @@
+import { isBlank, trimInvisible } from './text';
+
+test.each([
+  ['empty', ''],
+  ['spaces, tabs and new lines', ' \t\r\n '],
+  ['no-break and ideographic spaces', '\u00A0\u3000\u2007'],
+  ['zero-width space, ZWNJ, ZWJ', '\u200B\u200C\u200D'],
+  ['word joiner and byte-order mark', '\u2060\uFEFF'],
+  ['soft hyphen and other format characters', '\u00AD\u061C\u200E\u2066'],
+  ['control characters', '\u0000\u0007'],
+  ['a Hangul filler and a blank Braille cell', '\u3164\u2800'],
+])('%s is blank', (_name, text) => {
+  expect(isBlank(text)).toBe(true);
+});
+
+test.each([
+  ['a letter among invisible characters', '\u200Bx\u200B'],
+  ['a digit', '0'],
+  ['an emoji', '\u{1F41B}'],
+  ['an emoji with its variation selector', '\u2764\uFE0F'],
+  ['an ideograph', '\u7968'],
+])('%s is not blank', (_name, text) => {
+  expect(isBlank(text)).toBe(false);
+});
+
+test('trimInvisible drops invisible characters at both ends only', () => {
+  expect(trimInvisible('\u200B\u00A0Web\u200Dsite \uFEFF')).toBe('Web\u200Dsite');
+  expect(trimInvisible('\u200B\u2060')).toBe('');
+});
