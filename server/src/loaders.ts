@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
 import { In } from 'typeorm';
+import { whereTicketVisible } from './access/access-policy';
 import type { Database } from './database/data-source';
 import { Project } from './projects/project.entity';
 import { Job } from './tickets/job.entity';
 import { Ticket } from './tickets/ticket.entity';
 import { firstDoneStatusRank } from './tickets/ticket.enums';
-import { isStaff } from './users/role';
 import { User } from './users/user.entity';
 
 /** Per-request batching: a page of N tickets costs one query per relation, not N. */
@@ -48,7 +48,7 @@ export function createLoaders(database: Database, viewer: () => User | null): Lo
         .andWhere('t.status < :done', { done: firstDoneStatusRank })
         .groupBy('t.projectId');
       if (!user) return projectIds.map(() => 0);
-      if (!isStaff(user.role)) query.andWhere('t.authorId = :authorId', { authorId: user.id });
+      whereTicketVisible(query, user);
       const rows = await query.getRawMany<{ projectId: number | string; count: number | string }>();
       const counts = new Map(rows.map((row) => [Number(row.projectId), Number(row.count)]));
       return projectIds.map((id) => counts.get(id) ?? 0);

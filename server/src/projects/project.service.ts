@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { canListArchivedProjects, canSeeProject } from '../access/access-policy';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { trimInvisible } from '../text';
@@ -21,7 +22,7 @@ export class ProjectService {
   constructor(private readonly database: Database) {}
 
   list(actor: User, includeArchived: boolean): Promise<Project[]> {
-    if (includeArchived && actor.role !== Role.ADMIN)
+    if (includeArchived && !canListArchivedProjects(actor))
       throw new ForbiddenError('Only an admin can list archived projects.');
     return this.database.manager.find(Project, {
       where: includeArchived ? {} : { archived: false },
@@ -29,10 +30,9 @@ export class ProjectService {
     });
   }
 
-  /** Archived projects are visible to staff (their tickets still point at them), not offered to reporters. */
   async get(actor: User, id: number): Promise<Project> {
     const project = await this.database.manager.findOneBy(Project, { id });
-    if (!project || (project.archived && actor.role === Role.USER)) throw new NotFoundError('Project', id);
+    if (!project || !canSeeProject(actor, project)) throw new NotFoundError('Project', id);
     return project;
   }
 

@@ -1,9 +1,9 @@
 import type { SelectQueryBuilder } from 'typeorm';
+import { canSeeWhoFigures, whereTicketVisible } from '../access/access-policy';
 import type { Database } from '../database/data-source';
 import { BadInputError } from '../errors';
 import { Ticket } from '../tickets/ticket.entity';
 import { TicketCategory, firstDoneStatusRank, priorityOrder, statusOrder } from '../tickets/ticket.enums';
-import { isStaff } from '../users/role';
 import type { User } from '../users/user.entity';
 import {
   type BucketUnit,
@@ -57,7 +57,7 @@ export class StatsService {
       to: query.to ?? undefined,
     };
     this.assertPeriod(filter, now);
-    const staff = isStaff(viewer.role);
+    const staff = canSeeWhoFigures(viewer);
 
     const byStatus = await this.countEach(filter, 't.status', statusOrder, 'rank');
     const open = byStatus.slice(0, firstDoneStatusRank).reduce((sum, entry) => sum + entry.count, 0);
@@ -94,8 +94,7 @@ export class StatsService {
 
   /** The tickets the viewer may see, in the chosen project (an unknown one simply has no tickets). */
   private visible({ viewer, projectId }: Filter): SelectQueryBuilder<Ticket> {
-    const query = this.database.manager.createQueryBuilder(Ticket, 't');
-    if (!isStaff(viewer.role)) query.andWhere('t.authorId = :viewerId', { viewerId: viewer.id });
+    const query = whereTicketVisible(this.database.manager.createQueryBuilder(Ticket, 't'), viewer);
     if (projectId !== undefined) query.andWhere('t.projectId = :projectId', { projectId });
     return query;
   }

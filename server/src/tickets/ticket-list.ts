@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'typeorm';
+import { canSeeInternalNotes, whereTicketVisible } from '../access/access-policy';
 import type { Database } from '../database/data-source';
 import { parseOptionalId } from '../ids';
-import { isStaff } from '../users/role';
 import type { User } from '../users/user.entity';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { TicketConnection } from './ticket-connection';
@@ -58,7 +58,7 @@ export class TicketList {
   async list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
     const filter = request.filter ?? {};
     const match = filter.search
-      ? TicketSearchIndex.matchExpression(filter.search, isStaff(viewer.role))
+      ? TicketSearchIndex.matchExpression(filter.search, canSeeInternalNotes(viewer))
       : null;
     const base = this.filtered(viewer, filter, match);
     // Relevance ranks the results when the client asks for no other order.
@@ -71,9 +71,8 @@ export class TicketList {
   }
 
   private filtered(viewer: User, filter: TicketFilter, match: string | null): SelectQueryBuilder<Ticket> {
-    const query = this.database.manager.createQueryBuilder(Ticket, 't');
-    // A USER only ever sees their own tickets, whatever the filter says.
-    if (!isStaff(viewer.role)) query.andWhere('t.authorId = :viewerId', { viewerId: viewer.id });
+    // Visibility first: the filters below only ever narrow what the viewer may see.
+    const query = whereTicketVisible(this.database.manager.createQueryBuilder(Ticket, 't'), viewer);
     const projectId = parseOptionalId('projectId', filter.projectId);
     if (projectId !== undefined) query.andWhere('t.projectId = :projectId', { projectId });
     const authorId = parseOptionalId('authorId', filter.authorId);

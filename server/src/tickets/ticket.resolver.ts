@@ -13,6 +13,7 @@ import {
   Root,
 } from 'type-graphql';
 import { ValidateNested } from 'class-validator';
+import { visibleJobs } from '../access/access-policy';
 import type { Context } from '../context';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
@@ -95,7 +96,7 @@ export class TicketResolver {
       'The full history the caller may see, oldest first (a USER does not see internal notes). The first job is the opening of the ticket.',
   })
   async jobs(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<Job[]> {
-    return ctx.services.tickets.visibleJobs(ctx.user!, await ctx.loaders.jobsByTicketId.load(ticket.id));
+    return visibleJobs(ctx.user!, await ctx.loaders.jobsByTicketId.load(ticket.id));
   }
 }
 

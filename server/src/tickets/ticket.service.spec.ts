@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { visibleJobs } from '../access/access-policy';
 import { type Database, openDatabase } from '../database/data-source';
 import { ProjectService } from '../projects/project.service';
 import { Role } from '../users/role';
@@ -118,8 +119,8 @@ describe('TicketService', () => {
     ).toBe('BAD_USER_INPUT');
     await tickets.update(agent, ticket.id, { internal: true, comment: 'Probably the cache.' });
     const jobs = await database.manager.findBy(Job, { ticketId: ticket.id });
-    expect(tickets.visibleJobs(agent, jobs)).toHaveLength(2);
-    expect(tickets.visibleJobs(reporter, jobs)).toHaveLength(1);
+    expect(visibleJobs(agent, jobs)).toHaveLength(2);
+    expect(visibleJobs(reporter, jobs)).toHaveLength(1);
   });
 
   test('only staff can be assigned', async () => {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { canSeeProject, canSeeTicket } from '../access/access-policy';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { parseId } from '../ids';
@@ -19,8 +20,8 @@ const AUTHOR_EDITABLE = new Set(['title', 'description', 'category', 'status', '
 const AUTHOR_STATUSES = new Set([TicketStatus.CLOSED, TicketStatus.OPEN]);
 
 /**
- * The rules of tickets: who sees and edits what, and the history. Every change is one Job, written
- * in the same transaction as the ticket and its search index entry.
+ * The rules of tickets: who edits what, and the history (who sees what: access/access-policy.ts).
+ * Every change is one Job, written in the same transaction as the ticket and its search index entry.
  */
 export class TicketService {
   private readonly search = new TicketSearchIndex();
@@ -33,17 +34,8 @@ export class TicketService {
   /** A ticket the viewer may not see is answered exactly like one that does not exist. */
   async get(viewer: User, id: number, manager: EntityManager = this.database.manager): Promise<Ticket> {
     const ticket = await manager.findOneBy(Ticket, { id });
-    if (!ticket || !this.canSee(viewer, ticket)) throw new NotFoundError('Ticket', id);
+    if (!ticket || !canSeeTicket(viewer, ticket)) throw new NotFoundError('Ticket', id);
     return ticket;
-  }
-
-  canSee(viewer: User, ticket: Ticket): boolean {
-    return isStaff(viewer.role) || ticket.authorId === viewer.id;
-  }
-
-  /** Internal notes are for staff only, never for the USER author. */
-  visibleJobs(viewer: User, jobs: Job[]): Job[] {
-    return isStaff(viewer.role) ? jobs : jobs.filter((job) => !job.internal);
   }
 
   list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
@@ -217,7 +209,7 @@ export class TicketService {
 
   private async openProject(manager: EntityManager, actor: User, projectId: number): Promise<Project> {
     const project = await manager.findOneBy(Project, { id: projectId });
-    if (!project || (project.archived && !isStaff(actor.role))) throw new NotFoundError('Project', projectId);
+    if (!project || !canSeeProject(actor, project)) throw new NotFoundError('Project', projectId);
     if (project.archived) {
       throw BadInputError.field('projectId', 'archived', `projectId: project "${project.name}" is archived.`);
     }

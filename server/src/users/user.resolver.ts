@@ -12,15 +12,13 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { canSeePrivateUserFields } from '../access/access-policy';
 import { setSessionCookie } from '../auth/session-cookie';
 import type { Context } from '../context';
 import { parseId } from '../ids';
 import { Role } from './role';
 import { User } from './user.entity';
 import { UpdateMeInput } from './user.inputs';
-
-/** The user themself and admins see private fields; anyone else gets null. */
-const canSeePrivate = (ctx: Context, user: User) => ctx.user?.id === user.id || ctx.user?.role === Role.ADMIN;
 
 // An ArgsType keeps the contract's argument order in the schema (TypeGraphQL lists separate @Arg in reverse).
 @ArgsType()
@@ -83,7 +81,7 @@ export class UserResolver {
     description: 'The user themself and admins see it; anyone else gets null.',
   })
   email(@Root() user: User, @Ctx() ctx: Context): string | null {
-    return canSeePrivate(ctx, user) ? user.email : null;
+    return canSeePrivateUserFields(ctx.user, user) ? user.email : null;
   }
 
   @FieldResolver(() => Boolean, {
@@ -91,6 +89,6 @@ export class UserResolver {
     description: 'The user themself and admins see it; anyone else gets null.',
   })
   notifyByEmail(@Root() user: User, @Ctx() ctx: Context): boolean | null {
-    return canSeePrivate(ctx, user) ? user.notifyByEmail : null;
+    return canSeePrivateUserFields(ctx.user, user) ? user.notifyByEmail : null;
   }
 }

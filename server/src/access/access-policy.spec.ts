@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Database, openDatabase } from '../database/data-source';
+import type { Project } from '../projects/project.entity';
+import type { Job } from '../tickets/job.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
+import { ProjectService } from '../projects/project.service';
+import { Role } from '../users/role';
+import type { User } from '../users/user.entity';
+import { UserService } from '../users/user.service';
+import {
+  canListArchivedProjects,
+  canSeeInternalNotes,
+  canSeePrivateUserFields,
+  canSeeProject,
+  canSeeTicket,
+  canSeeWhoFigures,
+  visibleJobs,
+  whereTicketVisible,
+} from './access-policy';
+
+const person = (id: number, role: Role) => ({ id, role }) as User;
+const admin = person(1, Role.ADMIN);
+const agent = person(2, Role.AGENT);
+const reporter = person(3, Role.USER);
+const other = person(4, Role.USER);
+const staff = [admin, agent];
+
+const ticketBy = (author: User) => ({ authorId: author.id });
+const project = (archived: boolean) =>
+  ({ id: 7, name: 'Intranet', description: 'Staff notes', archived }) as Project;
+
+test('tickets: staff see every ticket, a USER only their own', () => {
+  for (const viewer of staff) expect(canSeeTicket(viewer, ticketBy(other))).toBe(true);
+  expect(canSeeTicket(reporter, ticketBy(reporter))).toBe(true);
+  expect(canSeeTicket(reporter, ticketBy(other))).toBe(false);
+});
+
+test('jobs: internal notes are for staff only, in history and in search', () => {
+  const jobs = [
+    { id: 1, internal: false },
+    { id: 2, internal: true },
+  ] as Job[];
+  for (const viewer of staff) {
+    expect(canSeeInternalNotes(viewer)).toBe(true);
+    expect(visibleJobs(viewer, jobs).map((job) => job.id)).toEqual([1, 2]);
+  }
+  expect(canSeeInternalNotes(reporter)).toBe(false);
+  expect(visibleJobs(reporter, jobs).map((job) => job.id)).toEqual([1]);
+});
+
+test('projects: active ones for everyone, archived ones for staff only when asked directly', () => {
+  for (const viewer of [admin, agent, reporter]) expect(canSeeProject(viewer, project(false))).toBe(true);
+  for (const viewer of staff) expect(canSeeProject(viewer, project(true))).toBe(true);
+  expect(canSeeProject(reporter, project(true))).toBe(false);
+});
+
+test('projects: only an admin lists the archived ones', () => {
+  expect(canListArchivedProjects(admin)).toBe(true);
+  expect(canListArchivedProjects(agent)).toBe(false);
+  expect(canListArchivedProjects(reporter)).toBe(false);
+});
+
+test('stats: figures by author and by assignee are for staff only', () => {
+  for (const viewer of staff) expect(canSeeWhoFigures(viewer)).toBe(true);
+  expect(canSeeWhoFigures(reporter)).toBe(false);
+});
+
+test('users: email and settings are seen by the user themself and by admins only', () => {
+  expect(canSeePrivateUserFields(reporter, reporter)).toBe(true);
+  expect(canSeePrivateUserFields(admin, reporter)).toBe(true);
+  expect(canSeePrivateUserFields(agent, reporter)).toBe(false);
+  expect(canSeePrivateUserFields(other, reporter)).toBe(false);
+  expect(canSeePrivateUserFields(null, reporter)).toBe(false);
+});
+
+describe('the SQL form of the ticket rule agrees with the predicate', () => {
+  let dataDir: string;
+  let database: Database;
+  let tickets: Ticket[];
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-policy-'));
+    database = await openDatabase({ databaseUrl: '', dataDir });
+    const users = new UserService(database);
+    const register = (username: string) =>
+      users.register({ username, email: `${username}@example.com`, password: 'purple elephants dance' });
+    const first = await register('admin');
+    await register('agent');
+    await register('reporter');
+    await register('other');
+    const projectId = (await new ProjectService(database).create(first, { name: 'App' })).id;
+    const now = new Date();
+    const row = (authorId: number) => ({
+      title: 'A ticket',
+      description: 'Broken.',
+      status: TicketStatus.OPEN,
+      priority: Priority.NORMAL,
+      category: TicketCategory.BUG,
+      projectId,
+      authorId,
+      assigneeId: null,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    });
+    await database.manager.insert(Ticket, [row(1), row(3), row(3), row(4), row(2)]);
+    tickets = await database.manager.find(Ticket, { order: { id: 'ASC' } });
+  });
+
+  afterAll(async () => {
+    await database.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test.each([
+    ['an admin', admin],
+    ['an agent', agent],
+    ['a USER', reporter],
+    ['another USER', other],
+  ])('for %s', async (_who, viewer) => {
+    const query = whereTicketVisible(database.manager.createQueryBuilder(Ticket, 't'), viewer);
+    const listed = (await query.orderBy('t.id', 'ASC').getMany()).map((ticket) => ticket.id);
+    expect(listed).toEqual(tickets.filter((ticket) => canSeeTicket(viewer, ticket)).map((t) => t.id));
+  });
+});

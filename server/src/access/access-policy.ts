@@ -1,0 +1,64 @@
+import type { WhereExpressionBuilder } from 'typeorm';
+import type { Project } from '../projects/project.entity';
+import type { Job } from '../tickets/job.entity';
+import type { Ticket } from '../tickets/ticket.entity';
+import { Role, isStaff } from '../users/role';
+import type { User } from '../users/user.entity';
+
+/*
+ * Who sees what: the one place every reader (ticket, ticket list, search, stats, loaders, projects,
+ * users, and later the history feed, webhooks, exports, subscriptions) asks. A reader never re-writes
+ * a rule; what the viewer may not see is answered like what does not exist (NOT_FOUND), by the caller.
+ *
+ * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.
+ * - Jobs: internal notes are for AGENT and ADMIN only, never for the USER author (search included).
+ * - Projects: everyone signed in sees the active ones; AGENT and ADMIN see archived ones too, and only an
+ *   ADMIN lists them.
+ * - Stats: who reports and who holds the work (by author, by assignee) are staff figures.
+ * - Users: email and notification settings are seen by the user themself and by ADMINs only.
+ */
+
+/** A single ticket: staff see all, a USER their own. */
+export function canSeeTicket(viewer: User, ticket: Pick<Ticket, 'authorId'>): boolean {
+  return isStaff(viewer.role) || ticket.authorId === viewer.id;
+}
+
+/** The SQL form of canSeeTicket, added to a query over tickets aliased `ticketAlias`. */
+export function whereTicketVisible<Q extends WhereExpressionBuilder>(
+  query: Q,
+  viewer: User,
+  ticketAlias = 't',
+): Q {
+  if (!isStaff(viewer.role)) query.andWhere(`${ticketAlias}.authorId = :viewerId`, { viewerId: viewer.id });
+  return query;
+}
+
+/** Internal notes, in a ticket's history and in full-text search. */
+export function canSeeInternalNotes(viewer: User): boolean {
+  return isStaff(viewer.role);
+}
+
+/** The jobs of a ticket the viewer may see, without the internal notes a USER may not. */
+export function visibleJobs(viewer: User, jobs: Job[]): Job[] {
+  return canSeeInternalNotes(viewer) ? jobs : jobs.filter((job) => !job.internal);
+}
+
+/** A project asked for directly (project(id), the project of a new or moved ticket). */
+export function canSeeProject(viewer: User | null, project: Pick<Project, 'archived'>): boolean {
+  return !project.archived || (viewer !== null && isStaff(viewer.role));
+}
+
+/** projects(includeArchived: true). */
+export function canListArchivedProjects(viewer: User): boolean {
+  return viewer.role === Role.ADMIN;
+}
+
+/** Stats by author and by assignee. */
+export function canSeeWhoFigures(viewer: User): boolean {
+  return isStaff(viewer.role);
+}
+
+/** User.email and User.notifyByEmail; anyone else gets null. */
+export function canSeePrivateUserFields(viewer: User | null, user: Pick<User, 'id'>): boolean {
+  return viewer !== null && (viewer.id === user.id || viewer.role === Role.ADMIN);
+}
