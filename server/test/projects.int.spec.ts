@@ -171,6 +171,69 @@ describe('archived projects', () => {
   });
 });
 
+describe('an archived project seen through a ticket', () => {
+  const PROJECT_FIELDS = 'id name description archived';
+  let projectId: string;
+  let ticketId: string;
+
+  beforeAll(async () => {
+    projectId = (await create({ name: 'Legacy portal', description: 'Retired: staff notes only' })).data!
+      .createProject.id;
+    ticketId = await api.createTicket(user, projectId);
+    await update(projectId, { archived: true });
+  });
+
+  test("a USER sees the name and archived flag of their own ticket's project, not its description", async () => {
+    const seen = await api.ok<{
+      ticket: { project: Record<string, unknown>; jobs: { ticket: { project: Record<string, unknown> } }[] };
+      tickets: { nodes: { project: Record<string, unknown> }[] };
+    }>(
+      `query ($id: ID!) {
+        ticket(id: $id) { project { ${PROJECT_FIELDS} } jobs { ticket { project { ${PROJECT_FIELDS} } } } }
+        tickets(filter: { projectId: "${projectId}" }) { nodes { project { ${PROJECT_FIELDS} } } }
+      }`,
+      { id: ticketId },
+      user.token,
+    );
+    const expected = { id: projectId, name: 'Legacy portal', description: '', archived: true };
+    expect(seen.ticket.project).toEqual(expected);
+    expect(seen.ticket.jobs[0].ticket.project).toEqual(expected);
+    expect(seen.tickets.nodes.map((node) => node.project)).toEqual([expected]);
+  });
+
+  test('the project itself stays NOT_FOUND for that USER', async () => {
+    expect(errorCodes(await api.gql(PROJECT, { id: projectId }, { token: user.token }))).toEqual([
+      'NOT_FOUND',
+    ]);
+  });
+
+  test('staff still read the description, through the ticket and directly', async () => {
+    for (const viewer of [agent, admin]) {
+      const seen = await api.ok<{
+        ticket: { project: { description: string } };
+        project: { description: string };
+      }>(
+        'query ($id: ID!, $projectId: ID!) { ticket(id: $id) { project { description } } project(id: $projectId) { description } }',
+        { id: ticketId, projectId },
+        viewer.token,
+      );
+      expect(seen.ticket.project.description).toBe('Retired: staff notes only');
+      expect(seen.project.description).toBe('Retired: staff notes only');
+    }
+  });
+
+  test('an active project keeps its description for the USER', async () => {
+    await update(projectId, { archived: false });
+    const seen = await api.ok<{ ticket: { project: { description: string } } }>(
+      'query ($id: ID!) { ticket(id: $id) { project { description } } }',
+      { id: ticketId },
+      user.token,
+    );
+    expect(seen.ticket.project.description).toBe('Retired: staff notes only');
+    await update(projectId, { archived: true });
+  });
+});
+
 describe('openTicketCount', () => {
   test('counts the open tickets the caller may see: a user only their own', async () => {
     const projectId = await api.createProject(admin, 'Counting');

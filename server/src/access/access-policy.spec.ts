@@ -18,6 +18,7 @@ import {
   canSeeTicket,
   canSeeWhoFigures,
   visibleJobs,
+  visibleProjectDescription,
   whereTicketVisible,
 } from './access-policy';
 
@@ -61,6 +62,13 @@ test('projects: only an admin lists the archived ones', () => {
   expect(canListArchivedProjects(admin)).toBe(true);
   expect(canListArchivedProjects(agent)).toBe(false);
   expect(canListArchivedProjects(reporter)).toBe(false);
+});
+
+test("projects: a USER never reads an archived project's description, whatever the way in", () => {
+  expect(visibleProjectDescription(reporter, project(false))).toBe('Staff notes');
+  expect(visibleProjectDescription(reporter, project(true))).toBe('');
+  expect(visibleProjectDescription(null, project(true))).toBe('');
+  for (const viewer of staff) expect(visibleProjectDescription(viewer, project(true))).toBe('Staff notes');
 });
 
 test('stats: figures by author and by assignee are for staff only', () => {

@@ -13,7 +13,9 @@ import type { User } from '../users/user.entity';
  * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.
  * - Jobs: internal notes are for AGENT and ADMIN only, never for the USER author (search included).
  * - Projects: everyone signed in sees the active ones; AGENT and ADMIN see archived ones too, and only an
- *   ADMIN lists them.
+ *   ADMIN lists them. A USER meets an archived project only through one of their own tickets: they see
+ *   its id, name and archived flag (a reporter must understand where their ticket lives), never its
+ *   description (staff matter), which reads as "" since the contract makes it non-null.
  * - Stats: who reports and who holds the work (by author, by assignee) are staff figures.
  * - Users: email and notification settings are seen by the user themself and by ADMINs only.
  */
@@ -51,6 +53,14 @@ export function canSeeProject(viewer: User | null, project: Pick<Project, 'archi
 /** projects(includeArchived: true). */
 export function canListArchivedProjects(viewer: User): boolean {
   return viewer.role === Role.ADMIN;
+}
+
+/** Project.description however the project was reached: "" for an archived one a USER met through a ticket. */
+export function visibleProjectDescription(
+  viewer: User | null,
+  project: Pick<Project, 'archived' | 'description'>,
+): string {
+  return canSeeProject(viewer, project) ? project.description : '';
 }
 
 /** Stats by author and by assignee. */

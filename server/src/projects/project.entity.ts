@@ -18,6 +18,7 @@ export class Project {
   @Column({ type: 'varchar', length: 80 })
   nameKey: string;
 
+  // Resolved by ProjectResolver.description, which asks the access policy.
   @Field(() => String)
   @Column({ type: 'text', default: '' })
   description: string;

@@ -14,6 +14,7 @@ import {
   Root,
 } from 'type-graphql';
 import { ValidateNested } from 'class-validator';
+import { visibleProjectDescription } from '../access/access-policy';
 import type { Context } from '../context';
 import { parseId } from '../ids';
 import { Role } from '../users/role';
@@ -64,6 +65,11 @@ export class ProjectResolver {
     @Ctx() ctx: Context,
   ): Promise<Project> {
     return ctx.services.projects.update(ctx.user!, parseId('id', id), input);
+  }
+
+  @FieldResolver(() => String)
+  description(@Root() project: Project, @Ctx() ctx: Context): string {
+    return visibleProjectDescription(ctx.user, project);
   }
 
   @FieldResolver(() => Int, { description: 'Open tickets in this project that the caller may see.' })
