@@ -28,9 +28,18 @@ export const SESSION_COOKIE = 'st_session';
 function readCookie(req: Request, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key === name) return decodeCookieValue(rest.join('='));
   }
   return null;
+}
+
+/** A value that is not valid percent-encoding ("%") reads as a bad token, not as a server error. */
+function decodeCookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 export function presentedToken(req: Request): Context['presentedToken'] {

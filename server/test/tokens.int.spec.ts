@@ -20,6 +20,7 @@ const claimsOf = (who: TestUser, extra: Record<string, unknown> = {}) => ({
   sub: who.id,
   jti: crypto.randomBytes(16).toString('hex'),
   sv: 0,
+  iid: api.server.services.database.instanceId,
   exp: now() + 3600,
   ...extra,
 });
@@ -78,6 +79,16 @@ describe('refused tokens: UNAUTHENTICATED on protected fields, and me is null', 
       /not valid/,
     ],
     ['valid signature, wrong session version', () => api.signToken(claimsOf(admin, { sv: 7 })), /ended/],
+    [
+      'valid signature, no database instance id',
+      () => api.signToken(claimsOf(admin, { iid: undefined })),
+      /not valid/,
+    ],
+    [
+      "valid signature, another database's instance id",
+      () => api.signToken(claimsOf(admin, { iid: crypto.randomBytes(16).toString('hex') })),
+      /ended/,
+    ],
   ];
 
   test.each(cases)('%s', async (_name, token, message) => {

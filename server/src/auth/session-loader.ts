@@ -13,7 +13,7 @@ export async function loadSession(context: Context): Promise<void> {
   const presented = context.presentedToken;
   if (!presented) return;
   const claims = context.services.tokens.verify(presented.value);
-  if (claims === 'invalid' || claims === 'expired') {
+  if (typeof claims === 'string') {
     context.sessionProblem = claims;
     return;
   }

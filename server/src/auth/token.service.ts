@@ -12,10 +12,13 @@ export interface TokenClaims {
   jti: string;
   /** The user's session version when issued: a password change invalidates older tokens. */
   sv: number;
+  /** The instance id of the database that issued it: a token never outlives its database. */
+  iid: string;
   exp: number;
 }
 
-export type TokenProblem = 'invalid' | 'expired';
+/** 'ended': well signed, but for another database (deleted, replaced); read as a session that ended. */
+export type TokenProblem = 'invalid' | 'expired' | 'ended';
 
 /** Reads JWT_SECRET, or the secret generated on first start and kept in the data folder (mode 600). */
 export function loadOrCreateSecret(dataDir: string, configured: string): string {
@@ -45,7 +48,7 @@ export class TokenService {
   ) {}
 
   issue(user: User): { token: string; expiresAt: Date } {
-    const token = jwt.sign({ sv: user.sessionVersion }, this.secret, {
+    const token = jwt.sign({ sv: user.sessionVersion, iid: this.database.instanceId }, this.secret, {
       algorithm: 'HS256',
       expiresIn: this.ttlSeconds,
       subject: String(user.id),
@@ -54,7 +57,7 @@ export class TokenService {
     return { token, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) };
   }
 
-  /** Checks signature, algorithm and expiry; not revocation (see isRevoked). */
+  /** Checks signature, algorithm, expiry and database; not revocation (see isRevoked). */
   verify(token: string): TokenClaims | TokenProblem {
     try {
       const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
@@ -64,10 +67,12 @@ export class TokenService {
         !/^\d+$/.test(claims.sub) ||
         typeof claims.jti !== 'string' ||
         typeof claims.sv !== 'number' ||
+        typeof claims.iid !== 'string' ||
         typeof claims.exp !== 'number'
       ) {
         return 'invalid';
       }
+      if (claims.iid !== this.database.instanceId) return 'ended';
       return claims as TokenClaims;
     } catch (error) {
       return error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid';
