@@ -15,8 +15,8 @@ describe('failed logins on one account', () => {
 
   async function failuresRecorded(victim: TestUser): Promise<number> {
     const [row] = await api.server.services.database.dataSource.query(
-      `SELECT COUNT(*) AS n FROM "login_failure" WHERE "userId" = ?`,
-      [Number(victim.id)],
+      `SELECT COUNT(*) AS n FROM "login_failure" WHERE "key" = ?`,
+      [`user:${victim.id}`],
     );
     return Number(row.n);
   }
@@ -25,8 +25,8 @@ describe('failed logins on one account', () => {
   async function seedFailures(victim: TestUser, count: number): Promise<void> {
     for (let i = 0; i < count; i += 1) {
       await api.server.services.database.dataSource.query(
-        `INSERT INTO "login_failure" ("userId", "at") VALUES (?, ?)`,
-        [Number(victim.id), Date.now() - 1000],
+        `INSERT INTO "login_failure" ("key", "at") VALUES (?, ?)`,
+        [`user:${victim.id}`, Date.now() - 1000],
       );
     }
   }
@@ -56,7 +56,37 @@ describe('failed logins on one account', () => {
     expect((await api.login(admin.email, admin.password)).errors).toBeUndefined();
     // Tokens issued before the lock still work: the lock is on logging in, not on the account.
     expect((await api.gql('{ me { id } }', {}, { token: victim.token })).data?.me).toEqual({ id: victim.id });
-  });
+  }, 20_000);
+
+  test('a login that matches no account locks the same way: the 11th attempt answers alike, so a lock reveals nothing', async () => {
+    const real = await api.register('real');
+    const tenFailures = async (login: string) => {
+      for (let attempt = 1; attempt <= 10; attempt += 1) {
+        expect(errorCodes(await api.login(login, `wrong guess ${attempt}`))).toEqual(['BAD_USER_INPUT']);
+      }
+    };
+    await Promise.all([tenFailures(real.username), tenFailures('nobody-at-all')]);
+
+    const [onReal, onUnknown] = await Promise.all([
+      api.login(real.username, 'eleventh guess'),
+      api.login('nobody-at-all', 'eleventh guess'),
+    ]);
+    expectRateLimited(onReal);
+    expectRateLimited(onUnknown);
+    const shape = (result: Awaited<ReturnType<TestApi['gql']>>) => ({
+      status: result.status,
+      data: result.data ?? null,
+      message: result.errors![0].message,
+      extensions: Object.keys(result.errors![0].extensions!).sort(),
+    });
+    expect(shape(onUnknown)).toEqual(shape(onReal));
+    const retry = (result: Awaited<ReturnType<TestApi['gql']>>) =>
+      Number(result.errors![0].extensions!.retryAfterSeconds);
+    // The two series ran side by side: their locks end within a second of each other.
+    expect(Math.abs(retry(onUnknown) - retry(onReal))).toBeLessThanOrEqual(1);
+    // Like a username, the unknown login is the same whatever its case.
+    expectRateLimited(await api.login('NOBODY-AT-ALL', 'twelfth guess'));
+  }, 20_000);
 
   test('aliased login mutations cannot get around it: at most 10 wrong passwords are ever checked (7 already made)', async () => {
     const victim = await api.register('aliased');

@@ -65,6 +65,7 @@ test('data, migrations and the generated secret survive a restart: an earlier to
     expect(migrations.map((row: { name: string }) => row.name)).toEqual([
       'Initial1764072000000',
       'Instance1764500000000',
+      'LoginAttempts1764600000000',
     ]);
   } finally {
     await second.close();

@@ -5,15 +5,21 @@ import type { User } from '../users/user.entity';
 import type { LoginInput, RegisterInput } from '../users/user.inputs';
 import type { UserService } from '../users/user.service';
 import { KeyedLock } from './keyed-lock';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottle, throttleKey } from './login-throttle';
 import { decoyPasswordHash, verifyPassword } from './password';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 import type { TokenClaims, TokenService } from './token.service';
 
 const HOUR_MS = 3600 * 1000;
-/** Failed logins one client address may make, across all accounts, per 15 minutes. */
-const FAILED_LOGINS_PER_ADDRESS = 100;
 const INVALID_LOGIN = 'Invalid login or password.';
+
+/** Limits that are not settings of the service; tests pass small ones. */
+export interface AuthLimits {
+  /** Failed logins one client address may make, across all accounts, per 15 minutes. */
+  failedLoginsPerAddress: number;
+}
+
+const defaultLimits: AuthLimits = { failedLoginsPerAddress: 100 };
 
 export interface Session {
   user: User;
@@ -24,13 +30,10 @@ export interface Session {
 /** Registration, login and logout, with their brute-force limits. */
 export class AuthService {
   private readonly registrations: SlidingWindowLimiter;
-  private readonly failedLoginsByAddress = new SlidingWindowLimiter(
-    FAILED_LOGINS_PER_ADDRESS,
-    15 * 60 * 1000,
-    'Too many failed logins from your address. Try again later.',
-  );
+  private readonly failedLoginsByAddress: SlidingWindowLimiter;
   private readonly throttle: LoginThrottle;
-  // Attempts on one account run one after the other, so parallel requests cannot overshoot the limit.
+  // Attempts on one account (or one unknown login) run one after the other, so parallel requests
+  // cannot overshoot its limit.
   private readonly accountLock = new KeyedLock();
 
   constructor(
@@ -38,12 +41,19 @@ export class AuthService {
     private readonly users: UserService,
     private readonly tokens: TokenService,
     config: Pick<Config, 'registrationsPerHour'>,
+    limits: Partial<AuthLimits> = {},
   ) {
+    const { failedLoginsPerAddress } = { ...defaultLimits, ...limits };
     this.throttle = new LoginThrottle(database);
     this.registrations = new SlidingWindowLimiter(
       config.registrationsPerHour,
       HOUR_MS,
       'Too many accounts registered from your address. Try again later.',
+    );
+    this.failedLoginsByAddress = new SlidingWindowLimiter(
+      failedLoginsPerAddress,
+      15 * 60 * 1000,
+      'Too many failed logins from your address. Try again later.',
     );
   }
 
@@ -56,24 +66,28 @@ export class AuthService {
   }
 
   async login(input: LoginInput, clientAddress: string): Promise<Session> {
-    this.failedLoginsByAddress.assertAllowed(clientAddress);
-    const user = await this.users.findByLogin(input.login);
-    if (!user) {
-      // Same work and same answer as a wrong password: an unknown login is not revealed.
-      await verifyPassword(input.password, await decoyPasswordHash());
-      this.failedLoginsByAddress.record(clientAddress);
-      throw BadInputError.field('login', 'invalid', INVALID_LOGIN);
+    // The attempt takes its slot before the slow password check, so parallel attempts cannot all pass;
+    // the slot is given back unless the attempt turns out to be a wrong password.
+    const reservedAt = this.failedLoginsByAddress.hit(clientAddress);
+    let failed = false;
+    try {
+      const user = await this.users.findByLogin(input.login);
+      const key = throttleKey(user, input.login);
+      return await this.accountLock.run(key, async () => {
+        const recentFailures = await this.throttle.assertCanTry(key);
+        // An unknown login is compared against a decoy hash: same work, same answer, same lock.
+        const hash = user ? user.passwordHash : await decoyPasswordHash();
+        if (!(await verifyPassword(input.password, hash)) || !user) {
+          failed = true;
+          await this.throttle.recordFailure(key);
+          throw BadInputError.field('login', 'invalid', INVALID_LOGIN);
+        }
+        if (recentFailures > 0) await this.throttle.clear(key);
+        return { user, ...this.tokens.issue(user) };
+      });
+    } finally {
+      if (!failed) this.failedLoginsByAddress.release(clientAddress, reservedAt);
     }
-    return this.accountLock.run(String(user.id), async () => {
-      await this.throttle.assertCanTry(user.id);
-      if (!(await verifyPassword(input.password, user.passwordHash))) {
-        await this.throttle.recordFailure(user.id);
-        this.failedLoginsByAddress.record(clientAddress);
-        throw BadInputError.field('login', 'invalid', INVALID_LOGIN);
-      }
-      await this.throttle.clear(user.id);
-      return { user, ...this.tokens.issue(user) };
-    });
   }
 
   logout(session: TokenClaims): Promise<void> {

@@ -1,20 +1,17 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { timestampColumn } from '../database/timestamp';
-import { User } from '../users/user.entity';
 
-/** One failed login on an existing account; the throttle counts them over a sliding window. */
+/** One failed login; the throttle counts them per key over a sliding window. */
 @Entity('login_failure')
-@Index('IDX_login_failure_user_at', ['userId', 'at'])
+@Index('IDX_login_failure_key_at', ['key', 'at'])
+@Index('IDX_login_failure_at', ['at'])
 export class LoginFailure {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'integer' })
-  userId: number;
-
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'userId' })
-  user?: User;
+  /** `user:<id>` for an account, `login:<lower-cased login>` for a login that matches no account. */
+  @Column({ type: 'varchar', length: 300 })
+  key: string;
 
   @Column(timestampColumn)
   at: Date;

@@ -10,10 +10,23 @@ export class SlidingWindowLimiter {
     private readonly message: string,
   ) {}
 
-  /** Throws RATE_LIMITED when key already used its allowance; otherwise counts one event. */
-  hit(key: string, now = Date.now()): void {
+  /**
+   * Throws RATE_LIMITED when key already used its allowance; otherwise counts one event at once, so
+   * parallel requests cannot all pass the check. Returns the event's time, for release.
+   */
+  hit(key: string, now = Date.now()): number {
     this.assertAllowed(key, now);
     this.record(key, now);
+    return now;
+  }
+
+  /** Gives back an event counted by hit, when what it reserved a slot for turned out not to count. */
+  release(key: string, at: number): void {
+    const events = this.events.get(key);
+    const index = events?.lastIndexOf(at) ?? -1;
+    if (index < 0) return;
+    events!.splice(index, 1);
+    if (events!.length === 0) this.events.delete(key);
   }
 
   assertAllowed(key: string, now = Date.now()): void {
