@@ -14,6 +14,7 @@ export type InputRule =
   | 'range'
   | 'unique'
   | 'commonPassword'
+  | 'weakPassword'
   | 'wrongPassword'
   | 'archived'
   | 'notAssignable'

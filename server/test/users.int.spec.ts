@@ -146,6 +146,24 @@ describe('updateMe', () => {
       'commonPassword',
     ],
     [
+      'a new password that is the username',
+      () => ({ currentPassword: user.password, newPassword: `${user.username}${user.username}` }),
+      'newPassword',
+      'weakPassword',
+    ],
+    [
+      'a new password that is the email',
+      () => ({ currentPassword: user.password, newPassword: user.email }),
+      'newPassword',
+      'weakPassword',
+    ],
+    [
+      'a new password that is a run of letters',
+      () => ({ currentPassword: user.password, newPassword: 'abcdefgh' }),
+      'newPassword',
+      'weakPassword',
+    ],
+    [
       'a short new password',
       () => ({ currentPassword: user.password, newPassword: 'short' }),
       'newPassword',

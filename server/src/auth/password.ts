@@ -1,5 +1,5 @@
 import bcrypt from 'bcryptjs';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { BadInputError } from '../errors';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -8,18 +8,84 @@ export const PASSWORD_MAX_LENGTH = 128;
 export const PASSWORD_MAX_BYTES = 72;
 const BCRYPT_COST = 12;
 const COMMON_PASSWORD_COUNT = 10_000;
+/** zxcvbn's 0–4 scale: 3 is "safely unguessable" for an offline attack on a slow hash (~10^8 guesses). */
+export const PASSWORD_MIN_SCORE = 3;
 
-// The list is ordered by frequency; loaded once, lazily, from an installed package (no network).
-let commonPasswords: Set<string> | undefined;
-function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(
-    (dictionary['passwords-common'] as string[]).slice(0, COMMON_PASSWORD_COUNT).map((p) => p.toLowerCase()),
-  );
-  return commonPasswords.has(password.toLowerCase());
+interface Strength {
+  commonPasswords: Set<string>;
+  zxcvbn: ZxcvbnFactory;
 }
 
-/** Checks a new password against the rules of ASVS 2.1: length and common passwords, no composition rules. */
-export function assertAcceptablePassword(password: string, field = 'password'): void {
+// The dictionaries take tens of milliseconds and megabytes to load: only on the first password set.
+let strength: Strength | undefined;
+function loadStrength(): Strength {
+  if (!strength) {
+    /* eslint-disable @typescript-eslint/no-require-imports -- required on first use, not at start-up */
+    const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    strength = {
+      // The list is ordered by frequency.
+      commonPasswords: new Set(
+        common.dictionary['passwords-common'].slice(0, COMMON_PASSWORD_COUNT).map((p) => p.toLowerCase()),
+      ),
+      zxcvbn: new core.ZxcvbnFactory({ dictionary: common.dictionary, graphs: common.adjacencyGraphs }),
+    };
+  }
+  return strength;
+}
+
+// zxcvbn gives keys (its English texts live in another package): what the user is told, in a sentence.
+const warnings: Record<string, string> = {
+  straightRow: 'it is a straight row of keys',
+  keyPattern: 'it is a short keyboard pattern',
+  simpleRepeat: 'it repeats characters, such as "aaa"',
+  extendedRepeat: 'it repeats a pattern, such as "abcabc"',
+  sequences: 'it is a sequence, such as "abcd" or "1234"',
+  recentYears: 'it contains a recent year',
+  dates: 'it contains a date',
+  topTen: 'it is one of the most used passwords',
+  topHundred: 'it is one of the most used passwords',
+  common: 'it is a commonly used password',
+  similarToCommon: 'it is close to a commonly used password',
+  wordByItself: 'it is a single word',
+  namesByThemselves: 'it is a name on its own',
+  commonNames: 'it contains common names',
+  userInputs: 'it contains your username, your email address or the name of this service',
+  pwned: 'it appeared in a data breach',
+};
+
+/** Why the password is weak, and how to pick a better one. */
+function weakPasswordMessage(field: string, result: ZxcvbnResult): string {
+  const why = (result.feedback.warning && warnings[result.feedback.warning]) || 'it is short or predictable';
+  return (
+    `${field} is too easy to guess: ${why}. Use a longer phrase of three or four unrelated words, ` +
+    'without your name, email, dates or keyboard patterns.'
+  );
+}
+
+/** The user's own data: a password made of it is the first thing an attacker tries. */
+export interface PasswordOwner {
+  username?: string;
+  email?: string;
+}
+
+function userInputs(owner: PasswordOwner): string[] {
+  const inputs = ['ticketing', 'simple ticketing'];
+  if (owner.username) inputs.push(owner.username);
+  if (owner.email) inputs.push(owner.email, owner.email.split('@')[0]);
+  return inputs.map((input) => input.trim().toLowerCase()).filter((input) => input.length > 0);
+}
+
+/**
+ * Checks a new password against the rules of ASVS 2.1 (length, common passwords, no composition rules)
+ * and its strength as zxcvbn estimates it, with the user's own username and email as known words.
+ */
+export function assertAcceptablePassword(
+  password: string,
+  owner: PasswordOwner = {},
+  field = 'password',
+): void {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw BadInputError.field(
@@ -35,12 +101,17 @@ export function assertAcceptablePassword(password: string, field = 'password'): 
       `${field} must fit in ${PASSWORD_MAX_BYTES} bytes (accented letters and emoji take several bytes each).`,
     );
   }
-  if (isCommonPassword(password)) {
+  const { commonPasswords, zxcvbn } = loadStrength();
+  if (commonPasswords.has(password.toLowerCase())) {
     throw BadInputError.field(
       field,
       'commonPassword',
       `${field} is one of the most common passwords; choose another.`,
     );
+  }
+  const result = zxcvbn.check(password, userInputs(owner));
+  if (result.score < PASSWORD_MIN_SCORE) {
+    throw BadInputError.field(field, 'weakPassword', weakPasswordMessage(field, result));
   }
 }
 

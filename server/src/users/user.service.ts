@@ -39,7 +39,7 @@ export class UserService {
 
   /** The first account of an empty database becomes ADMIN; nobody chooses their role. */
   async register(input: RegisterInput): Promise<User> {
-    assertAcceptablePassword(input.password);
+    assertAcceptablePassword(input.password, { username: input.username, email: input.email });
     const passwordHash = await hashPassword(input.password);
     return this.database.transaction(async (manager) => {
       await this.assertUnique(manager, { username: input.username, email: input.email });
@@ -77,7 +77,11 @@ export class UserService {
           'currentPassword is not your current password.',
         );
       }
-      assertAcceptablePassword(input.newPassword, 'newPassword');
+      assertAcceptablePassword(
+        input.newPassword,
+        { username: actor.username, email: input.email ?? actor.email },
+        'newPassword',
+      );
     }
     const passwordHash = input.newPassword ? await hashPassword(input.newPassword) : undefined;
     return this.database.transaction(async (manager) => {

@@ -269,6 +269,8 @@ export const en = {
   'invalid.range': 'This value is out of range.',
   'invalid.unique': 'This is already taken.',
   'invalid.commonPassword': 'This password is too common; choose another one.',
+  'invalid.weakPassword':
+    'This password is too easy to guess (your name or email, a pattern such as abcd, 1234 or aaaa). Use a phrase of three or four unrelated words.',
   'invalid.wrongPassword': 'This password is not right.',
   'invalid.archived': 'This project is archived.',
   'invalid.notAssignable': 'Only agents and admins can be assigned.',

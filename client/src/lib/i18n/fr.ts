@@ -270,6 +270,8 @@ export const fr: Record<MessageKey, string> = {
   'invalid.range': 'Cette valeur est hors limites.',
   'invalid.unique': 'Déjà pris.',
   'invalid.commonPassword': 'Ce mot de passe est trop courant ; choisissez-en un autre.',
+  'invalid.weakPassword':
+    'Ce mot de passe est trop facile à deviner (votre nom ou e-mail, une suite comme abcd, 1234 ou aaaa). Prenez une phrase de trois ou quatre mots sans rapport entre eux.',
   'invalid.wrongPassword': 'Ce mot de passe n’est pas le bon.',
   'invalid.archived': 'Ce projet est archivé.',
   'invalid.notAssignable': 'Seuls les agents et les admins peuvent être assignés.',
