@@ -222,7 +222,7 @@ export class Database extends EventEmitter<{
       (): DatabaseHealth => ({ ok: true }),
       (error: unknown): DatabaseHealth => ({
         ok: false,
-        detail: `cannot write (${sqliteCodeOf(error) ?? 'error'})`,
+        detail: `cannot write (${sqliteCodeOf(error) ?? this.writeFault ?? 'error'})`,
       }),
     );
   }

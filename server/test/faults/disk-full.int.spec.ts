@@ -103,7 +103,11 @@ test('a full disk refuses writes cleanly, never acknowledges an unsaved one, and
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const sick = await api.http('/healthz');
   expect(sick.status).toBe(503);
-  expect(sick.json).toMatchObject({ status: 'unavailable', reason: 'database' });
+  expect(sick.json).toMatchObject({
+    status: 'unavailable',
+    reason: 'database',
+    detail: expect.stringMatching(/SQLITE_FULL/),
+  });
 
   // Space again: writes are accepted and saved, with fresh ids.
   if (mounted) fs.rmSync(filler);
