@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * One row naming this database: a random id created with it. Tokens carry it, so a token issued for a
- * deleted database, or for a newer state than a restored backup, never resolves to a user of another one.
+ * deleted or replaced database never resolves to a user of another one (within one database, restored
+ * from a backup, the user's random session version does that).
  */
 export class Instance1764500000000 implements MigrationInterface {
   name = 'Instance1764500000000';

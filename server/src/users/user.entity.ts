@@ -41,7 +41,10 @@ export class User {
   @Column({ type: 'boolean', default: true })
   notifyByEmail: boolean;
 
-  /** Bumped by a password change: every token issued before it stops working. */
+  /**
+   * Random at registration, bumped by a password change: a token works only for the user it was issued
+   * to (not for a later account that got the same id after a backup was restored) and only until then.
+   */
   @Column({ type: 'integer', default: 0 })
   sessionVersion: number;
 

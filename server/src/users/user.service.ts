@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
 import type { Database } from '../database/data-source';
@@ -54,7 +55,8 @@ export class UserService {
           role: isFirst ? Role.ADMIN : Role.USER,
           locale: Locale.EN,
           notifyByEmail: true,
-          sessionVersion: 0,
+          // Random start: a token issued for an earlier user with the same id (a restored backup) never matches.
+          sessionVersion: randomInt(1, 2 ** 31 - 1),
           createdAt: new Date(),
         }),
       );

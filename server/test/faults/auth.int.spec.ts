@@ -66,6 +66,40 @@ describe('finding 2: a token never outlives its database', () => {
       await after.stop();
     }
   });
+
+  test('a restored backup: a token of an account made after the backup is not the next account with its id', async () => {
+    const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-fault-backup-'));
+    const file = path.join(dataDir, 'ticketing.sqlite');
+    const restoreBackup = () => {
+      for (const suffix of ['-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+      fs.copyFileSync(path.join(backupDir, 'ticketing.sqlite'), file);
+    };
+    try {
+      const first = await TestApi.start({ dataDir });
+      const keeper = await first.register('keeper');
+      await first.stop();
+      // stop() checkpoints the WAL: the main file alone is a complete backup.
+      fs.copyFileSync(file, path.join(backupDir, 'ticketing.sqlite'));
+
+      const second = await TestApi.start({ dataDir });
+      const carol = await second.register('carol');
+      await second.stop();
+
+      restoreBackup();
+      const third = await TestApi.start({ dataDir });
+      try {
+        const mallory = await third.register('mallory');
+        expect(mallory.id).toBe(carol.id);
+        await expectRefused(third, carol.token, /session has ended/);
+        // Accounts that are in the backup keep their sessions.
+        expect((await third.ok(ME, {}, keeper.token)).me).toMatchObject({ id: keeper.id });
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      fs.rmSync(backupDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('finding 5: per-address limits that races or headers get around', () => {
