@@ -39,9 +39,18 @@ describe('configuration from the environment', () => {
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ FAILED_LOGINS_PER_ADDRESS: '0' }, /FAILED_LOGINS_PER_ADDRESS/],
+    [{ FAILED_LOGINS_PER_ADDRESS: '100001' }, /FAILED_LOGINS_PER_ADDRESS/],
+    [{ FAILED_LOGINS_PER_ADDRESS: 'many' }, /FAILED_LOGINS_PER_ADDRESS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('failed logins per address: 100 per 15 minutes unless raised (many people behind one address)', () => {
+    expect(loadConfig({}).failedLoginsPerAddress).toBe(100);
+    expect(loadConfig({ FAILED_LOGINS_PER_ADDRESS: '5000' }).failedLoginsPerAddress).toBe(5000);
+    expect(loadConfig({ FAILED_LOGINS_PER_ADDRESS: '1' }).failedLoginsPerAddress).toBe(1);
   });
 
   test('durations', () => {

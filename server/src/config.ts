@@ -20,6 +20,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Accounts one client address may register per hour. */
   registrationsPerHour: number;
+  /** Failed logins one client address may make, across all accounts, per 15 minutes. */
+  failedLoginsPerAddress: number;
   /**
    * Express "trust proxy": false, the number of proxies in front (hops), or the proxies' addresses and
    * subnets. `true` means one proxy (resolveConfig turns it into 1), never "trust every hop".
@@ -45,6 +47,7 @@ export const defaultConfig: Config = {
   clientDir: path.join(repoRoot, 'client', 'dist'),
   logLevel: 'info',
   registrationsPerHour: 20,
+  failedLoginsPerAddress: 100,
   trustProxy: false,
 };
 
@@ -172,6 +175,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     config.registrationsPerHour = parseInteger(
       'REGISTRATIONS_PER_HOUR',
       read('REGISTRATIONS_PER_HOUR'),
+      1,
+      100000,
+    );
+  }
+  if (read('FAILED_LOGINS_PER_ADDRESS')) {
+    config.failedLoginsPerAddress = parseInteger(
+      'FAILED_LOGINS_PER_ADDRESS',
+      read('FAILED_LOGINS_PER_ADDRESS'),
       1,
       100000,
     );

@@ -13,14 +13,6 @@ import type { TokenClaims, TokenService } from './token.service';
 const HOUR_MS = 3600 * 1000;
 const INVALID_LOGIN = 'Invalid login or password.';
 
-/** Limits that are not settings of the service; tests pass small ones. */
-export interface AuthLimits {
-  /** Failed logins one client address may make, across all accounts, per 15 minutes. */
-  failedLoginsPerAddress: number;
-}
-
-const defaultLimits: AuthLimits = { failedLoginsPerAddress: 100 };
-
 export interface Session {
   user: User;
   token: string;
@@ -40,10 +32,8 @@ export class AuthService {
     database: Database,
     private readonly users: UserService,
     private readonly tokens: TokenService,
-    config: Pick<Config, 'registrationsPerHour'>,
-    limits: Partial<AuthLimits> = {},
+    config: Pick<Config, 'registrationsPerHour' | 'failedLoginsPerAddress'>,
   ) {
-    const { failedLoginsPerAddress } = { ...defaultLimits, ...limits };
     this.throttle = new LoginThrottle(database);
     this.registrations = new SlidingWindowLimiter(
       config.registrationsPerHour,
@@ -51,7 +41,7 @@ export class AuthService {
       'Too many accounts registered from your address. Try again later.',
     );
     this.failedLoginsByAddress = new SlidingWindowLimiter(
-      failedLoginsPerAddress,
+      config.failedLoginsPerAddress,
       15 * 60 * 1000,
       'Too many failed logins from your address. Try again later.',
     );
