@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
-import type { TokenClaims } from './auth/token.service';
+import type { TokenClaims, TokenProblem } from './auth/token.service';
 import type { Services } from './services';
 import type { User } from './users/user.entity';
 import { createLoaders, type Loaders } from './loaders';
 
 /** Why a presented token was not accepted; reported only when a field needs a signed-in user. */
-export type SessionProblem = 'invalid' | 'expired' | 'ended';
+export type SessionProblem = TokenProblem;
 
 export interface Context {
   services: Services;

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ValidationError } from 'class-validator';
+import { StorageUnavailableError } from './database/storage-fault';
 
 /** The error codes of the API contract (core.graphql header). */
 export type ErrorCode =
@@ -65,20 +66,6 @@ export class BadInputError extends AppError {
 
   static field(field: string, rule: InputRule, message: string): BadInputError {
     return new BadInputError([{ field, rule, message }]);
-  }
-}
-
-/**
- * The database could not take a write (disk full, read-only, damaged, locked by another process):
- * the transaction was rolled back, so nothing of the change was saved and the client may retry.
- */
-export class StorageUnavailableError extends AppError {
-  constructor() {
-    super(
-      'Nothing was saved: the service cannot write to its database right now. Try again in a moment.',
-      'INTERNAL_SERVER_ERROR',
-      { reason: 'STORAGE_UNAVAILABLE' },
-    );
   }
 }
 
@@ -198,7 +185,11 @@ export function formatError(
   }
   // Says that nothing was saved and that a retry may work; no detail of the fault itself.
   if (original instanceof StorageUnavailableError) {
-    return { ...base, extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'STORAGE_UNAVAILABLE' } };
+    return {
+      ...base,
+      message: original.message,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', reason: original.reason },
+    };
   }
   if (code === 'UNAUTHORIZED') return { ...base, extensions: { code: 'FORBIDDEN' } };
   // Refusals without a code are the client's too: Apollo's own 4xx answers (e.g. a persisted-query hash

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { StorageUnavailableError } from '../errors';
 import { type Database, openDatabase } from './data-source';
+import { StorageUnavailableError } from './storage-fault';
 
 /** The transaction helper's promises: the connection's own state is the truth after any failure. */
 let dataDir: string;

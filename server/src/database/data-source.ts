@@ -10,11 +10,10 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import type { Config } from '../config';
-import { StorageUnavailableError } from '../errors';
 import { migrations } from '../migrations';
 import { entities } from './entities';
 import { DatabaseStartError, checkBeforeOpen, checkOpened, describeOpenFailure } from './startup-checks';
-import { isStorageFault, sqliteCodeOf } from './storage-fault';
+import { StorageUnavailableError, isStorageFault, sqliteCodeOf } from './storage-fault';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -100,8 +99,7 @@ export class Database extends EventEmitter<{
   fatal: [error: unknown];
 }> {
   readonly dialect: Dialect;
-  /** The random id created with this database; tokens carry it. */
-  instanceId = '';
+  private loadedInstanceId = '';
   private queue: Promise<unknown> = Promise.resolve();
   /** Set when the connection's transaction state could not be restored: no more writes. */
   private unusable: unknown = null;
@@ -114,6 +112,12 @@ export class Database extends EventEmitter<{
     this.dialect = dialectOf(dataSource);
   }
 
+  /** The random id created with this database; tokens carry it. */
+  get instanceId(): string {
+    if (!this.loadedInstanceId) throw new Error('Database.load() has not run');
+    return this.loadedInstanceId;
+  }
+
   get manager(): EntityManager {
     return this.dataSource.manager;
   }
@@ -122,9 +126,9 @@ export class Database extends EventEmitter<{
   async load(): Promise<void> {
     const [row] = (await this.dataSource.query('SELECT "id" FROM "instance" LIMIT 1')) as { id: string }[];
     if (!row) throw new Error('the database has no instance row');
-    this.instanceId = row.id;
+    this.loadedInstanceId = row.id;
     // Start-up write probe: refuses a database that opens but cannot take a write.
-    await this.transaction((manager) => manager.query('UPDATE "instance" SET "checkedAt" = ?', [Date.now()]));
+    await this.writeProbe(Date.now());
   }
 
   /**
@@ -144,11 +148,13 @@ export class Database extends EventEmitter<{
   }
 
   private async sqliteTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.unusable) throw new StorageUnavailableError();
+    if (this.unusable) throw new StorageUnavailableError(this.unusable);
     const runner = this.dataSource.createQueryRunner() as RunnerTransactionState;
     if (this.connection.inTransaction || runner.isTransactionActive) {
-      // Never start on an unknown state (a write outside the queue, a bug): restore it first.
-      this.restore(runner, new Error('a transaction was left open'));
+      // Never start on an unknown state (a write outside the queue: a bug): say so, and restore it first.
+      const stray = new Error('a transaction was left open outside Database.transaction; rolled back');
+      this.emit('fault', stray);
+      this.restore(runner, stray);
     }
     // IMMEDIATE takes the write lock now, so another process's lock is waited for (busy timeout)
     // instead of failing at the first write.
@@ -198,7 +204,7 @@ export class Database extends EventEmitter<{
   }
 
   private translate(error: unknown): unknown {
-    return isStorageFault(error) ? new StorageUnavailableError() : error;
+    return isStorageFault(error) ? new StorageUnavailableError(error) : error;
   }
 
   /** Whether the database can take a write now: a real (tiny) transaction, at most one per second. */
@@ -218,7 +224,7 @@ export class Database extends EventEmitter<{
         return { ok: false, detail: `cannot write (${this.writeFault})` };
       }
     }
-    return this.transaction((manager) => manager.query('UPDATE "instance" SET "checkedAt" = ?', [now])).then(
+    return this.writeProbe(now).then(
       (): DatabaseHealth => ({ ok: true }),
       (error: unknown): DatabaseHealth => ({
         ok: false,
@@ -227,8 +233,9 @@ export class Database extends EventEmitter<{
     );
   }
 
-  async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
+  /** The smallest real write: one row, one commit. */
+  private writeProbe(now: number): Promise<unknown> {
+    return this.transaction((manager) => manager.query('UPDATE "instance" SET "checkedAt" = ?', [now]));
   }
 
   /** Waits for queued transactions, moves the WAL into the main file and closes the connection. */

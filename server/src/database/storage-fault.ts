@@ -31,3 +31,16 @@ export function storageAdvice(code: string | undefined): string {
   }
   return 'Check the disk and the database file.';
 }
+
+/**
+ * The database could not take a write (disk full, read-only, damaged, locked by another process): the
+ * transaction was rolled back, so nothing of the change was saved and the client may retry. A domain
+ * error: formatError maps it to the API's INTERNAL_SERVER_ERROR with this message and reason.
+ */
+export class StorageUnavailableError extends Error {
+  readonly reason = 'STORAGE_UNAVAILABLE';
+
+  constructor(readonly fault: unknown) {
+    super('Nothing was saved: the service cannot write to its database right now. Try again in a moment.');
+  }
+}

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
 import { loadSession } from '../auth/session-loader';
 import type { Context } from '../context';
+import { StorageUnavailableError } from '../database/storage-fault';
 
 /** Authenticates once the operation is parsed and valid: a rejected query never reaches the database. */
 export const sessionPlugin: ApolloServerPlugin<Context> = {
@@ -23,7 +24,9 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
         // Clients get "Internal server error." without details; the details go to the log, once.
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
+            // Storage faults are logged once, by the database, with their SQLite code.
             if (error.extensions?.code || !error.originalError) continue;
+            if (error.originalError instanceof StorageUnavailableError) continue;
             logger.error(
               { operation: operationName ?? null, path: error.path, err: error.originalError },
               'unexpected error',
