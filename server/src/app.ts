@@ -10,7 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type ErrorRequestHandler } from 'express';
 import type { DestinationStream, Logger } from 'pino';
-import { type Config, resolveConfig } from './config';
+import { type ConfigOverrides, resolveConfig } from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
@@ -62,7 +62,7 @@ const bodyErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
 
 /** config → database → services → schema → one HTTP server for the API, the health check and the client. */
 export async function startServer(
-  overrides: Partial<Config> = {},
+  overrides: ConfigOverrides = {},
   options: { logDestination?: DestinationStream } = {},
 ): Promise<RunningServer> {
   const config = resolveConfig(overrides);

@@ -96,6 +96,9 @@ describe('TRUST_PROXY', () => {
   test('true given in code is one hop too, never "trust every hop"', () => {
     expect(resolveConfig({ trustProxy: true }).trustProxy).toBe(1);
     expect(resolveConfig({ trustProxy: 0 }).trustProxy).toBe(false);
+    expect(resolveConfig({ trustProxy: ['loopback'] }).trustProxy).toEqual(['loopback']);
     expect(() => resolveConfig({ trustProxy: ['not an address'] })).toThrow(ConfigError);
+    expect(() => resolveConfig({ trustProxy: 11 })).toThrow(/trustProxy.*hop count/);
+    expect(() => resolveConfig({ trustProxy: 1.5 })).toThrow(/trustProxy.*hop count/);
   });
 });

@@ -22,14 +22,17 @@ export interface Config {
   registrationsPerHour: number;
   /** Failed logins one client address may make, across all accounts, per 15 minutes. */
   failedLoginsPerAddress: number;
-  /**
-   * Express "trust proxy": false, the number of proxies in front (hops), or the proxies' addresses and
-   * subnets. `true` means one proxy (resolveConfig turns it into 1), never "trust every hop".
-   */
+  /** Express "trust proxy": false, the number of proxies in front (hops), or their addresses and subnets. */
   trustProxy: TrustProxy;
 }
 
-export type TrustProxy = boolean | number | string[];
+/** The validated value given to Express as "trust proxy". */
+export type TrustProxy = false | number | string[];
+
+/** Settings given in code (tests, scripts): trustProxy may also be `true` (one proxy) or 0 (false). */
+export type ConfigOverrides = Partial<Omit<Config, 'trustProxy'>> & {
+  trustProxy?: boolean | number | string[];
+};
 
 export class ConfigError extends Error {}
 
@@ -85,25 +88,28 @@ function isProxyAddress(entry: string): boolean {
   return version === 4 && net.isIPv4(range);
 }
 
+/** TRUST_PROXY's text as what it names: a yes/no word, a hop count or a comma-separated list. */
+function readTrustProxy(raw: string): boolean | number | string[] {
+  const text = raw.trim();
+  if (/^(false|no)$/i.test(text)) return false;
+  if (/^(true|yes)$/i.test(text)) return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(',').map((entry) => entry.trim());
+}
+
 /**
- * false; a hop count (how many proxies stand in front, each appending to X-Forwarded-For); or the
- * proxies' addresses. `true` means one proxy: trusting every hop would read the client's own header.
+ * The one check of "trust proxy", from the environment or from code: false; a hop count (how many
+ * proxies stand in front, each appending to X-Forwarded-For), 0 being false; or the proxies' addresses.
+ * `true` means one proxy: trusting every hop would read the client's own header.
  */
-export function parseTrustProxy(raw: string): false | number | string[] {
-  const value = raw.trim();
-  if (/^(0|false|no)$/i.test(value)) return false;
-  if (/^(true|yes)$/i.test(value)) return 1;
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    if (hops > MAX_PROXY_HOPS) {
-      throw new ConfigError(`TRUST_PROXY: a hop count must be from 1 to ${MAX_PROXY_HOPS} (got "${raw}")`);
-    }
-    return hops;
+export function validateTrustProxy(name: string, value: boolean | number | string[]): TrustProxy {
+  if (value === true) return 1;
+  if (value === false || value === 0) return false;
+  if (Array.isArray(value)) return proxyAddresses(name, value);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_PROXY_HOPS) {
+    throw new ConfigError(`${name}: a hop count must be from 0 to ${MAX_PROXY_HOPS} (got ${value})`);
   }
-  return proxyAddresses(
-    'TRUST_PROXY',
-    value.split(',').map((entry) => entry.trim()),
-  );
+  return value;
 }
 
 function proxyAddresses(name: string, entries: string[]): string[] {
@@ -116,16 +122,6 @@ function proxyAddresses(name: string, entries: string[]): string[] {
     );
   }
   return entries;
-}
-
-/** The value given to Express, whatever way it was set: `true` is one hop, a hop count or list as is. */
-export function trustProxySetting(value: TrustProxy): false | number | string[] {
-  if (value === true) return 1;
-  if (typeof value === 'number' && (!Number.isInteger(value) || value < 0 || value > MAX_PROXY_HOPS)) {
-    throw new ConfigError(`trustProxy: a hop count must be from 0 to ${MAX_PROXY_HOPS} (got ${value})`);
-  }
-  if (Array.isArray(value)) return proxyAddresses('trustProxy', value);
-  return value === 0 ? false : value;
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
@@ -187,15 +183,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       100000,
     );
   }
-  if (read('TRUST_PROXY')) config.trustProxy = parseTrustProxy(read('TRUST_PROXY'));
+  if (read('TRUST_PROXY')) {
+    config.trustProxy = validateTrustProxy('TRUST_PROXY', readTrustProxy(read('TRUST_PROXY')));
+  }
   return config;
 }
 
 /** Defaults completed by the given values, for tests and scripts that start the service in-process. */
-export function resolveConfig(overrides: Partial<Config> = {}): Config {
-  const config = { ...defaultConfig, ...overrides };
+export function resolveConfig(overrides: ConfigOverrides = {}): Config {
+  const { trustProxy = defaultConfig.trustProxy, ...rest } = overrides;
+  const config: Config = {
+    ...defaultConfig,
+    ...rest,
+    trustProxy: validateTrustProxy('trustProxy', trustProxy),
+  };
   validateDatabaseUrl(config.databaseUrl);
   validateJwtSecret(config.jwtSecret);
-  config.trustProxy = trustProxySetting(config.trustProxy);
   return config;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { startServer, type RunningServer } from '../../src/app';
-import type { Config } from '../../src/config';
+import type { ConfigOverrides } from '../../src/config';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -45,7 +45,7 @@ export class TestApi {
   ) {}
 
   static async start(
-    overrides: Partial<Config> = {},
+    overrides: ConfigOverrides = {},
     options: { captureLogs?: boolean } = {},
   ): Promise<TestApi> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
