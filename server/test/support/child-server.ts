@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { type GraphQLResponse, dataOf, postGraphQL } from './graphql-client';
+import { CREATE_PROJECT, CREATE_TICKET, REGISTER } from './operations';
 
 /** The built service, as an operator runs it (`npm test` builds it first); another build can be named. */
 export const SERVER_ENTRY =
@@ -19,12 +21,6 @@ export interface ChildOptions {
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
-}
-
-export interface GqlResult {
-  status: number;
-  data?: Record<string, any> | null;
-  errors?: { message: string; extensions?: Record<string, any> }[];
 }
 
 const running = new Set<ChildProcess>();
@@ -155,41 +151,31 @@ export class ChildServer {
     return { status: response.status, body: await response.json() };
   }
 
-  async gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResult> {
-    const response = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as Omit<GqlResult, 'status'>;
-    return { status: response.status, ...body };
+  gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GraphQLResponse> {
+    return postGraphQL(this.url, query, variables, { token });
   }
 
   /** Like gql, but throws on any error. */
   async ok(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<any> {
-    const result = await this.gql(query, variables, token);
-    if (result.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
-    return result.data;
+    return dataOf(await this.gql(query, variables, token));
   }
 
   /** Registers the first account (ADMIN on an empty database) and creates a project. */
   async adminAndProject(): Promise<{ token: string; projectId: string }> {
-    const registered = await this.ok(
-      'mutation ($input: RegisterInput!) { register(input: $input) { token } }',
-      { input: { username: 'keeper', email: 'keeper@example.com', password: 'lighthouse keeper 1907' } },
-    );
-    const token = registered.register.token as string;
-    const project = await this.ok(
-      'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+    const { register } = await this.ok(REGISTER, {
+      input: { username: 'keeper', email: 'keeper@example.com', password: 'lighthouse keeper 1907' },
+    });
+    const { createProject } = await this.ok(
+      CREATE_PROJECT,
       { input: { name: 'Lighthouse', description: 'The lamp and its keepers.' } },
-      token,
+      register.token,
     );
-    return { token, projectId: project.createProject.id };
+    return { token: register.token as string, projectId: createProject.id as string };
   }
 
-  createTicket(token: string, projectId: string, title: string): Promise<GqlResult> {
+  createTicket(token: string, projectId: string, title: string): Promise<GraphQLResponse> {
     return this.gql(
-      'mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id } }',
+      CREATE_TICKET,
       { input: { projectId, title, description: 'Seen during a fault test.', category: 'BUG' } },
       token,
     );

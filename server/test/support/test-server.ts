@@ -4,13 +4,10 @@ import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { startServer, type RunningServer } from '../../src/app';
 import type { ConfigOverrides } from '../../src/config';
+import { type GraphQLResponse, dataOf, postGraphQL } from './graphql-client';
+import { CREATE_PROJECT, LOGIN, REGISTER, SET_ROLE } from './operations';
 
-export interface GraphQLResponse<T = Record<string, any>> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; extensions?: Record<string, any>; path?: string[] }[];
-  headers: Headers;
-}
+export type { GraphQLResponse } from './graphql-client';
 
 /** A raw HTTP answer, for requests that are not plain GraphQL POSTs (CSRF, batching, bodies, GET). */
 export interface RawResponse {
@@ -140,23 +137,7 @@ export class TestApi {
     variables: Record<string, unknown> = {},
     options: { token?: string; headers?: Record<string, string> } = {},
   ): Promise<GraphQLResponse<T>> {
-    const response = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...options.headers,
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const text = await response.text();
-    let body: { data?: T; errors?: GraphQLResponse['errors'] };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
-    }
-    return { status: response.status, data: body.data, errors: body.errors, headers: response.headers };
+    return postGraphQL<T>(this.url, query, variables, options);
   }
 
   /** Like gql, but fails the test on any error. */
@@ -165,9 +146,7 @@ export class TestApi {
     variables: Record<string, unknown> = {},
     token?: string,
   ): Promise<T> {
-    const result = await this.gql<T>(query, variables, { token });
-    if (result.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
-    return result.data as T;
+    return dataOf(await this.gql<T>(query, variables, { token }));
   }
 
   /** The first account (ADMIN on an empty database) and an AGENT: the staff most files start with. */
@@ -183,30 +162,23 @@ export class TestApi {
     const username = `${prefix}${this.counter}`;
     const email = `${username}@example.com`;
     const password = `correct horse ${username} battery`;
-    const data = await this.ok<{ register: { token: string; user: { id: string } } }>(
-      `mutation ($input: RegisterInput!) { register(input: $input) { token user { id } } }`,
-      { input: { username, email, password } },
-    );
+    const data = await this.ok<{ register: { token: string; user: { id: string } } }>(REGISTER, {
+      input: { username, email, password },
+    });
     return { id: data.register.user.id, username, email, password, token: data.register.token };
   }
 
   async login(login: string, password: string): Promise<GraphQLResponse<{ login: { token: string } }>> {
-    return this.gql(`mutation ($input: LoginInput!) { login(input: $input) { token } }`, {
-      input: { login, password },
-    });
+    return this.gql(LOGIN, { input: { login, password } });
   }
 
   async setRole(admin: TestUser, user: TestUser, role: 'USER' | 'AGENT' | 'ADMIN'): Promise<void> {
-    await this.ok(
-      `mutation ($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id } }`,
-      { id: user.id, role },
-      admin.token,
-    );
+    await this.ok(SET_ROLE, { id: user.id, role }, admin.token);
   }
 
   async createProject(admin: TestUser, name = `Project ${++this.counter}`): Promise<string> {
     const data = await this.ok<{ createProject: { id: string } }>(
-      `mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }`,
+      CREATE_PROJECT,
       { input: { name, description: `About ${name}` } },
       admin.token,
     );
