@@ -74,6 +74,8 @@ const constraintRules: Record<string, InputRule> = {
   maxLength: 'length',
   minLength: 'length',
   isNotEmpty: 'required',
+  notBlank: 'required',
+  visibleLength: 'length',
   isDefined: 'required',
   matches: 'format',
   isEmail: 'email',

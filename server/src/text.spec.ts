@@ -1,4 +1,4 @@
-import { isBlank, trimInvisible } from './text';
+import { isBlank, trimInvisible, visibleLength } from './text';
 
 test.each([
   ['empty', ''],
@@ -26,4 +26,17 @@ test.each([
 test('trimInvisible drops invisible characters at both ends only', () => {
   expect(trimInvisible('\u200B\u00A0Web\u200Dsite \uFEFF')).toBe('Web\u200Dsite');
   expect(trimInvisible('\u200B\u2060')).toBe('');
+});
+
+test.each([
+  ['plain letters', 'abc', 3],
+  ['letters after zero-width spaces', '\u200B\u200Bab', 2],
+  ['letters joined by zero-width characters', 'a\u200D\u2060b', 2],
+  ['letters between no-break spaces', '\u00A0ab\u3000', 2],
+  ['words: the space between them shows', 'a b', 3],
+  ['an emoji (one code point, two UTF-16 units)', '\u{1F41B}', 1],
+  ['a heart with its variation selector', '\u2764\uFE0F', 1],
+  ['nothing visible', '\u200B\u2060 ', 0],
+])('visibleLength of %s', (_name, text, expected) => {
+  expect(visibleLength(text)).toBe(expected);
 });

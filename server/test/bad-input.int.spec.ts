@@ -9,6 +9,7 @@ import {
   TICKET,
   TICKETS,
   UPDATE_ME,
+  UPDATE_PROJECT,
   UPDATE_TICKET,
 } from './support/operations';
 import { TestApi, type RawResponse, type TestUser } from './support/test-server';
@@ -199,6 +200,33 @@ const cases: Case[] = [
     code: 'BAD_USER_INPUT',
     field: 'title',
     rule: 'required',
+  },
+  {
+    name: 'createTicket with a title of 2 letters after 2 zero-width spaces',
+    query: CREATE_TICKET,
+    variables: () => ({ input: ticketInput({ title: '\u200B\u200Bab' }) }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'title',
+    rule: 'length',
+  },
+  {
+    name: 'createTicket with a title of 2 letters joined by zero-width characters',
+    query: CREATE_TICKET,
+    variables: () => ({ input: ticketInput({ title: 'a\u200D\u2060b' }) }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'title',
+    rule: 'length',
+  },
+  {
+    name: 'updateTicket with a title of 2 letters between no-break spaces',
+    query: UPDATE_TICKET,
+    variables: () => ({ id: ownTicket, input: { title: '\u00A0ab\u3000\uFEFF' } }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'title',
+    rule: 'length',
   },
   {
     name: 'createTicket with an empty description',
@@ -489,6 +517,24 @@ const cases: Case[] = [
     rule: 'required',
   },
   {
+    name: 'createProject with a name of 1 letter among zero-width spaces',
+    query: CREATE_PROJECT,
+    variables: () => ({ input: { name: '\u200Bx\u200B' } }),
+    as: 'admin',
+    code: 'BAD_USER_INPUT',
+    field: 'name',
+    rule: 'length',
+  },
+  {
+    name: 'updateProject with a name of 1 letter and a variation selector',
+    query: UPDATE_PROJECT,
+    variables: () => ({ id: projectId, input: { name: 'x\uFE0F' } }),
+    as: 'admin',
+    code: 'BAD_USER_INPUT',
+    field: 'name',
+    rule: 'length',
+  },
+  {
     name: 'createProject by a USER',
     query: CREATE_PROJECT,
     variables: () => ({ input: { name: 'Mine' } }),
@@ -707,6 +753,15 @@ async function send(testCase: Case): Promise<RawResponse> {
 test('the table holds at least 30 distinct bad inputs', () => {
   expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
   expect(cases.length).toBeGreaterThanOrEqual(30);
+});
+
+test('control: a title of 3 visible characters among invisible ones is accepted', async () => {
+  const created = await api.gql<{ createTicket: { title: string } }>(
+    CREATE_TICKET,
+    { input: ticketInput({ title: '\u200Bab\u200Dc\u00A0' }) },
+    { token: user.token },
+  );
+  expect(created.errors).toBeUndefined();
 });
 
 test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {

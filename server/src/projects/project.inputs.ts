@@ -1,11 +1,11 @@
-import { Length, MaxLength } from 'class-validator';
+import { MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { NotBlank } from '../text';
+import { NotBlank, VisibleLength } from '../text';
 
 @InputType()
 export class CreateProjectInput {
   @Field(() => String)
-  @Length(2, 80, { message: 'name must be 2 to 80 characters long.' })
+  @VisibleLength(2, 80, 'name must be 2 to 80 characters long.')
   @NotBlank('name')
   name: string;
 
@@ -17,7 +17,7 @@ export class CreateProjectInput {
 @InputType()
 export class UpdateProjectInput {
   @Field(() => String, { nullable: true })
-  @Length(2, 80, { message: 'name must be 2 to 80 characters long.' })
+  @VisibleLength(2, 80, 'name must be 2 to 80 characters long.')
   @NotBlank('name')
   name?: string;
 

@@ -1,6 +1,6 @@
 import { IsInt, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import { NotBlank } from '../text';
+import { NotBlank, VisibleLength } from '../text';
 import { Priority, TicketCategory, TicketStatus } from './ticket.enums';
 
 export const COMMENT_MAX_LENGTH = 20_000;
@@ -11,7 +11,7 @@ export class CreateTicketInput {
   projectId: string;
 
   @Field(() => String)
-  @Length(3, 200, { message: 'title must be 3 to 200 characters long.' })
+  @VisibleLength(3, 200, 'title must be 3 to 200 characters long.')
   @NotBlank('title')
   title: string;
 
@@ -36,7 +36,7 @@ export class CreateTicketInput {
 })
 export class UpdateTicketInput {
   @Field(() => String, { nullable: true })
-  @Length(3, 200, { message: 'title must be 3 to 200 characters long.' })
+  @VisibleLength(3, 200, 'title must be 3 to 200 characters long.')
   @NotBlank('title')
   title?: string;
 
