@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { StorageUnavailableError } from './database/storage-fault';
 import { BadInputError, formatError } from './errors';
 
 const format = (
@@ -54,5 +55,25 @@ describe('formatError', () => {
 
   test('maps TypeGraphQL UNAUTHORIZED onto the contract FORBIDDEN', () => {
     expect(format('Access denied!', { code: 'UNAUTHORIZED' }).extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  test('a write refused by storage says nothing was saved, without the SQLite detail', () => {
+    const fault = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const error = new GraphQLError('x', { originalError: new StorageUnavailableError(fault) });
+    const formatted = format('x', {}, error);
+    expect(formatted.message).toMatch(/^Nothing was saved/);
+    expect(formatted.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', reason: 'STORAGE_UNAVAILABLE' });
+    expect(JSON.stringify(formatted)).not.toMatch(/SQLITE|disk is full/);
+  });
+
+  test('a storage fault while reading is STORAGE_UNAVAILABLE too, not a bare internal error', () => {
+    const fault = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    const formatted = format(
+      'database disk image is malformed',
+      {},
+      new GraphQLError('x', { originalError: fault }),
+    );
+    expect(formatted.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', reason: 'STORAGE_UNAVAILABLE' });
+    expect(formatted.message).not.toMatch(/malformed/);
   });
 });

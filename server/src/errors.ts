@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ValidationError } from 'class-validator';
-import { StorageUnavailableError } from './database/storage-fault';
+import { StorageUnavailableError, isStorageFault } from './database/storage-fault';
 
 /** The error codes of the API contract (core.graphql header). */
 export type ErrorCode =
@@ -185,12 +185,19 @@ export function formatError(
   ) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
   }
-  // Says that nothing was saved and that a retry may work; no detail of the fault itself.
+  // Says that nothing was saved (or could be read) and that a retry may work; no detail of the fault.
   if (original instanceof StorageUnavailableError) {
     return {
       ...base,
       message: original.message,
       extensions: { code: 'INTERNAL_SERVER_ERROR', reason: original.reason },
+    };
+  }
+  if (isStorageFault(original)) {
+    return {
+      ...base,
+      message: 'The service cannot read its database right now. Try again in a moment.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'STORAGE_UNAVAILABLE' },
     };
   }
   if (code === 'UNAUTHORIZED') return { ...base, extensions: { code: 'FORBIDDEN' } };

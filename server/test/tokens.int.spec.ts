@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { ME, UPDATE_ME } from './support/operations';
 import { TestApi, errorCodes, type TestUser } from './support/test-server';
 
@@ -15,11 +16,11 @@ afterAll(() => api.stop());
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-/** The claims the server itself puts in a token for this user. */
+/** The claims the server itself puts in a token for this user (session version read from its token). */
 const claimsOf = (who: TestUser, extra: Record<string, unknown> = {}) => ({
   sub: who.id,
   jti: crypto.randomBytes(16).toString('hex'),
-  sv: 0,
+  sv: (jwt.decode(who.token) as { sv: number }).sv,
   iid: api.server.services.database.instanceId,
   exp: now() + 3600,
   ...extra,

@@ -81,6 +81,9 @@ export async function openDatabase(
 /** The health of the database as /healthz reports it. */
 export type DatabaseHealth = { ok: true } | { ok: false; detail: string };
 
+const FILE_REPLACED =
+  'the database file on disk is not the one the service has open (deleted or replaced): stop the service, then restore or put back the file';
+
 /** TypeORM's query runner keeps its own idea of the transaction; the connection's is the truth. */
 type RunnerTransactionState = QueryRunner & { isTransactionActive: boolean; transactionDepth: number };
 
@@ -88,6 +91,10 @@ type RunnerTransactionState = QueryRunner & { isTransactionActive: boolean; tran
 const HEALTH_PROBE_TTL_MS = 1000;
 /** After a full disk, a tiny probe may still fit while a ticket does not: healthy again only with this much free. */
 const HEALTH_FREE_BYTES_AFTER_FULL = 512 * 1024;
+/** How long a write waits for another process's lock before it is refused. */
+export const LOCK_WAIT_MS = 5000;
+/** The database file's identity on disk, to notice it being deleted or replaced under the service. */
+type FileIdentity = { dev: number; ino: number };
 
 /**
  * The database as the rules see it. On SQLite every caller shares the single connection: transactions
@@ -106,6 +113,7 @@ export class Database extends EventEmitter<{
   /** The SQLite code of the last storage fault, until a write succeeds again. */
   private writeFault: string | null = null;
   private lastProbe: { at: number; result: Promise<DatabaseHealth> } | null = null;
+  private openedFile: FileIdentity | null = null;
 
   constructor(readonly dataSource: DataSource) {
     super();
@@ -127,8 +135,31 @@ export class Database extends EventEmitter<{
     const [row] = (await this.dataSource.query('SELECT "id" FROM "instance" LIMIT 1')) as { id: string }[];
     if (!row) throw new Error('the database has no instance row');
     this.loadedInstanceId = row.id;
+    if (this.dialect === 'sqlite') this.openedFile = fs.statSync(this.file);
     // Start-up write probe: refuses a database that opens but cannot take a write.
     await this.writeProbe(Date.now());
+    // A tiny probe fits in space a ticket will not: start (reading is useful) but report it.
+    if ((await this.freeBytes()) < HEALTH_FREE_BYTES_AFTER_FULL) {
+      this.writeFault = 'SQLITE_FULL';
+      this.emit('fault', new Error('the disk holding the database is (nearly) full'));
+    }
+  }
+
+  private get file(): string {
+    return String(this.dataSource.options.database);
+  }
+
+  private async freeBytes(): Promise<number> {
+    if (this.dialect !== 'sqlite') return Infinity;
+    const space = await fs.promises.statfs(path.dirname(this.file)).catch(() => null);
+    return space ? space.bavail * space.bsize : Infinity;
+  }
+
+  /** Whether the file on disk is still the one the connection has open (not deleted, not replaced). */
+  private fileReplaced(): boolean {
+    if (!this.openedFile) return false;
+    const now = fs.statSync(this.file, { throwIfNoEntry: false });
+    return !now || now.ino !== this.openedFile.ino || now.dev !== this.openedFile.dev;
   }
 
   /**
@@ -149,6 +180,8 @@ export class Database extends EventEmitter<{
 
   private async sqliteTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.unusable) throw new StorageUnavailableError(this.unusable);
+    // Writing on would go to a file nobody will ever open again: refuse until the service restarts.
+    if (this.fileReplaced()) throw new StorageUnavailableError(new Error(FILE_REPLACED));
     const runner = this.dataSource.createQueryRunner() as RunnerTransactionState;
     if (this.connection.inTransaction || runner.isTransactionActive) {
       // Never start on an unknown state (a write outside the queue: a bug): say so, and restore it first.
@@ -156,10 +189,8 @@ export class Database extends EventEmitter<{
       this.emit('fault', stray);
       this.restore(runner, stray);
     }
-    // IMMEDIATE takes the write lock now, so another process's lock is waited for (busy timeout)
-    // instead of failing at the first write.
     try {
-      await runner.query('BEGIN IMMEDIATE');
+      await this.beginImmediate(runner);
     } catch (error) {
       this.restore(runner, error);
       throw this.translate(error);
@@ -178,6 +209,27 @@ export class Database extends EventEmitter<{
     } catch (error) {
       this.restore(runner, error);
       throw this.translate(error);
+    }
+  }
+
+  /**
+   * IMMEDIATE takes the write lock at once, so another process's lock is waited for instead of failing at
+   * the first write. The wait is ours, not SQLite's busy timeout, which would block the event loop
+   * (better-sqlite3 is synchronous) and so every reader of this process.
+   */
+  private async beginImmediate(runner: RunnerTransactionState): Promise<void> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      this.connection.pragma('busy_timeout = 0');
+      try {
+        await runner.query('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (!sqliteCodeOf(error)?.startsWith('SQLITE_BUSY') || Date.now() + pause > deadline) throw error;
+      } finally {
+        this.connection.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
@@ -217,12 +269,12 @@ export class Database extends EventEmitter<{
   }
 
   private async probeWrite(now: number): Promise<DatabaseHealth> {
-    if (this.writeFault?.startsWith('SQLITE_FULL') && this.dialect === 'sqlite') {
-      const folder = path.dirname(String(this.dataSource.options.database));
-      const space = await fs.promises.statfs(folder).catch(() => null);
-      if (space && space.bavail * space.bsize < HEALTH_FREE_BYTES_AFTER_FULL) {
-        return { ok: false, detail: `cannot write (${this.writeFault})` };
-      }
+    if (this.fileReplaced()) return { ok: false, detail: FILE_REPLACED };
+    if (
+      this.writeFault?.startsWith('SQLITE_FULL') &&
+      (await this.freeBytes()) < HEALTH_FREE_BYTES_AFTER_FULL
+    ) {
+      return { ok: false, detail: `cannot write (${this.writeFault})` };
     }
     return this.writeProbe(now).then(
       (): DatabaseHealth => ({ ok: true }),

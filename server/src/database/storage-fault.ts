@@ -7,6 +7,7 @@ const STORAGE_CODES = /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN|BUSY
 
 /** The SQLite code of an error thrown by better-sqlite3, directly or wrapped by TypeORM. */
 export function sqliteCodeOf(error: unknown): string | undefined {
+  if (error instanceof StorageUnavailableError) return sqliteCodeOf(error.fault);
   const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | null;
   const code = candidate?.driverError?.code ?? candidate?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;

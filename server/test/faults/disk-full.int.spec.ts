@@ -147,3 +147,32 @@ test('a full disk refuses writes cleanly, never acknowledges an unsaved one, and
     file.close();
   }
 }, 60_000);
+
+test('started on a (nearly) full disk: the service reads, and /healthz says it cannot write until space returns', async () => {
+  const small = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-nearly-full-'));
+  if (!tryMount(small)) {
+    fs.rmSync(small, { recursive: true, force: true });
+    console.warn('disk-full: start on a nearly full disk needs a tmpfs; skipped here');
+    return;
+  }
+  const filler = path.join(small, 'filler');
+  try {
+    const space = fs.statfsSync(small);
+    fs.writeFileSync(filler, Buffer.alloc(space.bavail * space.bsize - 400 * 1024));
+    const nearlyFull = await TestApi.start({ dataDir: small });
+    try {
+      const health = await nearlyFull.http('/healthz');
+      expect(health.status).toBe(503);
+      expect(health.json.detail).toMatch(/SQLITE_FULL/);
+      expect((await nearlyFull.gql('{ me { id } }')).errors).toBeUndefined();
+      fs.rmSync(filler);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await nearlyFull.http('/healthz')).status).toBe(200);
+    } finally {
+      await nearlyFull.server.close();
+    }
+  } finally {
+    execFileSync('umount', ['-l', small]);
+    fs.rmSync(small, { recursive: true, force: true });
+  }
+});
