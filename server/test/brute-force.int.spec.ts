@@ -140,6 +140,70 @@ describe('failed logins on one account', () => {
   });
 });
 
+describe('failed logins while the database cannot write', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+    await api.register('admin');
+  });
+  afterAll(() => api.stop());
+
+  const sql = (query: string, parameters: unknown[] = []) =>
+    api.server.services.database.dataSource.query(query, parameters);
+
+  const savedFailures = async (): Promise<number> =>
+    Number((await sql(`SELECT COUNT(*) AS n FROM "login_failure" WHERE "key" NOT LIKE 'f%'`))[0].n);
+
+  /**
+   * SQLite's max_page_count as a full disk: no new page, then the free room of the last pages used up by
+   * rows that sort before any real failure (key, time), down to rows smaller than a real one.
+   */
+  async function fillTheDatabase(): Promise<void> {
+    const [{ page_count: pages }] = await sql('PRAGMA page_count');
+    await sql(`PRAGMA max_page_count = ${Number(pages)}`);
+    let at = Date.now() - 60_000;
+    for (const key of ['filler:' + 'x'.repeat(2000), 'filler:' + 'x'.repeat(100), 'f']) {
+      for (;;) {
+        try {
+          await sql(`INSERT INTO "login_failure" ("key", "at") VALUES (?, ?)`, [key, (at += 1)]);
+        } catch (error) {
+          expect(String(error)).toMatch(/full/);
+          break;
+        }
+      }
+    }
+  }
+
+  test('a wrong password answers BAD_USER_INPUT though its failure is not saved; the 11th attempt is RATE_LIMITED', async () => {
+    const victim = await api.register('unsaved');
+    const other = await api.register('later');
+    await fillTheDatabase();
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const result = await api.login(victim.username, `wrong guess ${attempt}`);
+      expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+      expect(result.errors![0].message).toBe('Invalid login or password.');
+    }
+    // The failures are counted from memory: nothing could be written.
+    expect(await savedFailures()).toBe(0);
+    const right = await api.login(victim.username, victim.password);
+    expect(errorCodes(right)).toEqual(['RATE_LIMITED']);
+    expect(right.data ?? null).toBeNull();
+    expect(errorCodes(await api.login(victim.username, 'eleventh guess'))).toEqual(['RATE_LIMITED']);
+
+    // Failures kept in memory are written with the next one once the database takes writes again.
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expect(errorCodes(await api.login(other.username, `full disk guess ${attempt}`))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+    }
+    await sql('PRAGMA max_page_count = 1073741823');
+    expect(errorCodes(await api.login(other.username, 'guess with room'))).toEqual(['BAD_USER_INPUT']);
+    expect(await savedFailures()).toBe(4);
+    expect(errorCodes(await api.login(victim.username, victim.password))).toEqual(['RATE_LIMITED']);
+  }, 20_000);
+});
+
 describe('registration per client address', () => {
   let api: TestApi;
 

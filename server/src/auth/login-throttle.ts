@@ -1,10 +1,13 @@
 import type { Database } from '../database/data-source';
+import { StorageUnavailableError } from '../database/storage-fault';
 import { RateLimitedError } from '../errors';
 import { normalizeKey } from '../users/user.service';
 import { LoginFailure } from './login-failure.entity';
 
 export const LOGIN_FAILURE_LIMIT = 10;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+/** Keys with failures kept in memory before expired ones are swept (as SlidingWindowLimiter does). */
+const UNSAVED_KEYS_BEFORE_PRUNE = 10_000;
 
 /** What failures are counted on: the account when the login names one, else the login as typed (any case). */
 export function throttleKey(user: { id: number } | null, login: string): string {
@@ -16,21 +19,28 @@ export function throttleKey(user: { id: number } | null, login: string): string 
  * logins within 15 minutes the account refuses every attempt, right password included, until the
  * oldest of them leaves the window. Attempts refused that way are not counted, so a lock ends on time.
  * A login that matches no account locks the same way, so a lock never tells which accounts exist.
+ * Failures the database cannot take (full disk) are kept in memory and count all the same.
  */
 export class LoginThrottle {
+  /** Failures the database refused, per key: counted until a later write saves them or they expire. */
+  private readonly unsaved = new Map<string, number[]>();
+
   constructor(private readonly database: Database) {}
 
   /** Throws RATE_LIMITED while key is locked; otherwise returns how many recent failures it has. */
   async assertCanTry(key: string, now = Date.now()): Promise<number> {
-    const failures = await this.database.manager
+    const saved = await this.database.manager
       .createQueryBuilder(LoginFailure, 'f')
       .select('f.at', 'at')
       .where('f.key = :key AND f.at > :since', { key, since: now - LOGIN_FAILURE_WINDOW_MS })
       .orderBy('f.at', 'DESC')
       .limit(LOGIN_FAILURE_LIMIT)
       .getRawMany<{ at: number | string }>();
+    const failures = [...saved.map((row) => Number(row.at)), ...this.recentUnsaved(key, now)].sort(
+      (a, b) => b - a,
+    );
     if (failures.length >= LOGIN_FAILURE_LIMIT) {
-      const unlockAt = Number(failures[LOGIN_FAILURE_LIMIT - 1].at) + LOGIN_FAILURE_WINDOW_MS;
+      const unlockAt = failures[LOGIN_FAILURE_LIMIT - 1] + LOGIN_FAILURE_WINDOW_MS;
       throw new RateLimitedError(
         'Too many failed logins on this account. Try again later.',
         (unlockAt - now) / 1000,
@@ -39,20 +49,51 @@ export class LoginThrottle {
     return failures.length;
   }
 
+  /**
+   * Saves the failure with the key's earlier unsaved ones. When the database cannot take it, it is kept
+   * in memory instead: the wrong password answers as always and the lock still comes after 10.
+   */
   async recordFailure(key: string, now = Date.now()): Promise<void> {
-    await this.database.transaction(async (manager) => {
-      await manager.insert(LoginFailure, { key, at: new Date(now) });
-      // Housekeeping for every key: failures of unknown logins are rarely tried again.
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from(LoginFailure)
-        .where('"at" <= :since', { since: now - LOGIN_FAILURE_WINDOW_MS })
-        .execute();
-    });
+    const failures = [...this.recentUnsaved(key, now), now];
+    try {
+      await this.database.transaction(async (manager) => {
+        await manager.insert(
+          LoginFailure,
+          failures.map((at) => ({ key, at: new Date(at) })),
+        );
+        // Housekeeping for every key: failures of unknown logins are rarely tried again.
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from(LoginFailure)
+          .where('"at" <= :since', { since: now - LOGIN_FAILURE_WINDOW_MS })
+          .execute();
+      });
+      this.unsaved.delete(key);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      this.unsaved.set(key, failures);
+      if (this.unsaved.size > UNSAVED_KEYS_BEFORE_PRUNE) this.pruneUnsaved(now);
+    }
   }
 
   async clear(key: string): Promise<void> {
-    await this.database.transaction((manager) => manager.delete(LoginFailure, { key }));
+    this.unsaved.delete(key);
+    try {
+      await this.database.transaction((manager) => manager.delete(LoginFailure, { key }));
+    } catch (error) {
+      // A right password still signs in while the disk is full; the saved failures then age out.
+      if (!(error instanceof StorageUnavailableError)) throw error;
+    }
+  }
+
+  private recentUnsaved(key: string, now: number): number[] {
+    return (this.unsaved.get(key) ?? []).filter((at) => at > now - LOGIN_FAILURE_WINDOW_MS);
+  }
+
+  private pruneUnsaved(now: number): void {
+    for (const key of this.unsaved.keys()) {
+      if (this.recentUnsaved(key, now).length === 0) this.unsaved.delete(key);
+    }
   }
 }
