@@ -132,10 +132,17 @@ export async function startServer(
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, resolve);
+    });
+  } catch (error) {
+    // Nothing listens: close what was opened, so the database is left checkpointed and closed.
+    await apollo.stop();
+    await database.close();
+    throw error;
+  }
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

@@ -6,6 +6,14 @@ import { DatabaseStartError } from './database/startup-checks';
 /** Exit code when the database connection cannot be trusted any more: the supervisor restarts us. */
 const EXIT_DATABASE_UNUSABLE = 70;
 
+/** Errors of listen() that the operator fixes with HOST or PORT. */
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use. Stop what uses it, or set another PORT.',
+  EADDRNOTAVAIL: 'this machine has no such address. Set HOST to one of its addresses (or 0.0.0.0).',
+  ENOTFOUND: 'HOST is not a known host name or address.',
+  EACCES: 'not allowed to use this port (below 1024 needs privileges). Set a PORT of 1024 or more.',
+};
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -25,6 +33,15 @@ async function main(): Promise<void> {
       console.error(`Simple Ticketing cannot start: ${error.message}`);
       process.exit(3);
     }
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    const listenProblem = LISTEN_PROBLEMS[(error as NodeJS.ErrnoException).code ?? ''];
+    if (listenProblem) {
+      console.error(`Simple Ticketing cannot listen on ${config.host}:${config.port}: ${listenProblem}`);
+      process.exit(2);
+    }
     throw error;
   }
   // Never go on with an unknown transaction state: SQLite recovers the committed data at the next start.
@@ -34,7 +51,14 @@ async function main(): Promise<void> {
     `Simple Ticketing is listening on ${server.url}`,
   );
 
+  let stopping = false;
   const shutdown = (signal: string) => {
+    // A second signal (an impatient supervisor, Ctrl-C twice) must not cut the close short.
+    if (stopping) {
+      server.logger.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = true;
     server.logger.info({ signal }, 'shutting down');
     server.close().then(
       () => process.exit(0),
@@ -44,8 +68,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

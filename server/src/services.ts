@@ -1,5 +1,6 @@
 import { AuthService } from './auth/auth.service';
-import { TokenService, loadOrCreateSecret } from './auth/token.service';
+import { loadOrCreateSecret } from './auth/token-secret';
+import { TokenService } from './auth/token.service';
 import type { Config } from './config';
 import type { Database } from './database/data-source';
 import { ProjectService } from './projects/project.service';

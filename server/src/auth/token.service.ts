@@ -1,6 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { Database } from '../database/data-source';
 import type { User } from '../users/user.entity';
@@ -19,25 +17,6 @@ export interface TokenClaims {
 
 /** 'ended': well signed, but for another database (deleted, replaced); read as a session that ended. */
 export type TokenProblem = 'invalid' | 'expired' | 'ended';
-
-/** Reads JWT_SECRET, or the secret generated on first start and kept in the data folder (mode 600). */
-export function loadOrCreateSecret(dataDir: string, configured: string): string {
-  if (configured) return configured;
-  const file = path.join(dataDir, 'jwt-secret');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const secret = crypto.randomBytes(48).toString('base64url');
-    // 'wx': if another process created it meanwhile, keep theirs.
-    try {
-      fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      return fs.readFileSync(file, 'utf8').trim();
-    }
-  }
-}
 
 /** Issues, verifies and revokes session tokens (JWT HS256, algorithm pinned). */
 export class TokenService {

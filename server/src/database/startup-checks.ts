@@ -15,7 +15,14 @@ const COMPANION_FILES = ['', '-wal', '-shm'];
  */
 export function checkBeforeOpen(dataDir: string, file: string): void {
   for (const folder of new Set([dataDir, path.dirname(file)])) {
-    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new DatabaseStartError(
+        `The folder ${folder} cannot be created (${(error as NodeJS.ErrnoException).code}). ` +
+          'Set DATA_DIR to a folder the service may write, on a filesystem mounted read-write.',
+      );
+    }
   }
   tighten(dataDir, 0o700);
   try {

@@ -24,8 +24,11 @@ export function storageAdvice(code: string | undefined): string {
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
     return 'Make the data folder and its files writable by the user running the service, on a filesystem mounted read-write.';
   }
-  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
-    return 'The file is damaged: stop the service and restore the latest backup (or move the file away to start empty).';
+  if (code.startsWith('SQLITE_NOTADB')) {
+    return 'Check that DATABASE_URL names the right file; if it does, the file is damaged: restore the latest backup (or move the file away to start empty).';
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return 'The file is damaged: with the service stopped, restore the latest backup (or move the file away to start empty).';
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return 'Another process holds the database: make sure only one service (or tool) writes to it.';
