@@ -16,7 +16,7 @@ describe('failed logins on one account', () => {
   async function failuresRecorded(victim: TestUser): Promise<number> {
     const [row] = await api.server.services.database.dataSource.query(
       `SELECT COUNT(*) AS n FROM "login_failure" WHERE "key" = ?`,
-      [`user:${victim.id}`],
+      [`login:${victim.username}`],
     );
     return Number(row.n);
   }
@@ -26,7 +26,7 @@ describe('failed logins on one account', () => {
     for (let i = 0; i < count; i += 1) {
       await api.server.services.database.dataSource.query(
         `INSERT INTO "login_failure" ("key", "at") VALUES (?, ?)`,
-        [`user:${victim.id}`, Date.now() - 1000],
+        [`login:${victim.username}`, Date.now() - 1000],
       );
     }
   }
@@ -49,8 +49,8 @@ describe('failed logins on one account', () => {
     const right = await api.login(victim.username, victim.password);
     expectRateLimited(right);
     expect(right.data ?? null).toBeNull();
-    // By email too: the limit is on the account, not on the spelling of the login.
-    expectRateLimited(await api.login(victim.email, victim.password));
+    // In any case and with spaces around: the limit is on the login as typed.
+    expectRateLimited(await api.login(` ${victim.username.toUpperCase()} `, victim.password));
 
     expect((await api.login(bystander.username, bystander.password)).errors).toBeUndefined();
     expect((await api.login(admin.email, admin.password)).errors).toBeUndefined();
@@ -86,6 +86,26 @@ describe('failed logins on one account', () => {
     expect(Math.abs(retry(onUnknown) - retry(onReal))).toBeLessThanOrEqual(1);
     // Like a username, the unknown login is the same whatever its case.
     expectRateLimited(await api.login('NOBODY-AT-ALL', 'twelfth guess'));
+  }, 20_000);
+
+  test("a lock on a username says nothing of that account's email: a wrong password there answers like an unknown email", async () => {
+    const victim = await api.register('linked');
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      expect(errorCodes(await api.login(victim.username, `wrong guess ${attempt}`))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+    }
+    expectRateLimited(await api.login(victim.username, 'one more guess'));
+
+    const [byEmail, byUnknownEmail] = await Promise.all([
+      api.login(victim.email, 'wrong guess by email'),
+      api.login('nobody-linked@example.com', 'wrong guess by email'),
+    ]);
+    expect(errorCodes(byEmail)).toEqual(['BAD_USER_INPUT']);
+    expect(byEmail.errors![0]).toEqual(byUnknownEmail.errors![0]);
+    // The email has its own count: the right password signs in by email while the username is locked.
+    expect((await api.login(victim.email, victim.password)).errors).toBeUndefined();
+    expectRateLimited(await api.login(victim.username, victim.password));
   }, 20_000);
 
   test('aliased login mutations cannot get around it: at most 10 wrong passwords are ever checked (7 already made)', async () => {

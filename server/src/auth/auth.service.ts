@@ -24,8 +24,7 @@ export class AuthService {
   private readonly registrations: SlidingWindowLimiter;
   private readonly failedLoginsByAddress: SlidingWindowLimiter;
   private readonly throttle: LoginThrottle;
-  // Attempts on one account (or one unknown login) run one after the other, so parallel requests
-  // cannot overshoot its limit.
+  // Attempts on one login run one after the other, so parallel requests cannot overshoot its limit.
   private readonly accountLock = new KeyedLock();
 
   constructor(
@@ -62,7 +61,7 @@ export class AuthService {
     let failed = false;
     try {
       const user = await this.users.findByLogin(input.login);
-      const key = throttleKey(user, input.login);
+      const key = throttleKey(input.login);
       return await this.accountLock.run(key, async () => {
         const recentFailures = await this.throttle.assertCanTry(key);
         // An unknown login is compared against a decoy hash: same work, same answer, same lock.

@@ -9,7 +9,7 @@ export class LoginFailure {
   @PrimaryGeneratedColumn()
   id: number;
 
-  /** `user:<id>` for an account, `login:<lower-cased login>` for a login that matches no account. */
+  /** `login:<login as typed, trimmed and lower-cased>`; older rows keyed `user:<id>` age out unread. */
   @Column({ type: 'varchar', length: 300 })
   key: string;
 

@@ -1,7 +1,6 @@
 import type { Database } from '../database/data-source';
 import { StorageUnavailableError } from '../database/storage-fault';
 import { RateLimitedError } from '../errors';
-import { normalizeKey } from '../users/user.service';
 import { LoginFailure } from './login-failure.entity';
 
 export const LOGIN_FAILURE_LIMIT = 10;
@@ -9,16 +8,20 @@ export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
 /** Keys with failures kept in memory before expired ones are swept (as SlidingWindowLimiter does). */
 const UNSAVED_KEYS_BEFORE_PRUNE = 10_000;
 
-/** What failures are counted on: the account when the login names one, else the login as typed (any case). */
-export function throttleKey(user: { id: number } | null, login: string): string {
-  return user ? `user:${user.id}` : `login:${normalizeKey(login)}`;
+/**
+ * What failures are counted on: the login as typed (trimmed, any case, like username and email keys),
+ * for known and unknown logins alike, so a lock on one spelling (a username) says nothing about another
+ * (that account's email) nor about whether an account exists. Rows keyed `user:<id>` by the migration
+ * LoginAttempts1764600000000 are no longer read: they simply age out of the 15-minute window.
+ */
+export function throttleKey(login: string): string {
+  return `login:${login.trim().toLowerCase()}`;
 }
 
 /**
- * Per-account brute-force protection, kept in the database so it survives restarts: after 10 failed
- * logins within 15 minutes the account refuses every attempt, right password included, until the
- * oldest of them leaves the window. Attempts refused that way are not counted, so a lock ends on time.
- * A login that matches no account locks the same way, so a lock never tells which accounts exist.
+ * Per-login brute-force protection, kept in the database so it survives restarts: after 10 failed
+ * logins within 15 minutes a login refuses every attempt, right password included, until the oldest
+ * of them leaves the window. Attempts refused that way are not counted, so a lock ends on time.
  * Failures the database cannot take (full disk) are kept in memory and count all the same.
  */
 export class LoginThrottle {
