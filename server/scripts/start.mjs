@@ -1,18 +1,8 @@
 // `npm start`: runs the built service, building it first on a fresh checkout.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// The service runs in this process, so a supervisor's SIGTERM reaches its graceful stop.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureBuilt, serverDist } from './ensure-built.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const serverEntry = path.join(root, 'server', 'dist', 'main.js');
-const clientEntry = path.join(root, 'client', 'dist', 'index.html');
-
-if (!existsSync(serverEntry) || !existsSync(clientEntry)) {
-  console.log('First start: building the service and the web client (npm run build)…');
-  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-}
-
-createRequire(import.meta.url)(serverEntry);
+ensureBuilt();
+createRequire(import.meta.url)(path.join(serverDist, 'main.js'));
