@@ -1,4 +1,5 @@
 import { AuthService } from './auth/auth.service';
+import { LoginThrottle } from './auth/login-throttle';
 import { loadOrCreateSecret } from './auth/token-secret';
 import { TokenService } from './auth/token.service';
 import type { Config } from './config';
@@ -25,11 +26,13 @@ export function createServices(database: Database, config: Config): Services {
     loadOrCreateSecret(config.dataDir, config.jwtSecret),
     config.tokenTtlSeconds,
   );
-  const users = new UserService(database);
+  // One throttle for every password check (login, updateMe), so they share counts and per-key order.
+  const loginThrottle = new LoginThrottle(database);
+  const users = new UserService(database, loginThrottle);
   return {
     database,
     tokens,
-    auth: new AuthService(database, users, tokens, config),
+    auth: new AuthService(users, tokens, loginThrottle, config),
     users,
     projects: new ProjectService(database),
     tickets: new TicketService(database),

@@ -196,6 +196,30 @@ describe('updateMe', () => {
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
     expect((await api.ok<{ me: { role: string } }>(ME, {}, other.token)).me.role).toBe('USER');
   });
+
+  test('a stolen session cannot guess the password through currentPassword: 10 wrong ones lock it, like logins', async () => {
+    const victim = await api.register('guessed');
+    const change = (currentPassword: string) =>
+      api.gql(
+        UPDATE_ME,
+        { input: { currentPassword, newPassword: 'the thief chose this passphrase' } },
+        { token: victim.token },
+      );
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const result = await change(`wrong guess ${attempt}`);
+      expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+      expect(invalidField(result)).toMatchObject({ field: 'currentPassword', rule: 'wrongPassword' });
+    }
+    const right = await change(victim.password);
+    expect(errorCodes(right)).toEqual(['RATE_LIMITED']);
+    expect(right.errors![0].extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // Nothing changed, and the guesses were counted on the login by username too (one budget).
+    expect((await api.ok<{ me: { id: string } }>(ME, {}, victim.token)).me.id).toBe(victim.id);
+    expect(errorCodes(await api.login(victim.username, victim.password))).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(await api.login(victim.email, 'the thief chose this passphrase'))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+  }, 20_000);
 });
 
 describe('private fields of other users', () => {

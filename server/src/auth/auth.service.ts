@@ -1,11 +1,9 @@
 import type { Config } from '../config';
-import type { Database } from '../database/data-source';
 import { BadInputError } from '../errors';
 import type { User } from '../users/user.entity';
 import type { LoginInput, RegisterInput } from '../users/user.inputs';
 import type { UserService } from '../users/user.service';
-import { KeyedLock } from './keyed-lock';
-import { LoginThrottle, throttleKey } from './login-throttle';
+import { type LoginThrottle, throttleKey } from './login-throttle';
 import { decoyPasswordHash, verifyPassword } from './password';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 import type { TokenClaims, TokenService } from './token.service';
@@ -23,17 +21,13 @@ export interface Session {
 export class AuthService {
   private readonly registrations: SlidingWindowLimiter;
   private readonly failedLoginsByAddress: SlidingWindowLimiter;
-  private readonly throttle: LoginThrottle;
-  // Attempts on one login run one after the other, so parallel requests cannot overshoot its limit.
-  private readonly accountLock = new KeyedLock();
 
   constructor(
-    database: Database,
     private readonly users: UserService,
     private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
     config: Pick<Config, 'registrationsPerHour' | 'failedLoginsPerAddress'>,
   ) {
-    this.throttle = new LoginThrottle(database);
     this.registrations = new SlidingWindowLimiter(
       config.registrationsPerHour,
       HOUR_MS,
@@ -61,19 +55,16 @@ export class AuthService {
     let failed = false;
     try {
       const user = await this.users.findByLogin(input.login);
-      const key = throttleKey(input.login);
-      return await this.accountLock.run(key, async () => {
-        const recentFailures = await this.throttle.assertCanTry(key);
+      const passwordIsRight = await this.throttle.attempt(throttleKey(input.login), async () => {
         // An unknown login is compared against a decoy hash: same work, same answer, same lock.
         const hash = user ? user.passwordHash : await decoyPasswordHash();
-        if (!(await verifyPassword(input.password, hash)) || !user) {
-          failed = true;
-          await this.throttle.recordFailure(key);
-          throw BadInputError.field('login', 'invalid', INVALID_LOGIN);
-        }
-        if (recentFailures > 0) await this.throttle.clear(key);
-        return { user, ...this.tokens.issue(user) };
+        return (await verifyPassword(input.password, hash)) && user !== null;
       });
+      if (!passwordIsRight || !user) {
+        failed = true;
+        throw BadInputError.field('login', 'invalid', INVALID_LOGIN);
+      }
+      return { user, ...this.tokens.issue(user) };
     } finally {
       if (!failed) this.failedLoginsByAddress.release(clientAddress, reservedAt);
     }

@@ -1,6 +1,7 @@
 import type { Database } from '../database/data-source';
 import { StorageUnavailableError } from '../database/storage-fault';
 import { RateLimitedError } from '../errors';
+import { KeyedLock } from './keyed-lock';
 import { LoginFailure } from './login-failure.entity';
 
 export const LOGIN_FAILURE_LIMIT = 10;
@@ -19,19 +20,38 @@ export function throttleKey(login: string): string {
 }
 
 /**
- * Per-login brute-force protection, kept in the database so it survives restarts: after 10 failed
- * logins within 15 minutes a login refuses every attempt, right password included, until the oldest
- * of them leaves the window. Attempts refused that way are not counted, so a lock ends on time.
- * Failures the database cannot take (full disk) are kept in memory and count all the same.
+ * Per-login brute-force protection for every password check (login, updateMe's currentPassword), kept
+ * in the database so it survives restarts: after 10 wrong passwords within 15 minutes a key refuses
+ * every attempt, right password included, until the oldest of them leaves the window. Attempts refused
+ * that way are not counted, so a lock ends on time. Failures the database cannot take (full disk) are
+ * kept in memory and count all the same. One instance per process, shared by the services that check.
  */
 export class LoginThrottle {
+  // Checks on one key run one after the other, so parallel requests cannot overshoot its limit.
+  private readonly lock = new KeyedLock();
   /** Failures the database refused, per key: counted until a later write saves them or they expire. */
   private readonly unsaved = new Map<string, number[]>();
 
   constructor(private readonly database: Database) {}
 
+  /**
+   * One password check on key: RATE_LIMITED while the key is locked; a wrong password is counted, a
+   * right one clears the key. Returns whether checkPassword found the password right.
+   */
+  attempt(key: string, checkPassword: () => Promise<boolean>): Promise<boolean> {
+    return this.lock.run(key, async () => {
+      const recentFailures = await this.assertCanTry(key, Date.now());
+      if (!(await checkPassword())) {
+        await this.recordFailure(key, Date.now());
+        return false;
+      }
+      if (recentFailures > 0) await this.clear(key);
+      return true;
+    });
+  }
+
   /** Throws RATE_LIMITED while key is locked; otherwise returns how many recent failures it has. */
-  async assertCanTry(key: string, now = Date.now()): Promise<number> {
+  private async assertCanTry(key: string, now: number): Promise<number> {
     const saved = await this.database.manager
       .createQueryBuilder(LoginFailure, 'f')
       .select('f.at', 'at')
@@ -56,7 +76,7 @@ export class LoginThrottle {
    * Saves the failure with the key's earlier unsaved ones. When the database cannot take it, it is kept
    * in memory instead: the wrong password answers as always and the lock still comes after 10.
    */
-  async recordFailure(key: string, now = Date.now()): Promise<void> {
+  private async recordFailure(key: string, now: number): Promise<void> {
     const failures = [...this.recentUnsaved(key, now), now];
     try {
       await this.database.transaction(async (manager) => {
@@ -80,7 +100,7 @@ export class LoginThrottle {
     }
   }
 
-  async clear(key: string): Promise<void> {
+  private async clear(key: string): Promise<void> {
     this.unsaved.delete(key);
     try {
       await this.database.transaction((manager) => manager.delete(LoginFailure, { key }));

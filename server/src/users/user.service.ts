@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
@@ -11,7 +12,11 @@ export const normalizeKey = (value: string): string => value.trim().toLowerCase(
 
 /** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
 export class UserService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    // createServices passes the process's one throttle, shared with AuthService's login.
+    private readonly loginThrottle = new LoginThrottle(database),
+  ) {}
 
   findById(id: number): Promise<User | null> {
     return this.database.manager.findOneBy(User, { id });
@@ -65,14 +70,20 @@ export class UserService {
 
   async updateMe(actor: User, input: UpdateMeInput): Promise<{ user: User; passwordChanged: boolean }> {
     if (input.newPassword !== undefined && input.newPassword !== null) {
-      if (!input.currentPassword) {
+      const currentPassword = input.currentPassword;
+      if (!currentPassword) {
         throw BadInputError.field(
           'currentPassword',
           'required',
           'currentPassword is required to set a new password.',
         );
       }
-      if (!(await verifyPassword(input.currentPassword, actor.passwordHash))) {
+      // A stolen session must not guess the password here: the check counts on the key a login by this
+      // username uses, so both paths share its 10 guesses (the email, like every spelling, has its own).
+      const isCurrent = await this.loginThrottle.attempt(throttleKey(actor.username), () =>
+        verifyPassword(currentPassword, actor.passwordHash),
+      );
+      if (!isCurrent) {
         throw BadInputError.field(
           'currentPassword',
           'wrongPassword',
