@@ -28,9 +28,14 @@ export const SESSION_COOKIE = 'st_session';
 function readCookie(req: Request, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeCookieValue(rest.join('='));
+    if (key === name) return decodeCookieValue(unquote(rest.join('=')));
   }
   return null;
+}
+
+/** RFC 6265 allows a cookie value in double quotes (`name="value"`); the quotes are not part of it. */
+function unquote(raw: string): string {
+  return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
 }
 
 /** A value that is not valid percent-encoding ("%") reads as a bad token, not as a server error. */

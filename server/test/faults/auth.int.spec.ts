@@ -203,6 +203,17 @@ describe('finding 7: a session cookie that is not valid percent-encoding', () =>
     },
   );
 
+  test('a quoted session cookie (st_session="<token>", allowed by RFC 6265) signs in like the bare one', async () => {
+    const user = await api.register('quoted');
+    const me = await api.http('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `theme=dark; st_session="${user.token}"` },
+      body: JSON.stringify({ query: ME }),
+    });
+    expect(me.json.errors).toBeUndefined();
+    expect(me.json.data.me).toMatchObject({ id: user.id });
+  });
+
   test('a login still works with a broken cookie beside it', async () => {
     const user = await api.register('cookie');
     const result = await api.http('/graphql', {
