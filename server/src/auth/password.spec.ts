@@ -42,6 +42,9 @@ describe('password rules', () => {
     ['the email', 'alice.martin@example.com'],
     ["the email's local part", 'alice.martin'],
     ['the name of the service', 'Ticketing2026'],
+    ['the name of the service in one word', 'simpleticketing2026'],
+    ['the name of the service in two words', 'simple ticketing 2026'],
+    ['the name of the service, capitalised', 'SimpleTicketing!'],
   ])("refuse the user's own data: %s", (_label, password) => {
     expect(ruleOf(password, alice)).toBe('weakPassword');
   });

@@ -70,8 +70,11 @@ export interface PasswordOwner {
   email?: string;
 }
 
+/** The product's own name and its words: the first guess on any of its accounts. */
+const PRODUCT_WORDS = ['simple', 'ticketing', 'simpleticketing', 'simple ticketing'];
+
 function userInputs(owner: PasswordOwner): string[] {
-  const inputs = ['ticketing', 'simple ticketing'];
+  const inputs = [...PRODUCT_WORDS];
   if (owner.username) inputs.push(owner.username);
   if (owner.email) inputs.push(owner.email, owner.email.split('@')[0]);
   return inputs.map((input) => input.trim().toLowerCase()).filter((input) => input.length > 0);
