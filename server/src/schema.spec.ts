@@ -8,7 +8,11 @@ const contracts = ['core.graphql'].map((name) => path.join(contractDir, name));
 const contractPresent = contracts.every((file) => fs.existsSync(file));
 
 if (!contractPresent) {
-  console.warn(`Contract check skipped: ${contractDir} is absent (it is there beside the checkout in CI).`);
+  // Printed once at the end of the run by the summary reporter (jest hides the console of skipped tests).
+  const reason = `the API contract check is skipped: ${contractDir} is absent (it is there beside the checkout in CI).`;
+  const notes = process.env.SIMPLE_TICKETING_SKIP_NOTES;
+  if (notes) fs.appendFileSync(notes, `${reason}\n`, { mode: 0o600 });
+  else console.warn(`SKIPPED: ${reason}`);
 }
 
 describe('schema.graphql', () => {
