@@ -2,16 +2,22 @@ import { ValidateBy, type ValidationOptions } from 'class-validator';
 
 /**
  * Characters that show nothing on their own: whitespace (NBSP and ideographic space included), control
- * and format characters (\p{Cf}: zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen…), variation
- * selectors, and the Hangul fillers and blank Braille cell that render as empty space.
+ * and format characters (\p{Cf}: zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen…), and every
+ * Unicode default-ignorable code point (variation selectors and their supplement, the combining grapheme
+ * joiner, Mongolian free variation selectors, Khmer inherent vowels, Hangul fillers, tags…), plus the
+ * blank Braille cell, which renders as empty space.
  */
-const INVISIBLE = '\\s\\p{Z}\\p{Cc}\\p{Cf}\\uFE00-\\uFE0F\\u115F\\u1160\\u3164\\uFFA0\\u2800';
-const ONLY_INVISIBLE = new RegExp(`^[${INVISIBLE}]*$`, 'u');
+const INVISIBLE = '\\s\\p{Z}\\p{Cc}\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800';
+/** Blank: only invisible characters and combining marks (\p{M}), which have no letter to sit on. */
+const ONLY_INVISIBLE = new RegExp(`^[${INVISIBLE}\\p{M}]*$`, 'u');
 const INVISIBLE_EDGES = new RegExp(`^[${INVISIBLE}]+|[${INVISIBLE}]+$`, 'gu');
-/** The invisible characters that take no room at all (spaces between words do show). */
-const ZERO_WIDTH = /[\p{Cf}\uFE00-\uFE0F]|(?![\t\n\v\f\r])\p{Cc}/gu;
+/**
+ * What takes no room of its own: invisible characters other than spaces and line breaks (spaces
+ * between words do show), and combining marks, which belong to the character before them.
+ */
+const ZERO_WIDTH = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{M}]|(?![\t\n\v\f\r])\p{Cc}/gu;
 
-/** True when the text shows nothing: empty, or only whitespace and zero-width characters. */
+/** True when the text shows nothing: empty, or only whitespace, zero-width characters and lone marks. */
 export function isBlank(text: string): boolean {
   return ONLY_INVISIBLE.test(text);
 }
@@ -21,29 +27,69 @@ export function trimInvisible(text: string): string {
   return text.replace(INVISIBLE_EDGES, '');
 }
 
-/** How many characters the text shows: invisible ones at its ends and zero-width ones inside not counted. */
+/**
+ * How many characters the text shows: invisible ones at its ends, zero-width ones and combining marks
+ * inside not counted.
+ */
 export function visibleLength(text: string): number {
   return [...trimInvisible(text).replace(ZERO_WIDTH, '')].length;
 }
 
-/** Refuses a text that shows nothing, as rule `required`. Absent optional values pass. */
-export function NotBlank(field: string, options?: ValidationOptions): PropertyDecorator {
+/** ES2024's String.prototype.isWellFormed: in Node 20, not in this project's ES2023 typings. */
+type Es2024String = string & { isWellFormed(): boolean };
+
+/** False when the text has a lone surrogate (half of a UTF-16 pair), which no character encodes. */
+export function isWellFormed(text: string): boolean {
+  return (text as Es2024String).isWellFormed();
+}
+
+/**
+ * Refuses text that is not well-formed UTF-16, as rule `format` (the constraint is named `matches`,
+ * which the API reports as `format`). Added by NotBlank and VisibleLength; on one field it is checked once.
+ */
+function WellFormed(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'notBlank',
+      name: 'matches',
       validator: {
-        validate: (value: unknown) => value == null || (typeof value === 'string' && !isBlank(value)),
-        defaultMessage: () => `${field} must not be blank.`,
+        validate: (value: unknown) => typeof value !== 'string' || isWellFormed(value),
+        defaultMessage: (args) =>
+          `${args?.property ?? 'text'} must be valid Unicode text (it has a lone surrogate).`,
       },
     },
     options,
   );
 }
 
+/** Applies both decorators to the property. */
+function both(first: PropertyDecorator, second: PropertyDecorator): PropertyDecorator {
+  return (target, key) => {
+    first(target, key);
+    second(target, key);
+  };
+}
+
+/** Refuses a text that shows nothing, as rule `required`, and one that is not well-formed. Absent optional values pass. */
+export function NotBlank(field: string, options?: ValidationOptions): PropertyDecorator {
+  return both(
+    WellFormed(options),
+    ValidateBy(
+      {
+        name: 'notBlank',
+        validator: {
+          validate: (value: unknown) => value == null || (typeof value === 'string' && !isBlank(value)),
+          defaultMessage: () => `${field} must not be blank.`,
+        },
+      },
+      options,
+    ),
+  );
+}
+
 /**
  * Length rule (`length`) for text that must show something: at least min characters that show (so
  * "\u200B\u200Bab" is 2), and at most max characters in all, counting the invisible ones that would be stored.
- * Absent optional values pass.
+ * Text that is not well-formed is refused too (rule `format`). Absent optional values pass.
  */
 export function VisibleLength(
   min: number,
@@ -51,16 +97,19 @@ export function VisibleLength(
   message: string,
   options?: ValidationOptions,
 ): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'visibleLength',
-      validator: {
-        validate: (value: unknown) =>
-          value == null ||
-          (typeof value === 'string' && visibleLength(value) >= min && [...value].length <= max),
-        defaultMessage: () => message,
+  return both(
+    WellFormed(options),
+    ValidateBy(
+      {
+        name: 'visibleLength',
+        validator: {
+          validate: (value: unknown) =>
+            value == null ||
+            (typeof value === 'string' && visibleLength(value) >= min && [...value].length <= max),
+          defaultMessage: () => message,
+        },
       },
-    },
-    options,
+      options,
+    ),
   );
 }
