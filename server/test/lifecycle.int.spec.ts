@@ -66,6 +66,7 @@ test('data, migrations and the generated secret survive a restart: an earlier to
       'Initial1764072000000',
       'Instance1764500000000',
       'LoginAttempts1764600000000',
+      'Outbox1764800000000',
     ]);
   } finally {
     await second.close();

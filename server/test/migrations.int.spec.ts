@@ -13,7 +13,7 @@ import { TestApi, errorCodes } from './support/test-server';
  * only), then opened by the current service, which must bring it up to date without losing anything.
  */
 
-const EXPECTED_MIGRATIONS = ['Initial1764072000000', 'Instance1764500000000', 'LoginAttempts1764600000000'];
+const EXPECTED_MIGRATIONS = ['Initial1764072000000', 'Instance1764500000000', 'LoginAttempts1764600000000', 'Outbox1764800000000'];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };
 const locked = { id: 2, username: 'locked', password: 'a perfectly good passphrase' };

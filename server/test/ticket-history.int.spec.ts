@@ -100,14 +100,26 @@ describe('the history of a ticket', () => {
     });
   });
 
-  test('a comment alone is a job with no change; only changed fields are recorded', async () => {
-    const commented = (
+  test('the reporter answering a WAITING ticket puts it back to OPEN, in the same job as the answer', async () => {
+    const answered = (
       await update(user, ticketId, { comment: 'Chrome 120 on a MacBook.' })
     ).data!.updateTicket.jobs.at(-1)!;
-    expect(commented).toMatchObject({
+    expect(answered).toMatchObject({
       comment: 'Chrome 120 on a MacBook.',
+      changes: [{ field: 'status', from: 'WAITING', to: 'OPEN' }],
+      status: 'OPEN',
+      author: { id: user.id },
+    });
+  });
+
+  test('a comment alone is a job with no change; only changed fields are recorded', async () => {
+    const commented = (
+      await update(user, ticketId, { comment: 'Also on Firefox.' })
+    ).data!.updateTicket.jobs.at(-1)!;
+    expect(commented).toMatchObject({
+      comment: 'Also on Firefox.',
       changes: [],
-      status: 'WAITING',
+      status: 'OPEN',
       author: { id: user.id },
     });
     // priority HIGH is already HIGH: only category is recorded.
@@ -115,6 +127,22 @@ describe('the history of a ticket', () => {
       await update(agent, ticketId, { priority: 'HIGH', category: 'QUESTION' })
     ).data!.updateTicket.jobs.at(-1)!;
     expect(partial.changes).toEqual([{ field: 'category', from: 'BUG', to: 'QUESTION' }]);
+  });
+
+  test('every job is recorded with exactly one domain event, in order, naming its ticket and author', async () => {
+    const rows = (await api.server.services.database.dataSource.query(
+      `SELECT j."id" AS job, e."type" AS type, e."ticketId" AS ticket, e."actorId" AS actor, j."authorId" AS author
+       FROM "job" j LEFT JOIN "event" e ON e."jobId" = j."id" WHERE j."ticketId" = ? ORDER BY j."id"`,
+      [Number(ticketId)],
+    )) as { job: number; type: string; ticket: number; actor: number; author: number }[];
+    expect(rows[0].type).toBe('ticket.opened');
+    for (const row of rows.slice(1)) expect(row.type).toBe('ticket.updated');
+    for (const row of rows) expect(row).toMatchObject({ ticket: Number(ticketId), actor: row.author });
+    const [{ n }] = await api.server.services.database.dataSource.query('SELECT COUNT(*) AS n FROM "event"');
+    const [{ jobs }] = await api.server.services.database.dataSource.query(
+      'SELECT COUNT(*) AS jobs FROM "job"',
+    );
+    expect(Number(n)).toBe(Number(jobs));
   });
 
   test('the history is append-only: earlier jobs read the same after later edits, oldest first', async () => {

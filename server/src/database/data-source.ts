@@ -104,6 +104,8 @@ type FileIdentity = { dev: number; ino: number };
 export class Database extends EventEmitter<{
   fault: [error: unknown];
   fatal: [error: unknown];
+  /** After every successful commit: consumers of the outbox and the event log wake up. */
+  committed: [];
 }> {
   readonly dialect: Dialect;
   private loadedInstanceId = '';
@@ -205,6 +207,7 @@ export class Database extends EventEmitter<{
       runner.isTransactionActive = false;
       runner.transactionDepth = 0;
       this.writeFault = null;
+      this.emit('committed');
       return result;
     } catch (error) {
       this.restore(runner, error);

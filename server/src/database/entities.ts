@@ -1,8 +1,22 @@
+import { UserToken } from '../accounts/user-token.entity';
 import { LoginFailure } from '../auth/login-failure.entity';
+import { DomainEvent, EventConsumerCursor } from '../events/domain-event.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { RevokedToken } from '../auth/revoked-token.entity';
 import { Project } from '../projects/project.entity';
 import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 
-export const entities = [User, Project, Ticket, Job, RevokedToken, LoginFailure];
+export const entities = [
+  User,
+  Project,
+  Ticket,
+  Job,
+  RevokedToken,
+  LoginFailure,
+  DomainEvent,
+  EventConsumerCursor,
+  OutboxMessage,
+  UserToken,
+];

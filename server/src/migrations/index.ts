@@ -1,6 +1,12 @@
 import { Initial1764072000000 } from './1764072000000-initial';
 import { Instance1764500000000 } from './1764500000000-instance';
 import { LoginAttempts1764600000000 } from './1764600000000-login-attempts';
+import { Outbox1764800000000 } from './1764800000000-outbox';
 
 /** Every migration, oldest first. They run at start-up. */
-export const migrations = [Initial1764072000000, Instance1764500000000, LoginAttempts1764600000000];
+export const migrations = [
+  Initial1764072000000,
+  Instance1764500000000,
+  LoginAttempts1764600000000,
+  Outbox1764800000000,
+];

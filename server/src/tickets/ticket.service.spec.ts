@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { systemClock } from '../clock';
+import { EventLog } from '../events/event-log';
 import { visibleJobs } from '../access/access-policy';
 import { type Database, openDatabase } from '../database/data-source';
 import { ProjectService } from '../projects/project.service';
@@ -8,6 +10,7 @@ import { Role } from '../users/role';
 import type { User } from '../users/user.entity';
 import { UserService } from '../users/user.service';
 import { Job } from './job.entity';
+import { JobRecorder } from './job-recorder';
 import { TicketStatus } from './ticket.enums';
 import { TicketService } from './ticket.service';
 
@@ -40,7 +43,7 @@ beforeAll(async () => {
   reporter = await register('reporter');
   other = await register('other');
   projectId = String((await new ProjectService(database).create(admin, { name: 'App' })).id);
-  tickets = new TicketService(database);
+  tickets = new TicketService(database, systemClock, new JobRecorder(new EventLog(database)));
 });
 
 afterAll(async () => {

@@ -1,13 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import { canSeeProject, canSeeTicket } from '../access/access-policy';
+import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
+import { DomainEventType } from '../events/domain-event.entity';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
 import { isBlank } from '../text';
 import { isStaff } from '../users/role';
 import { User } from '../users/user.entity';
-import { FieldChange, Job } from './job.entity';
+import type { FieldChange } from './job.entity';
+import type { JobRecorder } from './job-recorder';
 import { TicketList, type TicketListRequest } from './ticket-list';
 import { TicketSearchIndex } from './ticket-search';
 import { Ticket } from './ticket.entity';
@@ -27,7 +30,11 @@ export class TicketService {
   private readonly search = new TicketSearchIndex();
   private readonly lists: TicketList;
 
-  constructor(private readonly database: Database) {
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly jobs: JobRecorder,
+  ) {
     this.lists = new TicketList(database);
   }
 
@@ -46,7 +53,7 @@ export class TicketService {
     const projectId = parseId('projectId', input.projectId);
     return this.database.transaction(async (manager) => {
       await this.openProject(manager, actor, projectId);
-      const now = new Date();
+      const now = this.clock.now();
       const ticket = await manager.save(
         manager.create(Ticket, {
           title: input.title,
@@ -63,15 +70,18 @@ export class TicketService {
           closedAt: null,
         }),
       );
-      await manager.insert(Job, {
-        ticketId: ticket.id,
-        authorId: actor.id,
-        createdAt: now,
-        comment: null,
-        internal: false,
-        status: TicketStatus.OPEN,
-        changes: [{ field: 'status', from: null, to: TicketStatus.OPEN }],
-      });
+      await this.jobs.record(
+        manager,
+        ticket,
+        actor,
+        {
+          createdAt: now,
+          comment: null,
+          internal: false,
+          changes: [{ field: 'status', from: null, to: TicketStatus.OPEN }],
+        },
+        DomainEventType.TICKET_OPENED,
+      );
       await this.search.add(manager, ticket);
       return ticket;
     });
@@ -109,7 +119,20 @@ export class TicketService {
         throw BadInputError.field('unassign', 'invalid', 'unassign cannot be combined with assigneeId.');
       }
 
-      const changes = await this.applyChanges(manager, actor, ticket, input);
+      const now = this.clock.now();
+      const changes = await this.applyChanges(manager, actor, ticket, input, now);
+      // The reply loop: WAITING means waiting for the reporter; their answer puts the ticket back in
+      // the team's hands, recorded in the same job as the comment.
+      if (
+        ticket.status === TicketStatus.WAITING &&
+        ticket.authorId === actor.id &&
+        comment &&
+        !internal &&
+        input.status == null
+      ) {
+        changes.push({ field: 'status', from: TicketStatus.WAITING, to: TicketStatus.OPEN });
+        ticket.status = TicketStatus.OPEN;
+      }
       if (internal && (changes.length > 0 || !comment)) {
         throw BadInputError.field(
           'internal',
@@ -121,19 +144,16 @@ export class TicketService {
         throw BadInputError.field('input', 'noChange', 'input changes nothing and carries no comment.');
       }
 
-      const now = new Date();
       // An internal note leaves no trace the reporter could see, not even a new "last updated" time.
       if (!internal) ticket.updatedAt = now;
       const saved = await manager.save(ticket);
-      await manager.insert(Job, {
-        ticketId: ticket.id,
-        authorId: actor.id,
-        createdAt: now,
-        comment,
-        internal,
-        status: ticket.status,
-        changes,
-      });
+      await this.jobs.record(
+        manager,
+        ticket,
+        actor,
+        { createdAt: now, comment, internal, changes },
+        DomainEventType.TICKET_UPDATED,
+      );
       if (changes.some((change) => change.field === 'title' || change.field === 'description')) {
         await this.search.updateText(manager, ticket);
       }
@@ -154,6 +174,7 @@ export class TicketService {
     actor: User,
     ticket: Ticket,
     input: UpdateTicketInput,
+    now: Date,
   ): Promise<FieldChange[]> {
     const changes: FieldChange[] = [];
     const record = (field: string, from: string | null, to: string | null) => {
@@ -179,7 +200,7 @@ export class TicketService {
     if (input.status != null && input.status !== ticket.status) {
       record('status', ticket.status, input.status);
       // closedAt: when the ticket last entered RESOLVED or CLOSED; cleared when it is reopened.
-      ticket.closedAt = isDone(input.status) ? new Date() : null;
+      ticket.closedAt = isDone(input.status) ? now : null;
       ticket.status = input.status;
     }
     if (input.projectId != null) {

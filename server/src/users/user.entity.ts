@@ -41,6 +41,14 @@ export class User {
   @Column({ type: 'boolean', default: true })
   notifyByEmail: boolean;
 
+  /** Set when a link sent to the current address was followed; nothing else is sent before. */
+  @Column({ type: 'boolean', default: false })
+  emailVerified: boolean;
+
+  /** Staff only: also be told of every new ticket (and of replies on unassigned ones). */
+  @Column({ type: 'boolean', default: true })
+  notifyNewTickets: boolean;
+
   /**
    * Random at registration, bumped by a password change: a token works only for the user it was issued
    * to (not for a later account that got the same id after a backup was restored) and only until then.

@@ -208,7 +208,17 @@ export class TestApi {
   /** The number of rows of each table, to prove that a refused request changed nothing. */
   async snapshot(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const table of ['user', 'project', 'ticket', 'job', 'revoked_token', 'login_failure']) {
+    for (const table of [
+      'user',
+      'project',
+      'ticket',
+      'job',
+      'event',
+      'outbox_message',
+      'user_token',
+      'revoked_token',
+      'login_failure',
+    ]) {
       const [row] = await this.server.services.database.dataSource.query(
         `SELECT COUNT(*) AS n FROM "${table}"`,
       );

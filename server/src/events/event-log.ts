@@ -1,0 +1,49 @@
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../database/data-source';
+import { DomainEvent, EventConsumerCursor } from './domain-event.entity';
+
+export type NewDomainEvent = Omit<DomainEvent, 'id'>;
+
+/** Appends domain events (inside the caller's transaction) and feeds them to consumers, in order. */
+export class EventLog {
+  constructor(private readonly database: Database) {}
+
+  /** Written with the change it describes: both are committed, or neither. */
+  async append(manager: EntityManager, event: NewDomainEvent): Promise<DomainEvent> {
+    return manager.save(manager.create(DomainEvent, event));
+  }
+
+  /**
+   * Hands the next events after the consumer's cursor to work, and moves the cursor in the same
+   * transaction: an event is handled once, and a crash (or a failing handler) replays it, never skips it.
+   * A consumer that starts on an existing log begins at its end. Returns how many events were handled.
+   */
+  async consume(
+    consumer: string,
+    work: (manager: EntityManager, events: DomainEvent[]) => Promise<void>,
+    batchSize = 100,
+  ): Promise<number> {
+    return this.database.transaction(async (manager) => {
+      let cursor = await manager.findOneBy(EventConsumerCursor, { name: consumer });
+      if (!cursor) {
+        const [{ last }] = (await manager.query('SELECT COALESCE(MAX("id"), 0) AS last FROM "event"')) as {
+          last: number;
+        }[];
+        cursor = manager.create(EventConsumerCursor, { name: consumer, lastEventId: Number(last) });
+        await manager.save(cursor);
+        return 0;
+      }
+      const events = await manager
+        .createQueryBuilder(DomainEvent, 'e')
+        .where('e.id > :after', { after: cursor.lastEventId })
+        .orderBy('e.id', 'ASC')
+        .limit(batchSize)
+        .getMany();
+      if (events.length === 0) return 0;
+      await work(manager, events);
+      cursor.lastEventId = events[events.length - 1].id;
+      await manager.save(cursor);
+      return events.length;
+    });
+  }
+}
