@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { ConfigError, defaultConfig, loadConfig, parseDuration, resolveConfig } from './config';
+import {
+  ConfigError,
+  defaultConfig,
+  describeSmtpUrl,
+  loadConfig,
+  parseDuration,
+  resolveConfig,
+} from './config';
 
 describe('configuration from the environment', () => {
   test('defaults: port 4000, ./data, 12 hour tokens, embedded SQLite', () => {
@@ -100,5 +107,81 @@ describe('TRUST_PROXY', () => {
     expect(() => resolveConfig({ trustProxy: ['not an address'] })).toThrow(ConfigError);
     expect(() => resolveConfig({ trustProxy: 11 })).toThrow(/trustProxy.*hop count/);
     expect(() => resolveConfig({ trustProxy: 1.5 })).toThrow(/trustProxy.*hop count/);
+  });
+});
+
+describe('mail settings: SMTP_URL, MAIL_FROM, PUBLIC_URL', () => {
+  test('defaults: no SMTP (files in DATA_DIR/outbox), a local sender, links to localhost on PORT', () => {
+    expect(loadConfig({})).toMatchObject({
+      smtpUrl: '',
+      mailFrom: 'Simple Ticketing <no-reply@localhost>',
+      publicUrl: 'http://localhost:4000',
+    });
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(resolveConfig({ port: 5000 }).publicUrl).toBe('http://localhost:5000');
+  });
+
+  test.each(['smtp://user:pass@mail.example.com:587', 'smtps://mail.example.com', 'smtp://127.0.0.1:2525/'])(
+    'SMTP_URL %j is taken as given',
+    (raw) => {
+      expect(loadConfig({ SMTP_URL: raw }).smtpUrl).toBe(raw);
+    },
+  );
+
+  test.each(['mail.example.com', 'http://mail.example.com', 'smtp://', 'smtp://host:587/inbox'])(
+    'SMTP_URL %j is refused',
+    (raw) => {
+      expect(() => loadConfig({ SMTP_URL: raw })).toThrow(ConfigError);
+      expect(() => loadConfig({ SMTP_URL: raw })).toThrow(/SMTP_URL/);
+    },
+  );
+
+  test('a refused SMTP_URL is never repeated (it may hold a password); logs name the server only', () => {
+    let message = '';
+    try {
+      loadConfig({ SMTP_URL: 'smtp://user:s3cret-pass@host:587/x' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/SMTP_URL/);
+    expect(message).not.toContain('s3cret-pass');
+    expect(describeSmtpUrl('smtps://user:s3cret-pass@mail.example.com:465')).toBe(
+      'smtps://mail.example.com:465',
+    );
+  });
+
+  test.each([
+    ['no-reply@example.com', 'no-reply@example.com'],
+    ['Simple Ticketing <no-reply@example.com>', 'Simple Ticketing <no-reply@example.com>'],
+    ['"Support, Team" <help@example.com>', '"Support, Team" <help@example.com>'],
+    ['  Équipe <equipe@exemple.fr> ', 'Équipe <equipe@exemple.fr>'],
+  ])('MAIL_FROM %j is read as %j', (raw, expected) => {
+    expect(loadConfig({ MAIL_FROM: raw }).mailFrom).toBe(expected);
+  });
+
+  test.each(['nobody', 'Team <nobody>', 'a@b.c, d@e.f', 'Team <a@b.c>\r\nBcc: x@y.z', '<a@b.c> Team'])(
+    'MAIL_FROM %j is refused',
+    (raw) => {
+      expect(() => loadConfig({ MAIL_FROM: raw })).toThrow(/MAIL_FROM/);
+      expect(() => resolveConfig({ mailFrom: raw })).toThrow(/mailFrom/);
+    },
+  );
+
+  test.each([
+    ['https://tickets.example.com/', 'https://tickets.example.com'],
+    ['https://example.com/support//', 'https://example.com/support'],
+    ['http://10.0.0.5:4000', 'http://10.0.0.5:4000'],
+  ])('PUBLIC_URL %j is read as %j (no trailing slash)', (raw, expected) => {
+    expect(loadConfig({ PUBLIC_URL: raw }).publicUrl).toBe(expected);
+    expect(resolveConfig({ publicUrl: raw }).publicUrl).toBe(expected);
+  });
+
+  test.each([
+    'tickets.example.com',
+    'ftp://example.com',
+    'https://example.com/?a=1',
+    'https://u:p@example.com',
+  ])('PUBLIC_URL %j is refused', (raw) => {
+    expect(() => loadConfig({ PUBLIC_URL: raw })).toThrow(/PUBLIC_URL/);
   });
 });

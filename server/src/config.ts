@@ -24,6 +24,12 @@ export interface Config {
   failedLoginsPerAddress: number;
   /** Express "trust proxy": false, the number of proxies in front (hops), or their addresses and subnets. */
   trustProxy: TrustProxy;
+  /** Empty: each message is written as an .eml file under dataDir/outbox. Otherwise smtp: or smtps: URL. */
+  smtpUrl: string;
+  /** The From of every message: an address, with an optional display name. */
+  mailFrom: string;
+  /** Where people reach the web client, for links in messages: http(s), no trailing slash. */
+  publicUrl: string;
 }
 
 /** The validated value given to Express as "trust proxy". */
@@ -52,6 +58,9 @@ export const defaultConfig: Config = {
   registrationsPerHour: 20,
   failedLoginsPerAddress: 100,
   trustProxy: false,
+  smtpUrl: '',
+  mailFrom: 'Simple Ticketing <no-reply@localhost>',
+  publicUrl: 'http://localhost:4000',
 };
 
 /** "12h", "30m", "45s", "2d" or a plain number of seconds. */
@@ -146,6 +155,74 @@ export function validateJwtSecret(raw: string): string {
   return raw;
 }
 
+/**
+ * smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS from the start). The message
+ * never repeats the value: it may hold a password.
+ */
+export function validateSmtpUrl(name: string, raw: string): string {
+  if (raw === '') return raw;
+  const refuse = (why: string) =>
+    new ConfigError(
+      `${name} ${why}: leave it empty (messages are written to DATA_DIR/outbox) or give smtp://user:password@host:587 or smtps://user:password@host:465`,
+    );
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse('is not a URL');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw refuse('must start with smtp: or smtps:');
+  if (!url.hostname) throw refuse('names no host');
+  if ((url.pathname !== '' && url.pathname !== '/') || url.hash) throw refuse('must end after the port');
+  return raw;
+}
+
+/** The SMTP server without its credentials, for logs and messages: smtp://host:587. */
+export function describeSmtpUrl(raw: string): string {
+  if (raw === '') return '(none)';
+  const url = new URL(raw);
+  return `${url.protocol}//${url.host}`;
+}
+
+// A display name without <, >, quotes or line breaks, then <local@domain>; or the bare address.
+const ADDRESS = String.raw`[^\s@<>"(),;:]+@[^\s@<>"(),;:]+`;
+const MAIL_FROM_PATTERN = new RegExp(String.raw`^(?:${ADDRESS}|(?:[^<>"\r\n]+|"[^"\r\n]+") *<${ADDRESS}>)$`);
+
+export function validateMailFrom(name: string, raw: string): string {
+  const value = raw.trim();
+  if (!MAIL_FROM_PATTERN.test(value)) {
+    throw new ConfigError(
+      `${name} must be an address, with an optional display name: no-reply@example.com or Simple Ticketing <no-reply@example.com> (got "${raw}")`,
+    );
+  }
+  return value;
+}
+
+export const defaultPublicUrl = (port: number) => `http://localhost:${port}`;
+
+/** An http(s) address without query or fragment; the trailing slash is dropped so links join with one. */
+export function validatePublicUrl(name: string, raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
+    throw new ConfigError(
+      `${name} must be the http:// or https:// address where people open the service, without query (e.g. https://tickets.example.com) (got "${raw}")`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 /** Reads the configuration from the environment; throws ConfigError with a clear message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = (name: string) => (env[name] ?? '').trim();
@@ -186,6 +263,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (read('TRUST_PROXY')) {
     config.trustProxy = validateTrustProxy('TRUST_PROXY', readTrustProxy(read('TRUST_PROXY')));
   }
+  config.smtpUrl = validateSmtpUrl('SMTP_URL', read('SMTP_URL'));
+  if (read('MAIL_FROM')) config.mailFrom = validateMailFrom('MAIL_FROM', read('MAIL_FROM'));
+  config.publicUrl = read('PUBLIC_URL')
+    ? validatePublicUrl('PUBLIC_URL', read('PUBLIC_URL'))
+    : defaultPublicUrl(config.port);
   return config;
 }
 
@@ -199,5 +281,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   };
   validateDatabaseUrl(config.databaseUrl);
   validateJwtSecret(config.jwtSecret);
+  validateSmtpUrl('smtpUrl', config.smtpUrl);
+  config.mailFrom = validateMailFrom('mailFrom', config.mailFrom);
+  config.publicUrl = validatePublicUrl('publicUrl', overrides.publicUrl ?? defaultPublicUrl(config.port));
   return config;
 }
