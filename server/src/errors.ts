@@ -83,6 +83,7 @@ const constraintRules: Record<string, InputRule> = {
   max: 'range',
   isInt: 'range',
   passwordBytes: 'length',
+  wellFormed: 'format',
 };
 
 /** Flattens class-validator errors (nested inputs included) into the contract's invalidFields. */

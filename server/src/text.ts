@@ -44,13 +44,13 @@ export function isWellFormed(text: string): boolean {
 }
 
 /**
- * Refuses text that is not well-formed UTF-16, as rule `format` (the constraint is named `matches`,
- * which the API reports as `format`). Added by NotBlank and VisibleLength; on one field it is checked once.
+ * Refuses text that is not well-formed UTF-16, as rule `format`. Added by NotBlank and VisibleLength, and
+ * on its own to free text (comments, descriptions); on one field it is checked once.
  */
-function WellFormed(options?: ValidationOptions): PropertyDecorator {
+export function WellFormed(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'matches',
+      name: 'wellFormed',
       validator: {
         validate: (value: unknown) => typeof value !== 'string' || isWellFormed(value),
         defaultMessage: (args) =>

@@ -246,6 +246,15 @@ const cases: Case[] = [
     rule: 'format',
   },
   {
+    name: 'updateTicket with a comment holding a lone surrogate',
+    query: UPDATE_TICKET,
+    variables: () => ({ id: ownTicket, input: { comment: 'Still cut \uD83D here.' } }),
+    as: 'user',
+    code: 'BAD_USER_INPUT',
+    field: 'comment',
+    rule: 'format',
+  },
+  {
     name: 'createTicket with a title of 2 letters after 2 zero-width spaces',
     query: CREATE_TICKET,
     variables: () => ({ input: ticketInput({ title: '\u200B\u200Bab' }) }),
@@ -594,6 +603,15 @@ const cases: Case[] = [
     as: 'admin',
     code: 'BAD_USER_INPUT',
     field: 'name',
+    rule: 'format',
+  },
+  {
+    name: 'createProject with a description holding a lone surrogate',
+    query: CREATE_PROJECT,
+    variables: () => ({ input: { name: 'Website', description: 'About \uDFFF it' } }),
+    as: 'admin',
+    code: 'BAD_USER_INPUT',
+    field: 'description',
     rule: 'format',
   },
   {

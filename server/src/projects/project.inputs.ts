@@ -1,6 +1,6 @@
 import { MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { NotBlank, VisibleLength } from '../text';
+import { NotBlank, VisibleLength, WellFormed } from '../text';
 
 @InputType()
 export class CreateProjectInput {
@@ -11,6 +11,7 @@ export class CreateProjectInput {
 
   @Field(() => String, { nullable: true })
   @MaxLength(2000, { message: 'description must be at most 2000 characters long.' })
+  @WellFormed()
   description?: string;
 }
 
@@ -23,6 +24,7 @@ export class UpdateProjectInput {
 
   @Field(() => String, { nullable: true })
   @MaxLength(2000, { message: 'description must be at most 2000 characters long.' })
+  @WellFormed()
   description?: string;
 
   @Field(() => Boolean, { nullable: true })

@@ -1,6 +1,6 @@
 import { IsInt, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import { NotBlank, VisibleLength } from '../text';
+import { NotBlank, VisibleLength, WellFormed } from '../text';
 import { Priority, TicketCategory, TicketStatus } from './ticket.enums';
 
 export const COMMENT_MAX_LENGTH = 20_000;
@@ -67,6 +67,7 @@ export class UpdateTicketInput {
   @MaxLength(COMMENT_MAX_LENGTH, {
     message: `comment must be at most ${COMMENT_MAX_LENGTH} characters long.`,
   })
+  @WellFormed()
   comment?: string;
 
   @Field(() => Boolean, {
