@@ -1,0 +1,173 @@
+import { type EntityManager, In, MoreThanOrEqual } from 'typeorm';
+import { canSeeTicket, visibleJobs } from '../access/access-policy';
+import { type DomainEvent, DomainEventType } from '../events/domain-event.entity';
+import type { Outbox } from '../outbox/outbox';
+import { Job } from '../tickets/job.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { Role, isStaff } from '../users/role';
+import { User } from '../users/user.entity';
+import { normalizeKey } from '../users/user.service';
+
+export const TICKET_ACTIVITY_TEMPLATE = 'ticket-activity';
+/** Jobs by one person on one ticket within this window go out as one message. */
+export const ACTIVITY_WINDOW_MS = 2 * 60_000;
+
+/** What the ticket-activity message is made from at sending time. */
+export interface ActivityParams {
+  ticketId: number;
+  actorId: number;
+  jobIds: number[];
+}
+
+/** One job, with the people it may concern. */
+export interface Activity {
+  ticket: Pick<Ticket, 'id' | 'authorId'>;
+  job: Pick<Job, 'authorId' | 'internal' | 'comment'>;
+  opened: boolean;
+  /** The ticket's author. */
+  author: User | null;
+  /** Whoever held the ticket when the job was done and once it was done (a reassignment tells both). */
+  assignees: User[];
+  /** Staff who asked to be told of new tickets (notifyNewTickets); needed for openings and replies only. */
+  watchers: User[];
+}
+
+const wantsEmail = (user: User): boolean => user.notifyByEmail && user.emailVerified;
+
+/**
+ * Who is told of one job ("Who is told what" in issue 7), each person once:
+ * - the author: what someone else did that they may see (never an internal note);
+ * - the assignee: what someone else did, internal notes included (a reassignment: the old one too);
+ * - staff watching new tickets: every new ticket, and the reporter's replies while nobody holds it;
+ * - never the one who did it, and only people with notifyByEmail on and a verified address.
+ */
+export function whoIsTold(activity: Activity): User[] {
+  const { ticket, job, opened, author, assignees, watchers } = activity;
+  const told = new Map<number, User>();
+  const tell = (user: User | null) => {
+    if (!user || user.id === job.authorId || !wantsEmail(user)) return;
+    if (!canSeeTicket(user, ticket) || visibleJobs(user, [job as Job]).length === 0) return;
+    told.set(user.id, user);
+  };
+  if (author) tell(author);
+  for (const assignee of assignees) tell(assignee);
+  const reporterReply = !opened && job.authorId === ticket.authorId && job.comment !== null && !job.internal;
+  if (opened || (reporterReply && assignees.length === 0)) {
+    for (const watcher of watchers) if (isStaff(watcher.role) && watcher.notifyNewTickets) tell(watcher);
+  }
+  return [...told.values()];
+}
+
+/** Appends the jobs of the next message to those of the one still waiting. */
+export function mergeActivity(waiting: Record<string, unknown>, next: Record<string, unknown>) {
+  const jobIds = [...(waiting.jobIds as number[]), ...(next.jobIds as number[])];
+  return { ...waiting, jobIds: [...new Set(jobIds)].sort((a, b) => a - b) };
+}
+
+/**
+ * The email consumer of the event log: turns each job into ticket-activity messages in the outbox,
+ * in the transaction that moves its cursor. What the messages say is decided when they are sent.
+ */
+export class EmailNotifier {
+  readonly name = 'email-notifications';
+
+  constructor(private readonly outbox: Outbox) {}
+
+  async handle(manager: EntityManager, events: DomainEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const ticketIds = [...new Set(events.map((event) => event.ticketId))];
+    const firstJobId = Math.min(...events.map((event) => event.jobId));
+    const [tickets, jobs] = await Promise.all([
+      manager.findBy(Ticket, { id: In(ticketIds) }),
+      // This batch's jobs and any later ones: later reassignments tell who held the ticket back then.
+      manager.find(Job, {
+        where: { ticketId: In(ticketIds), id: MoreThanOrEqual(firstJobId) },
+        order: { id: 'ASC' },
+      }),
+    ]);
+    const users = new UserCache(manager);
+    let watchers: User[] | undefined;
+
+    for (const event of events) {
+      const ticket = tickets.find((candidate) => candidate.id === event.ticketId);
+      const job = jobs.find((candidate) => candidate.id === event.jobId);
+      if (!ticket || !job) continue;
+      const opened = event.type === DomainEventType.TICKET_OPENED;
+      const author = await users.byId(ticket.authorId);
+      const assignees = await this.assignees(users, ticket, job, jobs);
+      const needsWatchers = opened || (job.authorId === ticket.authorId && assignees.length === 0);
+      if (needsWatchers) watchers ??= await this.watchers(manager);
+      const recipients = whoIsTold({ ticket, job, opened, author, assignees, watchers: watchers ?? [] });
+      for (const recipient of recipients) {
+        const params: ActivityParams = { ticketId: ticket.id, actorId: job.authorId, jobIds: [job.id] };
+        await this.outbox.enqueueCoalesced(
+          manager,
+          {
+            channel: 'email',
+            recipient: recipient.email,
+            recipientUserId: recipient.id,
+            template: TICKET_ACTIVITY_TEMPLATE,
+            params: { ...params },
+            subject: `[#${ticket.id}] ${ticket.title}`,
+          },
+          `activity:${ticket.id}:${job.authorId}:${recipient.id}`,
+          ACTIVITY_WINDOW_MS,
+          mergeActivity,
+        );
+      }
+    }
+  }
+
+  /**
+   * Who held the ticket once job was done (the "from" of the next reassignment, or whoever holds it
+   * now) and, when job itself reassigned it, who held it before.
+   */
+  private async assignees(users: UserCache, ticket: Ticket, job: Job, jobs: Job[]): Promise<User[]> {
+    const reassignment = (of: Job) => of.changes.find((change) => change.field === 'assignee');
+    const next = jobs
+      .filter((later) => later.ticketId === ticket.id && later.id > job.id)
+      .map(reassignment)
+      .find((change) => change !== undefined);
+    const after = next
+      ? next.from === null
+        ? null
+        : await users.byUsername(next.from)
+      : ticket.assigneeId === null
+        ? null
+        : await users.byId(ticket.assigneeId);
+    const previous = reassignment(job)?.from;
+    const before = previous ? await users.byUsername(previous) : null;
+    return [after, before].filter((user): user is User => user !== null);
+  }
+
+  private watchers(manager: EntityManager): Promise<User[]> {
+    return manager.findBy(User, {
+      role: In([Role.AGENT, Role.ADMIN]),
+      notifyNewTickets: true,
+      notifyByEmail: true,
+      emailVerified: true,
+    });
+  }
+}
+
+/** Each user read once per batch. */
+class UserCache {
+  private readonly users = new Map<string, Promise<User | null>>();
+
+  constructor(private readonly manager: EntityManager) {}
+
+  byId(id: number): Promise<User | null> {
+    return this.load(`id:${id}`, () => this.manager.findOneBy(User, { id }));
+  }
+
+  byUsername(username: string): Promise<User | null> {
+    const usernameKey = normalizeKey(username);
+    return this.load(`name:${usernameKey}`, () => this.manager.findOneBy(User, { usernameKey }));
+  }
+
+  private load(key: string, read: () => Promise<User | null>): Promise<User | null> {
+    let user = this.users.get(key);
+    if (!user) this.users.set(key, (user = read()));
+    return user;
+  }
+}
