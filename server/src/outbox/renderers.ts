@@ -1,0 +1,77 @@
+import type { EntityManager } from 'typeorm';
+import type { Config } from '../config';
+import type { OutboxMessage } from './outbox-message.entity';
+
+/** What a renderer may use at sending time. */
+export interface RenderContext {
+  /** For reads only (the recipient's language, the ticket as it is now): rendering never writes. */
+  manager: EntityManager;
+  config: Config;
+  /** PUBLIC_URL without its trailing slash: links are `${publicUrl}/tickets/42`. */
+  publicUrl: string;
+  /** The worker's clock, for "2 minutes ago" and expiry texts. */
+  now: Date;
+}
+
+/** One email, ready to send (the worker adds To and From). */
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+  /** e.g. List-Unsubscribe and List-Unsubscribe-Post (RFC 8058). */
+  headers?: Record<string, string>;
+}
+
+/** Turns an outbox message (its template and params) into the email sent, at sending time. */
+export type MessageRenderer = (message: OutboxMessage, context: RenderContext) => Promise<RenderedMessage>;
+
+/**
+ * Thrown by a renderer when the message must not go out any more (the recipient turned notifications
+ * off, the account is gone): the message ends FAILED at once with "Not sent: <reason>", kept and visible.
+ */
+export class MessageCancelled extends Error {
+  constructor(readonly reason: string) {
+    super(`Not sent: ${reason}`);
+  }
+}
+
+/**
+ * Templates and their renderers. To add one, in your own file:
+ *
+ *   registerRenderer('verify-email', async (message, { manager, publicUrl }) => ({ subject, text, html }));
+ *
+ * at the top level of a module that services.ts (or what it imports) loads, so it is registered before
+ * the worker starts. Enqueue with the same name (`outbox.enqueue(manager, { template: 'verify-email', … })`).
+ * Put anything secret (a token in a link) under `params.secret`: the worker deletes that key once the
+ * message is SENT, so the database keeps no usable link. A message whose template has no renderer fails
+ * its try with "No renderer for template …" and is retried like any other failure.
+ */
+export class RendererRegistry {
+  private readonly renderers = new Map<string, MessageRenderer>();
+
+  register(template: string, renderer: MessageRenderer): void {
+    const existing = this.renderers.get(template);
+    if (existing && existing !== renderer) {
+      throw new Error(`A renderer for template "${template}" is already registered`);
+    }
+    this.renderers.set(template, renderer);
+  }
+
+  /** The renderer, or an error that says which template lacks one (it becomes the message's lastError). */
+  get(template: string): MessageRenderer {
+    const renderer = this.renderers.get(template);
+    if (!renderer) throw new Error(`No renderer for template "${template}"`);
+    return renderer;
+  }
+
+  has(template: string): boolean {
+    return this.renderers.has(template);
+  }
+}
+
+/** The process's registry, used by the delivery worker. */
+export const messageRenderers = new RendererRegistry();
+
+export function registerRenderer(template: string, renderer: MessageRenderer): void {
+  messageRenderers.register(template, renderer);
+}

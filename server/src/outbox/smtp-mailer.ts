@@ -1,0 +1,72 @@
+import { createTransport } from 'nodemailer';
+import type { Mailer, OutgoingMail } from './mailer';
+
+/** An SMTP outage must fail a try within seconds, not hold the worker for nodemailer's minutes. */
+export const SMTP_TIMEOUTS = {
+  dnsTimeout: 10_000,
+  connectionTimeout: 15_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 20_000,
+} as const;
+
+const MAX_ERROR_LENGTH = 300;
+
+/** Sends over SMTP: smtp:// (STARTTLS when the server offers it) or smtps:// (TLS from the start). */
+export class SmtpMailer implements Mailer {
+  private readonly transport: ReturnType<typeof createTransport>;
+  private readonly secrets: string[];
+
+  constructor(smtpUrl: string, from: string) {
+    this.transport = createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }, { from });
+    this.secrets = credentialsOf(smtpUrl);
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    try {
+      await this.transport.sendMail({
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        headers: mail.headers,
+      });
+    } catch (error) {
+      // No cause: nodemailer's error carries the SMTP command, which for AUTH holds the credentials.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error(describeSmtpError(error, this.secrets));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}
+
+/** The user name and password of an SMTP URL, as written and decoded, and as AUTH PLAIN sends them. */
+function credentialsOf(smtpUrl: string): string[] {
+  const url = new URL(smtpUrl);
+  const parts = [url.username, url.password].filter(Boolean);
+  const decoded = parts.map((part) => decodeURIComponent(part));
+  const plain = Buffer.from(`\0${decoded[0] ?? ''}\0${decoded[1] ?? ''}`).toString('base64');
+  return [...new Set([...parts, ...decoded, plain])].filter((secret) => secret.length >= 3);
+}
+
+/**
+ * What the admin sees of a failed try: nodemailer's code and message, without the credentials (an
+ * AUTH failure may quote them) and cut short. The raw error (its command, its response) is not kept.
+ */
+export function describeSmtpError(error: unknown, secrets: string[] = []): string {
+  const { code, responseCode, message } = (error ?? {}) as {
+    code?: string;
+    responseCode?: number;
+    message?: string;
+  };
+  let text = String(message ?? error)
+    .replace(/\s+/g, ' ')
+    .trim();
+  text = text.replace(/(\w+:\/\/)[^\s/@]+@/g, '$1');
+  for (const secret of secrets) text = text.split(secret).join('***');
+  const prefix = [code, responseCode].filter(Boolean).join(' ');
+  const full = prefix && !text.startsWith(String(code)) ? `${prefix}: ${text}` : text;
+  return full.length > MAX_ERROR_LENGTH ? `${full.slice(0, MAX_ERROR_LENGTH - 1)}…` : full;
+}
