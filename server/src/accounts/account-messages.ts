@@ -1,0 +1,232 @@
+import { Locale } from '../users/role';
+
+/** The outbox templates of account emails. */
+export enum AccountTemplate {
+  VERIFY_EMAIL = 'verify-email',
+  EMAIL_CHANGED = 'email-changed',
+  PASSWORD_RESET = 'password-reset',
+}
+
+/** `secret` is the link's token: the delivery worker removes it from the message once sent. */
+export interface VerifyEmailParams {
+  secret: string;
+  email: string;
+  expiresAt: number;
+}
+
+export interface PasswordResetParams {
+  secret: string;
+  expiresAt: number;
+}
+
+export interface EmailChangedParams {
+  username: string;
+  oldEmail: string;
+  newEmail: string;
+  changedAt: number;
+}
+
+export interface AccountEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** One paragraph of an email; `link` is shown as a link in HTML and as a bare URL in text. */
+type Block = { text: string } | { link: string; label: string };
+
+interface AccountTexts {
+  hours(count: number): string;
+  verify: { subject: string; intro(email: string): string; action: string; validity(hours: string): string };
+  reset: { subject: string; intro: string; action: string; validity(hours: string): string };
+  changed: {
+    subject: string;
+    intro(username: string, oldEmail: string, newEmail: string, when: string): string;
+    verifiedUntil: string;
+  };
+  notYou: { verify: string; reset: string; changed: string };
+  signature: string;
+}
+
+const en: AccountTexts = {
+  hours: (count) => (count === 1 ? '1 hour' : `${count} hours`),
+  verify: {
+    subject: 'Confirm your email address',
+    intro: (email) => `Please confirm that ${email} is your email address for Simple Ticketing.`,
+    action: 'Confirm my address',
+    validity: (hours) => `This link works once and for ${hours}.`,
+  },
+  reset: {
+    subject: 'Reset your password',
+    intro: 'Someone, hopefully you, asked to reset the password of your Simple Ticketing account.',
+    action: 'Choose a new password',
+    validity: (hours) =>
+      `This link works once and for ${hours}. Setting a new password signs you out everywhere.`,
+  },
+  changed: {
+    subject: 'Your email address was changed',
+    intro: (username, oldEmail, newEmail, when) =>
+      `The email address of your Simple Ticketing account ${username} was changed on ${when} from ${oldEmail} to ${newEmail}.`,
+    verifiedUntil: 'Messages go to the new address once it is confirmed; this address gets no more of them.',
+  },
+  notYou: {
+    verify: 'If you did not create this account or change its address, ignore this email: nothing happens.',
+    reset: 'If this wasn’t you, ignore this email: your password stays as it is.',
+    changed:
+      'If this wasn’t you, someone who knows your password changed it: contact an administrator of the service right away, and change your password wherever you use the same one.',
+  },
+  signature: 'Simple Ticketing',
+};
+
+const fr: AccountTexts = {
+  hours: (count) => (count === 1 ? '1 heure' : `${count} heures`),
+  verify: {
+    subject: 'Confirmez votre adresse e-mail',
+    intro: (email) => `Merci de confirmer que ${email} est votre adresse e-mail pour Simple Ticketing.`,
+    action: 'Confirmer mon adresse',
+    validity: (hours) => `Ce lien ne sert qu’une fois, pendant ${hours}.`,
+  },
+  reset: {
+    subject: 'Réinitialisez votre mot de passe',
+    intro:
+      'Quelqu’un, sans doute vous, a demandé à réinitialiser le mot de passe de votre compte Simple Ticketing.',
+    action: 'Choisir un nouveau mot de passe',
+    validity: (hours) =>
+      `Ce lien ne sert qu’une fois, pendant ${hours}. Un nouveau mot de passe ferme toutes vos sessions.`,
+  },
+  changed: {
+    subject: 'Votre adresse e-mail a été modifiée',
+    intro: (username, oldEmail, newEmail, when) =>
+      `L’adresse e-mail de votre compte Simple Ticketing ${username} a été modifiée le ${when} : ${oldEmail} est remplacée par ${newEmail}.`,
+    verifiedUntil:
+      'Les messages iront à la nouvelle adresse une fois confirmée ; cette adresse n’en recevra plus.',
+  },
+  notYou: {
+    verify:
+      'Si vous n’avez pas créé ce compte ni changé son adresse, ignorez cet e-mail : rien ne se passera.',
+    reset: 'Si ce n’était pas vous, ignorez cet e-mail : votre mot de passe reste inchangé.',
+    changed:
+      'Si ce n’était pas vous, quelqu’un qui connaît votre mot de passe l’a modifiée : contactez sans attendre un administrateur du service, et changez votre mot de passe partout où vous utilisez le même.',
+  },
+  signature: 'Simple Ticketing',
+};
+
+const textsByLocale: Record<Locale, AccountTexts> = { [Locale.EN]: en, [Locale.FR]: fr };
+
+const HOUR_MS = 3_600_000;
+
+/** "48 hours": the validity the link was issued with, rounded to whole hours. */
+function validityOf(texts: AccountTexts, issuedBefore: number, expiresAt: number): string {
+  return texts.hours(Math.max(1, Math.round((expiresAt - issuedBefore) / HOUR_MS)));
+}
+
+/** A date and time, in UTC since the service does not know the reader's time zone. */
+function formatWhen(at: number, locale: Locale): string {
+  const formatted = new Intl.DateTimeFormat(locale === Locale.FR ? 'fr-FR' : 'en-GB', {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(new Date(at));
+  return `${formatted} UTC`;
+}
+
+/**
+ * The new address, partly hidden: the old one may have been a typo, owned by a stranger, who should not
+ * learn the new one; its owner recognizes it all the same.
+ */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '…';
+  const local = email.slice(0, at);
+  return `${local.slice(0, Math.min(2, local.length - 1) || 1)}…${email.slice(at)}`;
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
+  );
+
+function compose(subject: string, blocks: Block[], locale: Locale): AccountEmail {
+  const text = blocks.map((block) => ('link' in block ? `${block.label}: ${block.link}` : block.text));
+  const html = blocks.map((block) =>
+    'link' in block
+      ? `<p><a href="${escapeHtml(block.link)}">${escapeHtml(block.label)}</a></p>`
+      : `<p>${escapeHtml(block.text)}</p>`,
+  );
+  return {
+    subject,
+    text: `${text.join('\n\n')}\n`,
+    html: [
+      `<!doctype html><html lang="${locale.toLowerCase()}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
+      '<body style="font-family:sans-serif;line-height:1.4">',
+      ...html,
+      '</body></html>',
+    ].join('\n'),
+  };
+}
+
+/** The verification link of a new or changed address; issuedAt is when the link was made (for its validity). */
+export function verifyEmailMessage(
+  params: VerifyEmailParams,
+  locale: Locale,
+  publicUrl: string,
+  issuedAt: number,
+): AccountEmail {
+  const texts = textsByLocale[locale] ?? en;
+  const link = `${publicUrl}/verify-email?token=${encodeURIComponent(params.secret)}`;
+  return compose(
+    texts.verify.subject,
+    [
+      { text: texts.verify.intro(params.email) },
+      { link, label: texts.verify.action },
+      { text: texts.verify.validity(validityOf(texts, issuedAt, params.expiresAt)) },
+      { text: texts.notYou.verify },
+      { text: `-- ${texts.signature}` },
+    ],
+    locale,
+  );
+}
+
+export function passwordResetMessage(
+  params: PasswordResetParams,
+  locale: Locale,
+  publicUrl: string,
+  issuedAt: number,
+): AccountEmail {
+  const texts = textsByLocale[locale] ?? en;
+  const link = `${publicUrl}/reset-password?token=${encodeURIComponent(params.secret)}`;
+  return compose(
+    texts.reset.subject,
+    [
+      { text: texts.reset.intro },
+      { link, label: texts.reset.action },
+      { text: texts.reset.validity(validityOf(texts, issuedAt, params.expiresAt)) },
+      { text: texts.notYou.reset },
+      { text: `-- ${texts.signature}` },
+    ],
+    locale,
+  );
+}
+
+/** The notice to the old address. */
+export function emailChangedMessage(params: EmailChangedParams, locale: Locale): AccountEmail {
+  const texts = textsByLocale[locale] ?? en;
+  return compose(
+    texts.changed.subject,
+    [
+      {
+        text: texts.changed.intro(
+          params.username,
+          params.oldEmail,
+          maskEmail(params.newEmail),
+          formatWhen(params.changedAt, locale),
+        ),
+      },
+      { text: texts.changed.verifiedUntil },
+      { text: texts.notYou.changed },
+      { text: `-- ${texts.signature}` },
+    ],
+    locale,
+  );
+}

@@ -1,0 +1,235 @@
+import { type EntityManager, IsNull } from 'typeorm';
+import { assertAcceptablePassword, hashPassword } from '../auth/password';
+import { SlidingWindowLimiter } from '../auth/sliding-window-limiter';
+import type { Clock } from '../clock';
+import type { Database } from '../database/data-source';
+import { BadInputError } from '../errors';
+import { Outbox } from '../outbox/outbox';
+import { User } from '../users/user.entity';
+import { normalizeKey } from '../users/user-key';
+import {
+  AccountTemplate,
+  type EmailChangedParams,
+  type PasswordResetParams,
+  type VerifyEmailParams,
+} from './account-messages';
+import {
+  TOKEN_VALIDITY_MS,
+  hashTokenSecret,
+  isTokenUsable,
+  isWellFormedSecret,
+  newTokenSecret,
+} from './account-tokens';
+import { TokenPurpose, UserToken } from './user-token.entity';
+// Registers the renderers of the templates this service enqueues, before the delivery worker starts.
+import './account-renderers';
+
+const HOUR_MS = 3_600_000;
+/** Verification emails a signed-in user may ask for again, per hour (registration and email changes aside). */
+export const RESENDS_PER_HOUR = 3;
+/** Reset requests per typed address, known or not, per hour. */
+export const RESETS_PER_EMAIL_PER_HOUR = 3;
+/** Reset requests per client address, per hour. */
+export const RESETS_PER_CLIENT_PER_HOUR = 10;
+/** Longer than any address an account can have (254): counted on the client only. */
+const MAX_EMAIL_LENGTH = 254;
+
+const INVALID_TOKEN = 'This link is not valid: it may have expired or been used already. Ask for a new one.';
+const invalidToken = () => BadInputError.field('token', 'invalid', INVALID_TOKEN);
+
+/**
+ * Accounts by email: address verification and password reset through single-use links, and the
+ * messages an email change sends. Only a hash of each link's secret is stored; the secret itself is in
+ * the outbox message until it is sent. Every mail is enqueued in the transaction of what causes it.
+ */
+export class AccountsService {
+  // In memory, per process, like the other per-address limits: a restart gives back at most one hour.
+  private readonly resends = new SlidingWindowLimiter(
+    RESENDS_PER_HOUR,
+    HOUR_MS,
+    'Several verification emails were sent recently: check your inbox and spam folder, or try again later.',
+  );
+  private readonly resetsByEmail = new SlidingWindowLimiter(
+    RESETS_PER_EMAIL_PER_HOUR,
+    HOUR_MS,
+    'Several reset links were asked for this address recently. Check your inbox, or try again later.',
+  );
+  private readonly resetsByClient = new SlidingWindowLimiter(
+    RESETS_PER_CLIENT_PER_HOUR,
+    HOUR_MS,
+    'Too many password reset requests from your address. Try again later.',
+  );
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly outbox = new Outbox(clock),
+  ) {}
+
+  /**
+   * In the caller's transaction (registration, email change, resend): a new link to the user's current
+   * address; earlier verification links of the user stop working.
+   */
+  async sendVerification(manager: EntityManager, user: User): Promise<void> {
+    const now = this.clock.now();
+    await this.useUpTokens(manager, user.id, TokenPurpose.VERIFY_EMAIL, now);
+    const { secret, expiresAt } = await this.issueToken(manager, user, TokenPurpose.VERIFY_EMAIL, now);
+    const params: VerifyEmailParams = { secret, email: user.email, expiresAt: expiresAt.getTime() };
+    await this.outbox.enqueue(manager, {
+      channel: 'email',
+      recipient: user.email,
+      recipientUserId: user.id,
+      template: AccountTemplate.VERIFY_EMAIL,
+      params: { ...params },
+      subject: 'Confirm your email address',
+    });
+  }
+
+  /**
+   * In updateMe's transaction, once user holds the new address: links sent to the old one (reset,
+   * verification) stop working, the new one gets a verification link and the old one a notice.
+   */
+  async emailChanged(manager: EntityManager, user: User, oldEmail: string): Promise<void> {
+    const now = this.clock.now();
+    await this.useUpTokens(manager, user.id, TokenPurpose.RESET_PASSWORD, now);
+    await this.sendVerification(manager, user);
+    const params: EmailChangedParams = {
+      username: user.username,
+      oldEmail,
+      newEmail: user.email,
+      changedAt: now.getTime(),
+    };
+    await this.outbox.enqueue(manager, {
+      channel: 'email',
+      recipient: oldEmail,
+      recipientUserId: user.id,
+      template: AccountTemplate.EMAIL_CHANGED,
+      params: { ...params },
+      subject: 'Your email address was changed',
+    });
+  }
+
+  /** Marks the address verified when the link is valid, unused, unexpired and still for the user's address. */
+  async verifyEmail(secret: string): Promise<User> {
+    if (!isWellFormedSecret(secret)) throw invalidToken();
+    return this.database.transaction(async (manager) => {
+      const now = this.clock.now();
+      const token = await manager.findOneBy(UserToken, { tokenHash: hashTokenSecret(secret) });
+      if (!token || !isTokenUsable(token, TokenPurpose.VERIFY_EMAIL, now)) throw invalidToken();
+      const user = await manager.findOneBy(User, { id: token.userId });
+      if (!user || token.email === null || normalizeKey(token.email) !== user.emailKey) throw invalidToken();
+      token.usedAt = now;
+      user.emailVerified = true;
+      await manager.save(token);
+      return manager.save(user);
+    });
+  }
+
+  async resendVerification(actor: User): Promise<true> {
+    if (actor.emailVerified) throw alreadyVerified();
+    this.resends.hit(`user:${actor.id}`, this.clock.now().getTime());
+    await this.database.transaction(async (manager) => {
+      const user = await manager.findOneByOrFail(User, { id: actor.id });
+      if (user.emailVerified) throw alreadyVerified();
+      await this.sendVerification(manager, user);
+    });
+    return true;
+  }
+
+  /**
+   * Always true: a known and an unknown address get the same answer, and the same limits (counted on
+   * the address as typed and on the client), so the answer never tells whether an account exists.
+   */
+  async requestPasswordReset(email: string, clientAddress: string): Promise<true> {
+    const now = this.clock.now().getTime();
+    const emailKey = normalizeKey(email);
+    this.resetsByClient.assertAllowed(clientAddress, now);
+    const knownLength = emailKey.length <= MAX_EMAIL_LENGTH;
+    if (knownLength) this.resetsByEmail.assertAllowed(emailKey, now);
+    this.resetsByClient.record(clientAddress, now);
+    if (!knownLength) return true;
+    this.resetsByEmail.record(emailKey, now);
+    await this.database.transaction(async (manager) => {
+      const user = await manager.findOneBy(User, { emailKey });
+      if (!user) return;
+      const { secret, expiresAt } = await this.issueToken(
+        manager,
+        user,
+        TokenPurpose.RESET_PASSWORD,
+        this.clock.now(),
+      );
+      const params: PasswordResetParams = { secret, expiresAt: expiresAt.getTime() };
+      await this.outbox.enqueue(manager, {
+        channel: 'email',
+        recipient: user.email,
+        recipientUserId: user.id,
+        template: AccountTemplate.PASSWORD_RESET,
+        params: { ...params },
+        subject: 'Reset your password',
+      });
+    });
+    return true;
+  }
+
+  /**
+   * Sets the password from a reset link: every session of the user ends (session version bumped), every
+   * reset link of the user is used up, and the address is verified when the link went to the current one.
+   */
+  async resetPassword(secret: string, newPassword: string): Promise<true> {
+    if (!isWellFormedSecret(secret)) throw invalidToken();
+    const tokenHash = hashTokenSecret(secret);
+    const found = await this.database.manager.findOneBy(UserToken, { tokenHash });
+    if (!found || !isTokenUsable(found, TokenPurpose.RESET_PASSWORD, this.clock.now())) throw invalidToken();
+    const owner = await this.database.manager.findOneBy(User, { id: found.userId });
+    if (!owner) throw invalidToken();
+    assertAcceptablePassword(newPassword, { username: owner.username, email: owner.email }, 'newPassword');
+    // The slow hash before the transaction; the token is checked again inside it (a parallel reset).
+    const passwordHash = await hashPassword(newPassword);
+    await this.database.transaction(async (manager) => {
+      const now = this.clock.now();
+      const token = await manager.findOneBy(UserToken, { tokenHash });
+      if (!token || !isTokenUsable(token, TokenPurpose.RESET_PASSWORD, now)) throw invalidToken();
+      const user = await manager.findOneByOrFail(User, { id: token.userId });
+      user.passwordHash = passwordHash;
+      user.sessionVersion += 1;
+      // Following the link proved the address it was sent to, if it is still the account's.
+      if (token.email !== null && normalizeKey(token.email) === user.emailKey) user.emailVerified = true;
+      await manager.save(user);
+      await this.useUpTokens(manager, user.id, TokenPurpose.RESET_PASSWORD, now);
+    });
+    return true;
+  }
+
+  private async issueToken(
+    manager: EntityManager,
+    user: User,
+    purpose: TokenPurpose,
+    now: Date,
+  ): Promise<{ secret: string; expiresAt: Date }> {
+    const secret = newTokenSecret();
+    const expiresAt = new Date(now.getTime() + TOKEN_VALIDITY_MS[purpose]);
+    await manager.insert(UserToken, {
+      userId: user.id,
+      purpose,
+      tokenHash: hashTokenSecret(secret),
+      email: user.email,
+      createdAt: now,
+      expiresAt,
+      usedAt: null,
+    });
+    return { secret, expiresAt };
+  }
+
+  private async useUpTokens(
+    manager: EntityManager,
+    userId: number,
+    purpose: TokenPurpose,
+    now: Date,
+  ): Promise<void> {
+    await manager.update(UserToken, { userId, purpose, usedAt: IsNull() }, { usedAt: now });
+  }
+}
+
+function alreadyVerified(): BadInputError {
+  return BadInputError.field('email', 'invalid', 'Your email address is already verified.');
+}
