@@ -1,6 +1,7 @@
 import { type EntityManager, In, MoreThanOrEqual } from 'typeorm';
 import { canSeeTicket, visibleJobs } from '../access/access-policy';
 import { type DomainEvent, DomainEventType } from '../events/domain-event.entity';
+import type { EventConsumer } from '../events/event-consumers';
 import type { Outbox } from '../outbox/outbox';
 import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
@@ -68,7 +69,7 @@ export function mergeActivity(waiting: Record<string, unknown>, next: Record<str
  * The email consumer of the event log: turns each job into ticket-activity messages in the outbox,
  * in the transaction that moves its cursor. What the messages say is decided when they are sent.
  */
-export class EmailNotifier {
+export class EmailNotifier implements EventConsumer {
   readonly name = 'email-notifications';
 
   constructor(private readonly outbox: Outbox) {}

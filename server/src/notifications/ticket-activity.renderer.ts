@@ -1,0 +1,191 @@
+import { type EntityManager, In } from 'typeorm';
+import { canSeeTicket, visibleJobs } from '../access/access-policy';
+import type { OutboxMessage } from '../outbox/outbox-message.entity';
+import { MessageCancelled, type RenderContext, type RenderedMessage } from '../outbox/renderers';
+import type { FieldChange, Job } from '../tickets/job.entity';
+import { Job as JobEntity } from '../tickets/job.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { TicketStatus } from '../tickets/ticket.enums';
+import { isStaff } from '../users/role';
+import { User } from '../users/user.entity';
+import { type ActivityMessages, type ActivityReason, activityMessages } from './activity-messages';
+import type { ActivityParams } from './email-notifier';
+import { unsubscribeTokensFor } from './unsubscribe-token';
+
+/** One job as the recipient reads it. */
+interface JobView {
+  heading: string;
+  changes: string[];
+  reporterAnswered: boolean;
+  /** The comment, or the description of a new ticket. */
+  text: string | null;
+}
+
+/** Long values (a description) are cut in the from → to lines; the ticket page has them whole. */
+const MAX_VALUE_LENGTH = 300;
+
+export const ticketSubject = (ticket: Pick<Ticket, 'id' | 'title'>): string =>
+  `[#${ticket.id}] ${ticket.title.replace(/[\r\n]+/g, ' ')}`;
+
+/**
+ * Makes the ticket-activity email at sending time, from what the ticket and its jobs are then, as the
+ * recipient may see them (access policy: a USER never reads an internal note), in their language.
+ * Cancelled when the recipient no longer wants it or nothing of it is left for them to see.
+ */
+export async function renderTicketActivity(
+  message: OutboxMessage,
+  context: RenderContext,
+): Promise<RenderedMessage> {
+  const { manager, publicUrl } = context;
+  const params = message.params as unknown as ActivityParams;
+  const [recipient, ticket, actor] = await Promise.all([
+    message.recipientUserId === null ? null : manager.findOneBy(User, { id: message.recipientUserId }),
+    manager.findOneBy(Ticket, { id: params.ticketId }),
+    manager.findOneBy(User, { id: params.actorId }),
+  ]);
+  if (!recipient) throw new MessageCancelled('the recipient’s account is gone');
+  // Read at sending time: turning notifications off (or changing the address) stops what is queued.
+  if (!recipient.notifyByEmail) throw new MessageCancelled('the recipient turned email notifications off');
+  if (!recipient.emailVerified || recipient.email !== message.recipient) {
+    throw new MessageCancelled('the recipient’s address changed or is not verified');
+  }
+  if (!ticket || !actor || !canSeeTicket(recipient, ticket)) {
+    throw new MessageCancelled('the recipient may not see this ticket');
+  }
+  const jobs = visibleJobs(recipient, await jobsOf(manager, ticket, params.jobIds));
+  if (jobs.length === 0) throw new MessageCancelled('nothing in it the recipient may see');
+
+  const texts = activityMessages[recipient.locale] ?? activityMessages.EN;
+  const views = jobs.map((job) => viewOf(job, ticket, actor, recipient, texts));
+  const token = unsubscribeTokensFor(context.config).issue(recipient.id);
+  const links = {
+    ticket: `${publicUrl}/tickets/${ticket.id}`,
+    unsubscribePage: `${publicUrl}/unsubscribe?token=${token}`,
+    oneClick: `${publicUrl}/api/unsubscribe/${token}`,
+  };
+  const why = texts.why[reasonOf(recipient, ticket, jobs)];
+  const subject = ticketSubject(ticket);
+  return {
+    subject,
+    text: plainText(subject, views, links, why, texts),
+    html: htmlPart(subject, views, links, why, texts, recipient.locale.toLowerCase()),
+    headers: {
+      'List-Unsubscribe': `<${links.oneClick}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+  };
+}
+
+function jobsOf(manager: EntityManager, ticket: Ticket, jobIds: number[]): Promise<Job[]> {
+  return manager.find(JobEntity, { where: { id: In(jobIds), ticketId: ticket.id }, order: { id: 'ASC' } });
+}
+
+function viewOf(job: Job, ticket: Ticket, actor: User, recipient: User, texts: ActivityMessages): JobView {
+  const opened = job.changes.some((change) => change.field === 'status' && change.from === null);
+  const changes = opened ? [] : job.changes.map((change) => changeLine(change, recipient, texts));
+  const heading = job.internal
+    ? texts.internalNote(actor.username)
+    : opened
+      ? texts.opened(actor.username)
+      : job.comment && changes.length > 0
+        ? texts.commentedAndChanged(actor.username)
+        : job.comment
+          ? texts.commented(actor.username)
+          : texts.changed(actor.username);
+  // The reply loop: only the reporter's answer moves a WAITING ticket back to OPEN.
+  const reporterAnswered =
+    isStaff(recipient.role) &&
+    job.authorId === ticket.authorId &&
+    job.changes.some(
+      (change) =>
+        change.field === 'status' && change.from === TicketStatus.WAITING && change.to === TicketStatus.OPEN,
+    );
+  return { heading, changes, reporterAnswered, text: opened ? ticket.description : job.comment };
+}
+
+function changeLine(change: FieldChange, recipient: User, texts: ActivityMessages): string {
+  const value = (raw: string | null): string => {
+    if (raw === null) return texts.none;
+    if (change.field === 'status') {
+      return raw === TicketStatus.WAITING && isStaff(recipient.role)
+        ? texts.waitingForReporter
+        : (texts.statuses[raw] ?? raw);
+    }
+    if (change.field === 'priority') return texts.priorities[raw] ?? raw;
+    if (change.field === 'category') return texts.categories[raw] ?? raw;
+    const oneLine = raw.replace(/\s+/g, ' ').trim();
+    return oneLine.length > MAX_VALUE_LENGTH ? `${oneLine.slice(0, MAX_VALUE_LENGTH)}…` : oneLine;
+  };
+  return `${texts.fields[change.field] ?? change.field}${texts.colon}${value(change.from)} → ${value(change.to)}`;
+}
+
+function reasonOf(recipient: User, ticket: Ticket, jobs: Job[]): ActivityReason {
+  if (recipient.id === ticket.authorId) return 'author';
+  const heldIt = jobs.some((job) =>
+    job.changes.some((change) => change.field === 'assignee' && change.from === recipient.username),
+  );
+  return ticket.assigneeId === recipient.id || heldIt ? 'assignee' : 'watcher';
+}
+
+interface Links {
+  ticket: string;
+  unsubscribePage: string;
+  oneClick: string;
+}
+
+function plainText(subject: string, views: JobView[], links: Links, why: string, texts: ActivityMessages) {
+  const lines = [subject, ''];
+  for (const view of views) {
+    lines.push(view.heading);
+    for (const change of view.changes) lines.push(`  ${change}`);
+    if (view.reporterAnswered) lines.push(`  ${texts.reporterAnswered}`);
+    if (view.text) lines.push('', ...view.text.split(/\r?\n/).map((line) => `> ${line}`));
+    lines.push('');
+  }
+  lines.push(
+    `${texts.openTicket}${texts.colon}${links.ticket}`,
+    '',
+    '-- ',
+    why,
+    `${texts.unsubscribe}${texts.colon}${links.unsubscribePage}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
+  );
+
+function htmlPart(
+  subject: string,
+  views: JobView[],
+  links: Links,
+  why: string,
+  texts: ActivityMessages,
+  lang: string,
+) {
+  const jobs = views.map((view) => {
+    const changes = view.changes.map((change) => `<li>${escapeHtml(change)}</li>`);
+    if (view.reporterAnswered)
+      changes.push(`<li><strong>${escapeHtml(texts.reporterAnswered)}</strong></li>`);
+    return [
+      `<p><strong>${escapeHtml(view.heading)}</strong></p>`,
+      changes.length > 0 ? `<ul>${changes.join('')}</ul>` : '',
+      view.text
+        ? `<blockquote style="margin:0 0 1em;padding-left:1em;border-left:3px solid #ccc;white-space:pre-wrap">${escapeHtml(view.text)}</blockquote>`
+        : '',
+    ].join('');
+  });
+  return [
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
+    '<body style="font-family:sans-serif;line-height:1.4">',
+    `<h1 style="font-size:1.1em">${escapeHtml(subject)}</h1>`,
+    ...jobs,
+    `<p><a href="${escapeHtml(links.ticket)}">${escapeHtml(texts.openTicket)}</a></p>`,
+    `<hr><p style="color:#666;font-size:0.85em">${escapeHtml(why)}<br>`,
+    `<a href="${escapeHtml(links.unsubscribePage)}">${escapeHtml(texts.unsubscribe)}</a></p>`,
+    '</body></html>',
+  ].join('\n');
+}
