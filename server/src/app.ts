@@ -10,15 +10,19 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type ErrorRequestHandler } from 'express';
 import type { DestinationStream, Logger } from 'pino';
-import { type ConfigOverrides, resolveConfig } from './config';
+import type { Clock } from './clock';
+import { type ConfigOverrides, defaultPublicUrl, resolveConfig } from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
 import { formatError } from './errors';
+import { EventConsumerRunner } from './events/event-consumers';
 import { requestLogPlugin, sessionPlugin } from './http/graphql-plugins';
 import { noStore, securityHeaders } from './http/security-headers';
 import { webClient } from './http/web-client';
 import { createLogger } from './logging';
+import { DeliveryWorker } from './outbox/delivery-worker';
+import { type Mailer, createMailer } from './outbox/mailer';
 import { buildApiSchema } from './schema';
 import { createServices, type Services } from './services';
 
@@ -26,7 +30,19 @@ export interface RunningServer {
   url: string;
   services: Services;
   logger: Logger;
+  /** Sends the outbox in the background; tests call runOnce(). */
+  delivery: DeliveryWorker;
+  /** Feeds domain events to services.eventConsumers in the background; tests call runOnce(). */
+  eventConsumers: EventConsumerRunner;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logDestination?: DestinationStream;
+  /** The clock of every rule and of the delivery worker (tests: a ManualClock). */
+  clock?: Clock;
+  /** Default: SMTP when smtpUrl is set, otherwise .eml files in dataDir/outbox. */
+  mailer?: Mailer;
 }
 
 export const MAX_TOKENS = 2000;
@@ -63,7 +79,7 @@ const bodyErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
 /** config → database → services → schema → one HTTP server for the API, the health check and the client. */
 export async function startServer(
   overrides: ConfigOverrides = {},
-  options: { logDestination?: DestinationStream } = {},
+  options: StartOptions = {},
 ): Promise<RunningServer> {
   const config = resolveConfig(overrides);
   const logger = createLogger(config.logLevel, options.logDestination);
@@ -73,7 +89,20 @@ export async function startServer(
   database.on('fatal', (error) =>
     logger.fatal({ err: error }, 'database connection left in an unknown state'),
   );
-  const services = createServices(database, config);
+  const services = createServices(
+    database,
+    config,
+    options.clock,
+    options.mailer ?? createMailer(config, logger),
+  );
+  const eventConsumers = new EventConsumerRunner(database, services.events, services.eventConsumers, logger);
+  const delivery = new DeliveryWorker({
+    database,
+    clock: services.clock,
+    mailer: services.mailer,
+    config,
+    log: logger,
+  });
   const schema = await buildApiSchema();
 
   const app = express();
@@ -133,6 +162,7 @@ export async function startServer(
   app.use(bodyErrorHandler);
 
   try {
+    await eventConsumers.prepare();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, resolve);
@@ -146,16 +176,26 @@ export async function startServer(
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  // Port 0 (tests): links in messages point to the port the system chose.
+  if (config.port === 0 && config.publicUrl === defaultPublicUrl(0)) config.publicUrl = url;
+  // Sending runs beside the requests, never inside them: a slow or absent SMTP server slows no mutation.
+  eventConsumers.start();
+  delivery.start();
 
   let closing: Promise<void> | undefined;
   return {
     url,
     services,
     logger,
-    // Stop accepting, let in-flight requests finish (drain plugin), then close the database.
+    delivery,
+    eventConsumers,
+    // Stop accepting, let in-flight requests finish (drain plugin), then the send in flight, then the database.
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
+        await eventConsumers.stop();
+        await delivery.stop();
+        await services.mailer.close?.();
         await database.close();
       })()),
   };

@@ -3,6 +3,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
+import { OutboxResolver } from './outbox/outbox.resolver';
 import { ProjectResolver } from './projects/project.resolver';
 import { StatsResolver } from './stats/stats.resolver';
 import { JobResolver, TicketResolver } from './tickets/ticket.resolver';
@@ -15,6 +16,7 @@ export const resolvers = [
   TicketResolver,
   JobResolver,
   StatsResolver,
+  OutboxResolver,
 ] as const;
 
 /** The committed copy of the schema at the top of the repository. */

@@ -5,8 +5,11 @@ import { TokenService } from './auth/token.service';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import type { Database } from './database/data-source';
+import type { EventConsumer } from './events/event-consumers';
 import { EventLog } from './events/event-log';
+import { type Mailer, createMailer } from './outbox/mailer';
 import { Outbox } from './outbox/outbox';
+import { OutboxService } from './outbox/outbox.service';
 import { ProjectService } from './projects/project.service';
 import { StatsService } from './stats/stats.service';
 import { JobRecorder } from './tickets/job-recorder';
@@ -25,9 +28,20 @@ export interface Services {
   projects: ProjectService;
   tickets: TicketService;
   stats: StatsService;
+  /** The admin's view of the outbox (list, retry). */
+  outboxMessages: OutboxService;
+  /** Delivers email: SMTP, or .eml files in DATA_DIR/outbox. */
+  mailer: Mailer;
+  /** Fed the domain events after each commit, in order (app.ts runs them). Push yours here. */
+  eventConsumers: EventConsumer[];
 }
 
-export function createServices(database: Database, config: Config, clock: Clock = systemClock): Services {
+export function createServices(
+  database: Database,
+  config: Config,
+  clock: Clock = systemClock,
+  mailer: Mailer = createMailer(config),
+): Services {
   const tokens = new TokenService(
     database,
     loadOrCreateSecret(config.dataDir, config.jwtSecret),
@@ -48,5 +62,8 @@ export function createServices(database: Database, config: Config, clock: Clock 
     projects: new ProjectService(database),
     tickets: new TicketService(database, clock, new JobRecorder(events)),
     stats: new StatsService(database),
+    outboxMessages: new OutboxService(database, clock),
+    mailer,
+    eventConsumers: [],
   };
 }

@@ -7,7 +7,10 @@ export enum OutboxState {
   SENT = 'SENT',
   FAILED = 'FAILED',
 }
-registerEnumType(OutboxState, { name: 'OutboxState' });
+registerEnumType(OutboxState, {
+  name: 'OutboxState',
+  valuesConfig: { FAILED: { description: 'Gave up after its retries; kept with its last error.' } },
+});
 
 const nullableTimestamp = { ...timestampColumn, nullable: true } as const;
 

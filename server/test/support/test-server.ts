@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { startServer, type RunningServer } from '../../src/app';
+import type { Clock } from '../../src/clock';
 import type { ConfigOverrides } from '../../src/config';
+import type { Mailer } from '../../src/outbox/mailer';
 import { type GraphQLResponse, dataOf, postGraphQL } from './graphql-client';
 import { CREATE_PROJECT, LOGIN, REGISTER, SET_ROLE } from './operations';
 
@@ -43,7 +45,7 @@ export class TestApi {
 
   static async start(
     overrides: ConfigOverrides = {},
-    options: { captureLogs?: boolean } = {},
+    options: { captureLogs?: boolean; clock?: Clock; mailer?: Mailer } = {},
   ): Promise<TestApi> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
     const logs: LogLine[] = [];
@@ -58,9 +60,13 @@ export class TestApi {
         clientDir: path.join(dataDir, 'no-client'),
         ...overrides,
       },
-      options.captureLogs
-        ? { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } }
-        : {},
+      {
+        clock: options.clock,
+        mailer: options.mailer,
+        ...(options.captureLogs
+          ? { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } }
+          : {}),
+      },
     );
     const api = new TestApi(server, dataDir, logs);
     api.countStatements();
