@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AccountsResolver } from './accounts/accounts.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
 import { OutboxResolver } from './outbox/outbox.resolver';
@@ -12,6 +13,7 @@ import { UserResolver } from './users/user.resolver';
 export const resolvers = [
   AuthResolver,
   UserResolver,
+  AccountsResolver,
   ProjectResolver,
   TicketResolver,
   JobResolver,

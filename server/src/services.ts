@@ -1,3 +1,4 @@
+import { AccountsService } from './accounts/accounts.service';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
 import { loadOrCreateSecret } from './auth/token-secret';
@@ -24,6 +25,7 @@ export interface Services {
   outbox: Outbox;
   tokens: TokenService;
   auth: AuthService;
+  accounts: AccountsService;
   users: UserService;
   projects: ProjectService;
   tickets: TicketService;
@@ -49,15 +51,18 @@ export function createServices(
   );
   // One throttle for every password check (login, updateMe), so they share counts and per-key order.
   const loginThrottle = new LoginThrottle(database);
-  const users = new UserService(database, loginThrottle);
+  const outbox = new Outbox(clock);
+  const accounts = new AccountsService(database, clock, outbox);
+  const users = new UserService(database, loginThrottle, clock, accounts);
   const events = new EventLog(database);
   return {
     database,
     clock,
     events,
-    outbox: new Outbox(clock),
+    outbox,
     tokens,
     auth: new AuthService(users, tokens, loginThrottle, config),
+    accounts,
     users,
     projects: new ProjectService(database),
     tickets: new TicketService(database, clock, new JobRecorder(events)),

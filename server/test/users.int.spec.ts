@@ -99,7 +99,14 @@ describe('updateMe', () => {
   test('changes email, language and notification preference', async () => {
     const data = await api.ok<{ updateMe: { email: string; locale: string; notifyByEmail: boolean } }>(
       UPDATE_ME,
-      { input: { email: 'user.new@example.com', locale: 'FR', notifyByEmail: false } },
+      {
+        input: {
+          email: 'user.new@example.com',
+          locale: 'FR',
+          notifyByEmail: false,
+          currentPassword: user.password,
+        },
+      },
       user.token,
     );
     expect(data.updateMe).toMatchObject({
@@ -122,7 +129,7 @@ describe('updateMe', () => {
   test.each([
     [
       'an email used by another account (other case)',
-      () => ({ email: other.email.toUpperCase() }),
+      () => ({ email: other.email.toUpperCase(), currentPassword: user.password }),
       'email',
       'unique',
     ],
@@ -228,7 +235,17 @@ describe('private fields of other users', () => {
       '{ __type(name: "User") { fields { name } } }',
     );
     expect(data.__type.fields.map((field) => field.name).sort()).toEqual(
-      ['createdAt', 'email', 'id', 'locale', 'notifyByEmail', 'role', 'username'].sort(),
+      [
+        'createdAt',
+        'email',
+        'emailVerified',
+        'id',
+        'locale',
+        'notifyByEmail',
+        'notifyNewTickets',
+        'role',
+        'username',
+      ].sort(),
     );
   });
 

@@ -48,7 +48,10 @@ export class UpdateMeInput {
   @Field(() => Boolean, { nullable: true })
   notifyByEmail?: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Required with newPassword.' })
+  @Field(() => Boolean, { nullable: true })
+  notifyNewTickets?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Required with newPassword or a new email.' })
   @Length(1, 1024, { message: 'currentPassword must be 1 to 1024 characters long.' })
   currentPassword?: string;
 

@@ -16,7 +16,7 @@ import { canSeePrivateUserFields } from '../access/access-policy';
 import { setSessionCookie } from '../auth/session-cookie';
 import type { Context } from '../context';
 import { parseId } from '../ids';
-import { Role } from './role';
+import { Role, isStaff } from './role';
 import { User } from './user.entity';
 import { UpdateMeInput } from './user.inputs';
 
@@ -90,5 +90,22 @@ export class UserResolver {
   })
   notifyByEmail(@Root() user: User, @Ctx() ctx: Context): boolean | null {
     return canSeePrivateUserFields(ctx.user, user) ? user.notifyByEmail : null;
+  }
+
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description: 'The user themself and admins see it; anyone else gets null.',
+  })
+  emailVerified(@Root() user: User, @Ctx() ctx: Context): boolean | null {
+    return canSeePrivateUserFields(ctx.user, user) ? user.emailVerified : null;
+  }
+
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description:
+      'Staff only: also email me every new ticket (default true for AGENT and ADMIN). Null for a USER.',
+  })
+  notifyNewTickets(@Root() user: User, @Ctx() ctx: Context): boolean | null {
+    return canSeePrivateUserFields(ctx.user, user) && isStaff(user.role) ? user.notifyNewTickets : null;
   }
 }

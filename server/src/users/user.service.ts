@@ -1,14 +1,17 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { AccountsService } from '../accounts/accounts.service';
 import { LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
+import { type Clock, systemClock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
-import { Locale, Role } from './role';
+import { Locale, Role, isStaff } from './role';
 import { User } from './user.entity';
 import type { RegisterInput, UpdateMeInput } from './user.inputs';
+import { normalizeKey } from './user-key';
 
-export const normalizeKey = (value: string): string => value.trim().toLowerCase();
+export { normalizeKey } from './user-key';
 
 /** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
 export class UserService {
@@ -16,6 +19,9 @@ export class UserService {
     private readonly database: Database,
     // createServices passes the process's one throttle, shared with AuthService's login.
     private readonly loginThrottle = new LoginThrottle(database),
+    private readonly clock: Clock = systemClock,
+    // Registration and email changes send their links in the same transaction as the change.
+    private readonly accounts = new AccountsService(database, clock),
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -50,7 +56,7 @@ export class UserService {
     return this.database.transaction(async (manager) => {
       await this.assertUnique(manager, { username: input.username, email: input.email });
       const isFirst = (await manager.count(User)) === 0;
-      return manager.save(
+      const user = await manager.save(
         manager.create(User, {
           username: input.username,
           usernameKey: normalizeKey(input.username),
@@ -62,34 +68,32 @@ export class UserService {
           notifyByEmail: true,
           // Random start: a token issued for an earlier user with the same id (a restored backup) never matches.
           sessionVersion: randomInt(1, 2 ** 31 - 1),
-          createdAt: new Date(),
+          createdAt: this.clock.now(),
         }),
       );
+      await this.accounts.sendVerification(manager, user);
+      return user;
     });
   }
 
+  /**
+   * A new email or password needs currentPassword (a session left open must not hand the account over).
+   * A new email is unverified until its link is followed; the old address is told of the change.
+   */
   async updateMe(actor: User, input: UpdateMeInput): Promise<{ user: User; passwordChanged: boolean }> {
-    if (input.newPassword !== undefined && input.newPassword !== null) {
-      const currentPassword = input.currentPassword;
-      if (!currentPassword) {
-        throw BadInputError.field(
-          'currentPassword',
-          'required',
-          'currentPassword is required to set a new password.',
-        );
-      }
-      // A stolen session must not guess the password here: the check counts on the key a login by this
-      // username uses, so both paths share its 10 guesses (the email, like every spelling, has its own).
-      const isCurrent = await this.loginThrottle.attempt(throttleKey(actor.username), () =>
-        verifyPassword(currentPassword, actor.passwordHash),
+    // BAD_USER_INPUT rather than FORBIDDEN: updateMe is allowed, one field of it does not apply to a USER,
+    // and the client shows the refusal beside that field like any other invalid input.
+    if (input.notifyNewTickets != null && !isStaff(actor.role)) {
+      throw BadInputError.field(
+        'notifyNewTickets',
+        'notAllowed',
+        'notifyNewTickets is for agents and admins only.',
       );
-      if (!isCurrent) {
-        throw BadInputError.field(
-          'currentPassword',
-          'wrongPassword',
-          'currentPassword is not your current password.',
-        );
-      }
+    }
+    const emailChanges = input.email != null && normalizeKey(input.email) !== actor.emailKey;
+    const passwordChanges = input.newPassword !== undefined && input.newPassword !== null;
+    if (emailChanges || passwordChanges) await this.assertCurrentPassword(actor, input.currentPassword);
+    if (input.newPassword !== undefined && input.newPassword !== null) {
       assertAcceptablePassword(
         input.newPassword,
         { username: actor.username, email: input.email ?? actor.email },
@@ -99,20 +103,49 @@ export class UserService {
     const passwordHash = input.newPassword ? await hashPassword(input.newPassword) : undefined;
     return this.database.transaction(async (manager) => {
       const user = await manager.findOneByOrFail(User, { id: actor.id });
-      if (input.email != null && normalizeKey(input.email) !== user.emailKey) {
-        await this.assertUnique(manager, { email: input.email });
-        user.email = input.email.trim();
-        user.emailKey = normalizeKey(input.email);
+      const oldEmail = user.email;
+      const newEmail =
+        input.email != null && normalizeKey(input.email) !== user.emailKey ? input.email : null;
+      if (newEmail !== null) {
+        await this.assertUnique(manager, { email: newEmail });
+        user.email = newEmail.trim();
+        user.emailKey = normalizeKey(newEmail);
+        user.emailVerified = false;
       }
       if (input.locale != null) user.locale = input.locale;
       if (input.notifyByEmail != null) user.notifyByEmail = input.notifyByEmail;
+      if (input.notifyNewTickets != null) user.notifyNewTickets = input.notifyNewTickets;
       if (passwordHash) {
         user.passwordHash = passwordHash;
         // Every token issued before this change stops working on the next request.
         user.sessionVersion += 1;
       }
-      return { user: await manager.save(user), passwordChanged: passwordHash !== undefined };
+      const saved = await manager.save(user);
+      if (newEmail !== null) await this.accounts.emailChanged(manager, saved, oldEmail);
+      return { user: saved, passwordChanged: passwordHash !== undefined };
     });
+  }
+
+  private async assertCurrentPassword(actor: User, currentPassword: string | undefined): Promise<void> {
+    if (!currentPassword) {
+      throw BadInputError.field(
+        'currentPassword',
+        'required',
+        'currentPassword is required to change your email or password.',
+      );
+    }
+    // A stolen session must not guess the password here: the check counts on the key a login by this
+    // username uses, so both paths share its 10 guesses (the email, like every spelling, has its own).
+    const isCurrent = await this.loginThrottle.attempt(throttleKey(actor.username), () =>
+      verifyPassword(currentPassword, actor.passwordHash),
+    );
+    if (!isCurrent) {
+      throw BadInputError.field(
+        'currentPassword',
+        'wrongPassword',
+        'currentPassword is not your current password.',
+      );
+    }
   }
 
   async setRole(actor: User, userId: number, role: Role): Promise<User> {
