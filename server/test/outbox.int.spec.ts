@@ -5,6 +5,8 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { ManualClock } from '../src/clock';
+import { DomainEvent, EventConsumerCursor } from '../src/events/domain-event.entity';
+import type { EventConsumer } from '../src/events/event-consumers';
 import { OutboxMessage, OutboxState } from '../src/outbox/outbox-message.entity';
 import { registerRenderer } from '../src/outbox/renderers';
 import { RETRY_DELAYS_MS } from '../src/outbox/retry-schedule';
@@ -382,6 +384,57 @@ describe('a server killed with messages pending', () => {
     } finally {
       await catcher.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('event consumers', () => {
+  test('a failing consumer is logged and handed the same events again; the others and the requests go on', async () => {
+    const api = await TestApi.start({}, { captureLogs: true });
+    try {
+      let failuresLeft = 1;
+      const flakySeen: number[] = [];
+      const steadySeen: number[] = [];
+      const flaky: EventConsumer = {
+        name: 'test-flaky',
+        async handle(_manager, events) {
+          if (failuresLeft-- > 0) throw new Error('the consumer broke');
+          flakySeen.push(...events.map((event) => event.id));
+        },
+      };
+      const steady: EventConsumer = {
+        name: 'test-steady',
+        async handle(_manager, events) {
+          steadySeen.push(...events.map((event) => event.id));
+        },
+      };
+      api.server.services.eventConsumers.push(flaky, steady);
+      await api.server.eventConsumers.runOnce();
+
+      const { admin } = await api.registerAdminAndAgent();
+      const ticketId = await api.createTicket(admin, await api.createProject(admin));
+      await api.server.eventConsumers.runOnce();
+      await api.server.eventConsumers.runOnce();
+
+      const events = await api.server.services.database.manager.find(DomainEvent, { order: { id: 'ASC' } });
+      expect(events.map((event) => event.ticketId)).toEqual([Number(ticketId)]);
+      expect(flakySeen).toEqual([events[0].id]);
+      expect(steadySeen).toEqual([events[0].id]);
+      expect(api.logs).toContainEqual(
+        expect.objectContaining({
+          consumer: 'test-flaky',
+          msg: 'event consumer failed; its events will be handled again',
+        }),
+      );
+      const cursors = await api.server.services.database.manager.find(EventConsumerCursor);
+      expect(cursors).toEqual(
+        expect.arrayContaining([
+          { name: 'test-flaky', lastEventId: events[0].id },
+          { name: 'test-steady', lastEventId: events[0].id },
+        ]),
+      );
+    } finally {
+      await api.stop();
     }
   });
 });

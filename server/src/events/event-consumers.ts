@@ -69,21 +69,24 @@ export class EventConsumerRunner {
     await this.loop.stop();
   }
 
-  /** Every consumer, until caught up (tests): resolves when done; a failure is logged, not thrown. */
+  /**
+   * Every consumer, paused ones included, until caught up (tests): resolves when done; a failure is
+   * logged, not thrown.
+   */
   runOnce(): Promise<void> {
     return this.loop.exclusive(async () => {
-      while (await this.step());
+      while (await this.step(true));
     });
   }
 
   /** One batch per consumer that is behind; true while any of them may have more. */
-  private async step(): Promise<boolean> {
+  private async step(evenPaused = false): Promise<boolean> {
     const last = await this.lastEventId();
     let more = false;
     for (const consumer of this.consumers) {
       if (this.loop.stopping) return false;
       const pause = this.pauses.get(consumer.name);
-      if (pause && Date.now() < pause.until) continue;
+      if (pause && !evenPaused && Date.now() < pause.until) continue;
       // A read first: most commits (and this runner's own) leave every consumer caught up.
       const cursor = await this.database.manager.findOneBy(EventConsumerCursor, { name: consumer.name });
       if (cursor && cursor.lastEventId >= last) continue;
