@@ -11,7 +11,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type ErrorRequestHandler } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import type { Clock } from './clock';
-import { type ConfigOverrides, defaultPublicUrl, resolveConfig } from './config';
+import { type ConfigOverrides, defaultPublicUrl, describeSmtpUrl, resolveConfig } from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
@@ -181,6 +181,12 @@ export async function startServer(
   // Sending runs beside the requests, never inside them: a slow or absent SMTP server slows no mutation.
   eventConsumers.start();
   delivery.start();
+  // The SMTP server without its credentials.
+  const mailTo = config.smtpUrl ? describeSmtpUrl(config.smtpUrl) : `.eml files in ${config.dataDir}/outbox`;
+  logger.info(
+    { mail: options.mailer ? 'injected' : mailTo, publicUrl: config.publicUrl },
+    'mail delivery started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
