@@ -19,6 +19,7 @@ import { formatError } from './errors';
 import { EventConsumerRunner } from './events/event-consumers';
 import { requestLogPlugin, sessionPlugin } from './http/graphql-plugins';
 import { noStore, securityHeaders } from './http/security-headers';
+import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
 import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
@@ -158,6 +159,7 @@ export async function startServer(
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, { context: async ({ req, res }) => createContext(services, req, res) }),
   );
+  app.use('/api/unsubscribe', noStore, unsubscribeRoutes(database, config));
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 

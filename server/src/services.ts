@@ -8,6 +8,7 @@ import type { Config } from './config';
 import type { Database } from './database/data-source';
 import type { EventConsumer } from './events/event-consumers';
 import { EventLog } from './events/event-log';
+import { emailNotifications } from './notifications/email-notifications';
 import { type Mailer, createMailer } from './outbox/mailer';
 import { Outbox } from './outbox/outbox';
 import { OutboxService } from './outbox/outbox.service';
@@ -69,6 +70,6 @@ export function createServices(
     stats: new StatsService(database),
     outboxMessages: new OutboxService(database, clock),
     mailer,
-    eventConsumers: [],
+    eventConsumers: [emailNotifications(outbox)],
   };
 }
