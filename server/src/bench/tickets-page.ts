@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../app';
+import { benchCreateTicket } from './create-ticket';
 
 /**
  * `npm run bench`: a database of 10,000 tickets (two jobs each), then the SQL statements per page and the
- * time of `tickets(first: 50)` over HTTP, as a client sees it. Prints its figures; asserts nothing.
+ * time of `tickets(first: 50)` over HTTP, as a client sees it, and of a createTicket with email
+ * notifications on and off. Prints its figures; asserts nothing.
  */
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
@@ -166,6 +168,11 @@ async function main(): Promise<void> {
       const pick = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2);
       console.log(`  ${label.padEnd(46)} median ${pick(0.5)} ms   p95 ${pick(0.95)} ms   max ${pick(1)} ms`);
     }
+
+    const reporter = await post('mutation ($input: RegisterInput!) { register(input: $input) { token } }', {
+      input: { username: 'bench-reporter', email: 'reporter@example.com', password: 'bench reporter 2026' },
+    });
+    await benchCreateTicket(server, post, reporter.register.token, RUNS);
   } finally {
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
