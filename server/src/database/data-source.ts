@@ -112,7 +112,10 @@ export class Database extends EventEmitter<{
   private queue: Promise<unknown> = Promise.resolve();
   /** Set when the connection's transaction state could not be restored: no more writes. */
   private unusable: unknown = null;
-  /** The SQLite code of the last storage fault, until a write succeeds again. */
+  /**
+   * The SQLite code of the last storage fault, until a write succeeds again; a full disk only once it
+   * has room again too, since small writes (a probe, a worker's bookkeeping) fit where a ticket does not.
+   */
   private writeFault: string | null = null;
   private lastProbe: { at: number; result: Promise<DatabaseHealth> } | null = null;
   private openedFile: FileIdentity | null = null;
@@ -206,7 +209,7 @@ export class Database extends EventEmitter<{
       if (this.connection.inTransaction) throw new Error('COMMIT left the transaction open');
       runner.isTransactionActive = false;
       runner.transactionDepth = 0;
-      this.writeFault = null;
+      if (!this.writeFault?.startsWith('SQLITE_FULL')) this.writeFault = null;
       this.emit('committed');
       return result;
     } catch (error) {
@@ -273,14 +276,15 @@ export class Database extends EventEmitter<{
 
   private async probeWrite(now: number): Promise<DatabaseHealth> {
     if (this.fileReplaced()) return { ok: false, detail: FILE_REPLACED };
-    if (
-      this.writeFault?.startsWith('SQLITE_FULL') &&
-      (await this.freeBytes()) < HEALTH_FREE_BYTES_AFTER_FULL
-    ) {
+    const full = this.writeFault?.startsWith('SQLITE_FULL') ?? false;
+    if (full && (await this.freeBytes()) < HEALTH_FREE_BYTES_AFTER_FULL) {
       return { ok: false, detail: `cannot write (${this.writeFault})` };
     }
     return this.writeProbe(now).then(
-      (): DatabaseHealth => ({ ok: true }),
+      (): DatabaseHealth => {
+        if (full) this.writeFault = null;
+        return { ok: true };
+      },
       (error: unknown): DatabaseHealth => ({
         ok: false,
         detail: `cannot write (${sqliteCodeOf(error) ?? this.writeFault ?? 'error'})`,
