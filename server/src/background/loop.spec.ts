@@ -1,4 +1,5 @@
-import { BackgroundLoop } from './loop';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BackgroundLoop, isBackgroundWork } from './loop';
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,5 +112,30 @@ describe('BackgroundLoop', () => {
     await tick(55);
     await loop.stop();
     expect(step.mock.calls.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('BackgroundLoop context', () => {
+  test('steps run as background work, outside the async context of whoever nudged', async () => {
+    const request = new AsyncLocalStorage<string>();
+    const seen: { request: string | undefined; background: boolean }[] = [];
+    const loop = new BackgroundLoop(
+      async () => {
+        seen.push({ request: request.getStore(), background: isBackgroundWork() });
+        return false;
+      },
+      { intervalMs: 60_000, debounceMs: 1, onError: jest.fn() },
+    );
+    request.run('request 1', () => loop.nudge());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await loop.exclusive(async () =>
+      seen.push({ request: request.getStore(), background: isBackgroundWork() }),
+    );
+    await loop.stop();
+    expect(isBackgroundWork()).toBe(false);
+    expect(seen).toEqual([
+      { request: undefined, background: true },
+      { request: undefined, background: true },
+    ]);
   });
 });

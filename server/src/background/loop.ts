@@ -1,3 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+const backgroundWork = new AsyncLocalStorage<true>();
+
+/** Whether the caller runs in a background step (its SQL belongs to no request): tests tell it apart. */
+export function isBackgroundWork(): boolean {
+  return backgroundWork.getStore() === true;
+}
+
 export interface BackgroundLoopOptions {
   /** Runs the step this often even when nobody nudges (due retries, a consumer that failed). */
   intervalMs: number;
@@ -20,6 +29,11 @@ export class BackgroundLoop {
   private interval: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private stopped = false;
+  /**
+   * The async context of the loop's creation (the start-up), for its timers: a nudge comes from a commit
+   * inside a request, and the work it starts must not be counted as that request's (its SQL tally).
+   */
+  private readonly inOwnContext = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly step: () => Promise<boolean>,
@@ -41,10 +55,12 @@ export class BackgroundLoop {
   /** Something changed (a commit): run soon. */
   nudge(): void {
     if (this.stopped || this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      void this.run();
-    }, this.options.debounceMs).unref();
+    this.debounce = this.inOwnContext(() =>
+      setTimeout(() => {
+        this.debounce = undefined;
+        void this.run();
+      }, this.options.debounceMs).unref(),
+    );
   }
 
   /** Queues a run after the one in progress (if any); resolves when it has run to the end of its work. */
@@ -62,7 +78,7 @@ export class BackgroundLoop {
 
   /** Runs work in the loop's turn, never beside a step (tests: one step on demand). */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.chain.then(work);
+    const result = this.chain.then(() => backgroundWork.run(true, work));
     this.chain = result.catch(() => undefined);
     return result;
   }
@@ -79,7 +95,7 @@ export class BackgroundLoop {
 
   private async safeStep(): Promise<boolean> {
     try {
-      return await this.step();
+      return await backgroundWork.run(true, this.step);
     } catch (error) {
       this.options.onError(error);
       return false;

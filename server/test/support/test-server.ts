@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { startServer, type RunningServer } from '../../src/app';
+import { isBackgroundWork } from '../../src/background/loop';
 import type { Clock } from '../../src/clock';
 import type { ConfigOverrides } from '../../src/config';
 import type { Mailer } from '../../src/outbox/mailer';
@@ -73,13 +74,16 @@ export class TestApi {
     return api;
   }
 
-  /** Wraps the server's TypeORM logger (which sees every statement) to count SQL across all requests. */
+  /**
+   * Wraps the server's TypeORM logger (which sees every statement) to count SQL across all requests;
+   * the background work (outbox delivery, event consumers) is not a request and is not counted.
+   */
   private countStatements(): void {
     const logger = this.server.services.database.dataSource.logger;
     for (const method of ['logQuery', 'logQueryError'] as const) {
       const original = logger[method].bind(logger) as (...args: unknown[]) => void;
       (logger as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        this.statements += 1;
+        if (!isBackgroundWork()) this.statements += 1;
         original(...args);
       };
     }
