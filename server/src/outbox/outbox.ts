@@ -21,21 +21,8 @@ export class Outbox {
   constructor(private readonly clock: Clock) {}
 
   /** Due at once (or at notBefore). */
-  async enqueue(manager: EntityManager, message: NewOutboxMessage, notBefore?: Date): Promise<OutboxMessage> {
-    const now = this.clock.now();
-    return manager.save(
-      manager.create(OutboxMessage, {
-        ...message,
-        coalesceKey: null,
-        state: OutboxState.PENDING,
-        attempts: 0,
-        lastError: null,
-        createdAt: now,
-        nextAttemptAt: notBefore ?? now,
-        claimedUntil: null,
-        sentAt: null,
-      }),
-    );
+  enqueue(manager: EntityManager, message: NewOutboxMessage, notBefore?: Date): Promise<OutboxMessage> {
+    return this.insert(manager, message, notBefore ?? this.clock.now(), null);
   }
 
   /**
@@ -49,17 +36,38 @@ export class Outbox {
     windowMs: number,
     merge: (waiting: Record<string, unknown>, next: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<OutboxMessage> {
+    const now = this.clock.now();
     const waiting = await manager.findOne(OutboxMessage, {
       where: { coalesceKey, state: OutboxState.PENDING, attempts: 0 },
       order: { id: 'DESC' },
     });
-    if (waiting && waiting.claimedUntil === null) {
+    // Only while its window is open: a job after it (the worker late, the mail server down) starts a new one.
+    if (waiting && waiting.claimedUntil === null && waiting.nextAttemptAt && waiting.nextAttemptAt > now) {
       waiting.params = merge(waiting.params, message.params);
       waiting.subject = message.subject ?? waiting.subject;
       return manager.save(waiting);
     }
-    const created = await this.enqueue(manager, message, new Date(this.clock.now().getTime() + windowMs));
-    created.coalesceKey = coalesceKey;
-    return manager.save(created);
+    return this.insert(manager, message, new Date(now.getTime() + windowMs), coalesceKey);
+  }
+
+  private insert(
+    manager: EntityManager,
+    message: NewOutboxMessage,
+    due: Date,
+    coalesceKey: string | null,
+  ): Promise<OutboxMessage> {
+    return manager.save(
+      manager.create(OutboxMessage, {
+        ...message,
+        coalesceKey,
+        state: OutboxState.PENDING,
+        attempts: 0,
+        lastError: null,
+        createdAt: this.clock.now(),
+        nextAttemptAt: due,
+        claimedUntil: null,
+        sentAt: null,
+      }),
+    );
   }
 }
