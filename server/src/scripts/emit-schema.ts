@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import { printApiSchema, schemaFile } from '../schema';
 
 /** Writes schema.graphql at the top of the repository from the code (run by `npm run build:server`). */
-printApiSchema().then((printed) => {
-  fs.writeFileSync(schemaFile, printed);
-  console.log(`schema.graphql written (${printed.length} bytes)`);
-});
+printApiSchema().then(
+  (printed) => {
+    fs.writeFileSync(schemaFile, printed);
+    console.log(`schema.graphql written (${printed.length} bytes)`);
+  },
+  (error: unknown) => {
+    console.error('schema.graphql could not be written:', error);
+    process.exitCode = 1;
+  },
+);
