@@ -258,6 +258,7 @@ export const en = {
   'error.NOT_FOUND': 'This does not exist, or is not yours.',
   'error.BAD_USER_INPUT': 'Some information is not valid.',
   'error.RATE_LIMITED': 'Too many attempts. Please wait {seconds} seconds and try again.',
+  'form.rateLimitedMinutes': 'Too many attempts. Please wait {minutes} minutes and try again.',
   'error.INTERNAL_SERVER_ERROR': 'Something went wrong on our side. Please try again.',
   'error.loadPage': 'This page could not be loaded. Check your connection and reload.',
   'error.loadPage.title': 'Page not loaded',

@@ -259,6 +259,7 @@ export const fr: Record<MessageKey, string> = {
   'error.NOT_FOUND': 'Cela n’existe pas, ou ne vous appartient pas.',
   'error.BAD_USER_INPUT': 'Certaines informations ne sont pas valides.',
   'error.RATE_LIMITED': 'Trop de tentatives. Attendez {seconds} secondes puis réessayez.',
+  'form.rateLimitedMinutes': 'Trop de tentatives. Attendez {minutes} minutes puis réessayez.',
   'error.INTERNAL_SERVER_ERROR': 'Un problème est survenu de notre côté. Veuillez réessayer.',
   'error.loadPage': 'Cette page n’a pas pu être chargée. Vérifiez votre connexion et rechargez.',
   'error.loadPage.title': 'Page non chargée',
