@@ -44,6 +44,7 @@ export const en = {
   'login.submitting': 'Logging in…',
   'login.noAccount': 'No account yet?',
   'login.toRegister': 'Create one',
+  'login.forgot': 'Forgot your password?',
 
   'register.title': 'Create your account',
   'register.intro': 'It takes a minute; then you can report a problem and follow it.',
@@ -56,6 +57,55 @@ export const en = {
   'register.submitting': 'Creating…',
   'register.haveAccount': 'Already have an account?',
   'register.toLogin': 'Log in',
+
+  'forgot.title': 'Forgot your password?',
+  'forgot.intro': 'Type the email address of your account: we will send it a link to choose a new password.',
+  'forgot.email': 'Email',
+  'forgot.submit': 'Send the link',
+  'forgot.submitting': 'Sending…',
+  'forgot.sent':
+    'If an account uses this address, we sent a link valid 1 hour. Check your inbox, and your spam folder.',
+  'forgot.again': 'Use another address',
+  'forgot.toLogin': 'Back to log in',
+
+  'reset.title': 'Choose a new password',
+  'reset.intro': 'The password you will log in with from now on.',
+  'reset.password': 'New password',
+  'reset.show': 'Show the password',
+  'reset.rules': 'The password must:',
+  'reset.ruleLength': 'have 8 to 128 characters;',
+  'reset.ruleCommon': 'not be one of the most common passwords;',
+  'reset.ruleGuess':
+    'be hard to guess: not your name or email, no pattern such as abcd, 1234 or aaaa. Three or four unrelated words work well.',
+  'reset.submit': 'Change password',
+  'reset.submitting': 'Changing…',
+  'reset.done': 'Password changed; every other session was signed out.',
+  'reset.toLogin': 'Log in with your new password',
+  'reset.badLink': 'This link is not valid: it may have expired (it lasts 1 hour) or been used already.',
+  'reset.askAgain': 'Ask for a new link',
+
+  'verify.title': 'Confirm your email address',
+  'verify.checking': 'Confirming your address…',
+  'verify.done': 'Your email address is confirmed. Email notifications will reach it.',
+  'verify.toHome': 'Go to the home page',
+  'verify.toLogin': 'Log in',
+  'verify.badLink':
+    'This link is not valid: it may have expired (it lasts 48 hours), been used already, or been replaced by a newer one.',
+  'verify.resendHint': 'We can send a new link to {email}.',
+  'verify.resend': 'Send the link again',
+  'verify.resending': 'Sending…',
+  'verify.resent': 'We sent a new link to {email}.',
+  'verify.logInToResend': 'Log in to get a new link: Settings can send it again.',
+
+  'unsubscribe.title': 'Email notifications',
+  'unsubscribe.intro':
+    'This stops every email notification of your account. Nothing changes until you press the button.',
+  'unsubscribe.submit': 'Stop email notifications',
+  'unsubscribe.submitting': 'Stopping…',
+  'unsubscribe.done': 'You will no longer get email notifications. You can turn them back on in Settings.',
+  'unsubscribe.toSettings': 'Open Settings',
+  'unsubscribe.badLink':
+    'This unsubscribe link is not valid (it may have been cut). Log in and turn notifications off in Settings instead.',
 
   'home.hello': 'Hello, {name}',
   'home.myOpenTickets': 'My open tickets',
@@ -286,6 +336,8 @@ export const en = {
   'invalid.newPassword.length': 'The password is too short.',
   'invalid.newPassword.commonPassword': 'This password is too common; choose another one.',
   'invalid.currentPassword.wrongPassword': 'Your current password is not right.',
+  'invalid.token.invalid': 'This link is not valid: it may have expired or been used already.',
+  'invalid.email.invalid': 'Your email address is already verified.',
   'invalid.comment.required': 'An internal note needs a comment.',
   'invalid.projectId.archived': 'This project is archived: choose another one.',
   'invalid.projectId.required': 'Choose a project.',

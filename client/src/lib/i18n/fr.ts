@@ -45,6 +45,7 @@ export const fr: Record<MessageKey, string> = {
   'login.submitting': 'Connexion…',
   'login.noAccount': 'Pas encore de compte ?',
   'login.toRegister': 'En créer un',
+  'login.forgot': 'Mot de passe oublié ?',
 
   'register.title': 'Créer votre compte',
   'register.intro': 'Une minute suffit ; ensuite vous pourrez signaler un problème et le suivre.',
@@ -57,6 +58,58 @@ export const fr: Record<MessageKey, string> = {
   'register.submitting': 'Création…',
   'register.haveAccount': 'Déjà un compte ?',
   'register.toLogin': 'Se connecter',
+
+  'forgot.title': 'Mot de passe oublié ?',
+  'forgot.intro':
+    'Saisissez l’adresse e-mail de votre compte : nous y enverrons un lien pour choisir un nouveau mot de passe.',
+  'forgot.email': 'E-mail',
+  'forgot.submit': 'Envoyer le lien',
+  'forgot.submitting': 'Envoi…',
+  'forgot.sent':
+    'Si un compte utilise cette adresse, nous y avons envoyé un lien valable 1 heure. Regardez votre boîte de réception, et les indésirables.',
+  'forgot.again': 'Utiliser une autre adresse',
+  'forgot.toLogin': 'Retour à la connexion',
+
+  'reset.title': 'Choisir un nouveau mot de passe',
+  'reset.intro': 'Le mot de passe avec lequel vous vous connecterez désormais.',
+  'reset.password': 'Nouveau mot de passe',
+  'reset.show': 'Afficher le mot de passe',
+  'reset.rules': 'Le mot de passe doit :',
+  'reset.ruleLength': 'compter de 8 à 128 caractères ;',
+  'reset.ruleCommon': 'ne pas être un des mots de passe les plus courants ;',
+  'reset.ruleGuess':
+    'être difficile à deviner : ni votre nom ni votre e-mail, pas de suite comme abcd, 1234 ou aaaa. Trois ou quatre mots sans rapport font l’affaire.',
+  'reset.submit': 'Changer le mot de passe',
+  'reset.submitting': 'Changement…',
+  'reset.done': 'Mot de passe changé ; toutes les autres sessions ont été déconnectées.',
+  'reset.toLogin': 'Se connecter avec le nouveau mot de passe',
+  'reset.badLink': 'Ce lien n’est pas valable : il a peut-être expiré (il dure 1 heure) ou déjà servi.',
+  'reset.askAgain': 'Demander un nouveau lien',
+
+  'verify.title': 'Confirmer votre adresse e-mail',
+  'verify.checking': 'Confirmation de votre adresse…',
+  'verify.done': 'Votre adresse e-mail est confirmée. Les notifications par e-mail y seront envoyées.',
+  'verify.toHome': 'Aller à l’accueil',
+  'verify.toLogin': 'Se connecter',
+  'verify.badLink':
+    'Ce lien n’est pas valable : il a peut-être expiré (il dure 48 heures), déjà servi, ou été remplacé par un plus récent.',
+  'verify.resendHint': 'Nous pouvons envoyer un nouveau lien à {email}.',
+  'verify.resend': 'Renvoyer le lien',
+  'verify.resending': 'Envoi…',
+  'verify.resent': 'Nous avons envoyé un nouveau lien à {email}.',
+  'verify.logInToResend':
+    'Connectez-vous pour recevoir un nouveau lien : les Paramètres peuvent le renvoyer.',
+
+  'unsubscribe.title': 'Notifications par e-mail',
+  'unsubscribe.intro':
+    'Ceci arrête toutes les notifications par e-mail de votre compte. Rien ne change tant que vous n’appuyez pas sur le bouton.',
+  'unsubscribe.submit': 'Arrêter les notifications par e-mail',
+  'unsubscribe.submitting': 'Arrêt…',
+  'unsubscribe.done':
+    'Vous ne recevrez plus de notifications par e-mail. Vous pouvez les réactiver dans les Paramètres.',
+  'unsubscribe.toSettings': 'Ouvrir les Paramètres',
+  'unsubscribe.badLink':
+    'Ce lien de désabonnement n’est pas valable (il a peut-être été coupé). Connectez-vous et désactivez les notifications dans les Paramètres.',
 
   'home.hello': 'Bonjour, {name}',
   'home.myOpenTickets': 'Mes tickets ouverts',
@@ -287,6 +340,8 @@ export const fr: Record<MessageKey, string> = {
   'invalid.newPassword.length': 'Le mot de passe est trop court.',
   'invalid.newPassword.commonPassword': 'Ce mot de passe est trop courant ; choisissez-en un autre.',
   'invalid.currentPassword.wrongPassword': 'Votre mot de passe actuel n’est pas le bon.',
+  'invalid.token.invalid': 'Ce lien n’est pas valable : il a peut-être expiré ou déjà servi.',
+  'invalid.email.invalid': 'Votre adresse e-mail est déjà vérifiée.',
   'invalid.comment.required': 'Une note interne doit contenir un commentaire.',
   'invalid.projectId.archived': 'Ce projet est archivé : choisissez-en un autre.',
   'invalid.projectId.required': 'Choisissez un projet.',

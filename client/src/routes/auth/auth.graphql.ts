@@ -27,3 +27,32 @@ export const RegisterMutation = graphql(
   `,
   [MeFields],
 );
+
+// Accounts by email: each answers true or a BAD_USER_INPUT on `token` (bad, expired or used link).
+export const RequestPasswordResetMutation = graphql(`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+
+export const ResetPasswordMutation = graphql(`
+  mutation ResetPassword($input: ResetPasswordInput!) {
+    resetPassword(input: $input)
+  }
+`);
+
+// Signed out, emailVerified reads null: a successful answer is the confirmation.
+export const VerifyEmailMutation = graphql(`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token) {
+      id
+      emailVerified
+    }
+  }
+`);
+
+export const ResendVerificationMutation = graphql(`
+  mutation ResendVerificationEmail {
+    resendVerificationEmail
+  }
+`);
