@@ -250,6 +250,18 @@ export const fr: Record<MessageKey, string> = {
   'settings.newPassword': 'Nouveau mot de passe',
   'settings.changePassword': 'Changer le mot de passe',
   'settings.passwordSaved': 'Votre mot de passe est changé.',
+  'settings.verified': 'Vérifiée',
+  'settings.unverified': 'Pas encore vérifiée',
+  'settings.unverifiedHint':
+    'Suivez le lien envoyé à cette adresse : d’ici là, aucune notification n’y est envoyée.',
+  'settings.resend': 'Renvoyer le lien',
+  'settings.resending': 'Envoi…',
+  'settings.resent': 'Nous avons envoyé un nouveau lien à {email}.',
+  'settings.emailCurrentPassword': 'Mot de passe actuel (nécessaire pour changer l’e-mail)',
+  'settings.emailChanged':
+    'Enregistré. Nous avons envoyé un lien à {email} : suivez-le pour confirmer la nouvelle adresse.',
+  'settings.notifyNewTickets': 'M’écrire à chaque nouveau ticket',
+  'settings.notifyNewTicketsHint': 'Et les réponses du demandeur tant qu’un ticket n’a personne d’assigné.',
 
   'projects.title': 'Projets',
   'projects.new': 'Nouveau projet',
@@ -340,6 +352,7 @@ export const fr: Record<MessageKey, string> = {
   'invalid.newPassword.length': 'Le mot de passe est trop court.',
   'invalid.newPassword.commonPassword': 'Ce mot de passe est trop courant ; choisissez-en un autre.',
   'invalid.currentPassword.wrongPassword': 'Votre mot de passe actuel n’est pas le bon.',
+  'invalid.currentPassword.required': 'Saisissez votre mot de passe actuel.',
   'invalid.token.invalid': 'Ce lien n’est pas valable : il a peut-être expiré ou déjà servi.',
   'invalid.email.invalid': 'Votre adresse e-mail est déjà vérifiée.',
   'invalid.comment.required': 'Une note interne doit contenir un commentaire.',

@@ -1,0 +1,38 @@
+import { graphql, type ResultOf } from '../../lib/graphql';
+import { MeFields } from '../../lib/session.svelte';
+
+/** The account as Settings edits it: the session's fields and those only this page shows. */
+export const SettingsFields = graphql(
+  `
+    fragment SettingsFields on User {
+      ...MeFields
+      emailVerified
+      notifyNewTickets
+    }
+  `,
+  [MeFields],
+);
+
+export const SettingsQuery = graphql(
+  `
+    query Settings {
+      me {
+        ...SettingsFields
+      }
+    }
+  `,
+  [SettingsFields],
+);
+
+export const UpdateMeMutation = graphql(
+  `
+    mutation UpdateMe($input: UpdateMeInput!) {
+      updateMe(input: $input) {
+        ...SettingsFields
+      }
+    }
+  `,
+  [SettingsFields],
+);
+
+export type Account = ResultOf<typeof SettingsFields>;
