@@ -113,6 +113,11 @@ describe('migrations on a database of the first release, with data', () => {
     expect(login.errors).toBeUndefined();
   });
 
+  test('accounts made before verification existed keep receiving mail: their address counts as verified', async () => {
+    const rows: { n: number }[] = await sql(`SELECT COUNT(*) AS n FROM "user" WHERE "emailVerified" = 0`);
+    expect(Number(rows[0].n)).toBe(0);
+  });
+
   test('the ticket is intact and reads through the API', async () => {
     const session = await api.login(keeper.username, keeper.password);
     expect(session.errors).toBeUndefined();

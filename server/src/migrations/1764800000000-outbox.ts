@@ -9,8 +9,10 @@ export class Outbox1764800000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const statements = [
-      // Accounts made before email existed are unverified: nothing is sent to them until they verify.
       `ALTER TABLE "user" ADD COLUMN "emailVerified" boolean NOT NULL DEFAULT (0)`,
+      // Accounts made before verification existed keep their address as verified: they chose it and used
+      // the product with it, and "email me when my tickets change" was already promised to them.
+      `UPDATE "user" SET "emailVerified" = 1`,
       `ALTER TABLE "user" ADD COLUMN "notifyNewTickets" boolean NOT NULL DEFAULT (1)`,
       `CREATE TABLE "event" (
         "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
