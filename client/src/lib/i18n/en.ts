@@ -220,7 +220,8 @@ export const en = {
 
   'status.OPEN': 'Open',
   'status.IN_PROGRESS': 'In progress',
-  'status.WAITING': 'Waiting for you',
+  'status.WAITING': 'Waiting for reporter',
+  'status.WAITING.reporter': 'Waiting for your answer',
   'status.RESOLVED': 'Resolved',
   'status.CLOSED': 'Closed',
   'priority.LOW': 'Low',

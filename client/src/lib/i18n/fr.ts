@@ -224,7 +224,8 @@ export const fr: Record<MessageKey, string> = {
 
   'status.OPEN': 'Ouvert',
   'status.IN_PROGRESS': 'En cours',
-  'status.WAITING': 'En attente de vous',
+  'status.WAITING': 'En attente de l’auteur',
+  'status.WAITING.reporter': 'En attente de votre réponse',
   'status.RESOLVED': 'Résolu',
   'status.CLOSED': 'Fermé',
   'priority.LOW': 'Basse',
