@@ -206,6 +206,10 @@ export const en = {
   'timeline.updated': 'updated the ticket',
   'timeline.noted': 'added an internal note',
   'timeline.internal': 'Internal',
+  'reply.waitingTitle': 'The team is waiting for your answer.',
+  'reply.asked': '{name} asked:',
+  'reply.commentHint': 'Your answer sends the ticket back to the team.',
+
   'timeline.edited': 'edited',
   'timeline.none': 'none',
   'timeline.to': 'to',

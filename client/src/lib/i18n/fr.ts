@@ -210,6 +210,10 @@ export const fr: Record<MessageKey, string> = {
   'timeline.updated': 'a mis à jour le ticket',
   'timeline.noted': 'a ajouté une note interne',
   'timeline.internal': 'Interne',
+  'reply.waitingTitle': 'L’équipe attend votre réponse.',
+  'reply.asked': '{name} a demandé :',
+  'reply.commentHint': 'Votre réponse renvoie le ticket à l’équipe.',
+
   'timeline.edited': 'modifiée',
   'timeline.none': 'aucun',
   'timeline.to': 'vers',
