@@ -20,6 +20,7 @@ const patterns: [string, RegExp][] = [
   ['projects', /^\/admin\/projects$/],
   ['users', /^\/admin\/users$/],
   ['stats', /^\/admin\/stats$/],
+  ['outbox', /^\/admin\/outbox$/],
   ['playground', /^\/playground$/],
 ];
 
