@@ -1,32 +1,41 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../../server/src/app';
+import { startServer, type RunningServer, type StartOptions } from '../../../server/src/app';
 
 export const clientDist = path.resolve(__dirname, '..', '..', 'dist');
 
 export interface TestServer {
   url: string;
+  /** The service itself, for specs that drive its background work (e.g. `running.delivery.runOnce()`). */
+  running: RunningServer;
   close(): Promise<void>;
 }
 
-/** The real service on a random port, a fresh data directory, and the built client. One per spec file. */
-export async function startTestServer(): Promise<TestServer> {
+/**
+ * The real service on a random port, a fresh data directory, and the built client. One per spec file.
+ * `options` swaps the clock or the mailer, as the server's own tests do.
+ */
+export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   if (!existsSync(path.join(clientDist, 'index.html'))) {
     throw new Error(
       `The client is not built (${clientDist}/index.html is missing). Run "npm run build:client" before the browser tests.`,
     );
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'st-browser-'));
-  const app = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    clientDir: clientDist,
-    logLevel: 'silent',
-  });
+  const app = await startServer(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      clientDir: clientDist,
+      logLevel: 'silent',
+    },
+    options,
+  );
   return {
     url: app.url,
+    running: app,
     close: async () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import type { StartOptions } from '../../../server/src/app';
 import { launchBrowser, newPage, type PageProblems } from './browser';
 import { startTestServer, type TestServer } from './server';
 
@@ -11,19 +12,20 @@ export interface BrowserSuite {
 }
 
 /**
- * Registers the hooks every browser spec needs: a fresh server, seeded through the API by `seed`,
- * one Chromium, a shared page, and a check after each test that the page logged no error.
+ * Registers the hooks every browser spec needs: a fresh server (its clock or mailer swapped by `server`),
+ * seeded through the API by `seed`, one Chromium, a shared page, and a check after each test that the
+ * page logged no error.
  * The returned object is filled in by beforeAll, so read its fields inside tests only.
  */
 export function useBrowserSuite(
-  seed: (url: string) => Promise<void> = async () => {},
-  { sharedPage = true }: { sharedPage?: boolean } = {},
+  seed: (url: string, server: TestServer) => Promise<void> = async () => {},
+  { sharedPage = true, server }: { sharedPage?: boolean; server?: StartOptions } = {},
 ): BrowserSuite {
   const suite = {} as BrowserSuite;
 
   beforeAll(async () => {
-    suite.server = await startTestServer();
-    await seed(suite.server.url);
+    suite.server = await startTestServer(server);
+    await seed(suite.server.url, suite.server);
     suite.browser = await launchBrowser();
     if (sharedPage) Object.assign(suite, await newPage(suite.browser));
   });
