@@ -138,6 +138,13 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
     { name: 'admin projects', as: 'admin', path: () => '/admin/projects', ready: '.admin-row' },
     { name: 'admin users', as: 'admin', path: () => '/admin/users', ready: '.admin-row' },
     { name: 'admin statistics', as: 'admin', path: () => '/admin/stats', ready: '.bar-list' },
+    { name: 'admin outbox', as: 'admin', path: () => '/admin/outbox', ready: '.outbox-row' },
+    {
+      name: 'admin outbox, none failed',
+      as: 'admin',
+      path: () => '/admin/outbox?state=FAILED',
+      ready: '.empty',
+    },
   ];
 
   it.each(views)('$name, at 1280 px and at 390 px', async (view) => {
