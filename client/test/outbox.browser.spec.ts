@@ -45,6 +45,8 @@ describeWithBrowser('an ADMIN reading the outbox', () => {
     async (url, server) => {
       // Each registration enqueues a verification email: root's is SENT, the unreachable ones are not.
       admin = await registerAccount(url, 'root');
+      // Twenty readers more, so that the list has a second page.
+      for (let n = 1; n <= 20; n += 1) await registerAccount(url, `reader-${n}`);
       await registerAccount(url, 'unreachable-one');
       await registerAccount(url, 'unreachable-two');
       const failing = ['unreachable-one@example.com', 'unreachable-two@example.com'];
@@ -66,7 +68,7 @@ describeWithBrowser('an ADMIN reading the outbox', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    { server: { mailer, clock } },
+    { server: { mailer, clock, config: { registrationsPerHour: 100 } } },
   );
 
   const row = (page: Page, recipient: string) => page.locator('.outbox-row', { hasText: recipient });
@@ -80,17 +82,17 @@ describeWithBrowser('an ADMIN reading the outbox', () => {
     await page.getByRole('button', { name: 'root' }).click();
     await page.getByRole('link', { name: 'Outbox' }).click();
     await page.getByRole('heading', { name: 'Outbox', level: 1 }).waitFor();
-    await page.getByText('4 messages').waitFor();
+    await page.getByText('24 messages').waitFor();
 
-    // Newest first: the late one, then the two failed ones, then root's.
+    // Newest first: the late one, then the two failed ones, then the readers'.
     await expect(page.locator('.outbox-row').allTextContents()).resolves.toEqual([
       expect.stringContaining('unreachable-late@example.com'),
       expect.stringContaining('unreachable-two@example.com'),
       expect.stringContaining('unreachable-one@example.com'),
-      expect.stringContaining('root@example.com'),
+      ...Array.from({ length: 17 }, (_, i) => expect.stringContaining(`reader-${20 - i}@example.com`)),
     ]);
 
-    const sent = row(page, 'root@example.com');
+    const sent = row(page, 'reader-20@example.com');
     await expect(sent.locator('.outbox-state').textContent()).resolves.toBe('Sent');
     await expect(sent.textContent()).resolves.toMatch(/1 attempt\b.*Sent \d/);
     await expect(sent.getByRole('button', { name: /Retry/ }).count()).resolves.toBe(0);
@@ -117,12 +119,24 @@ describeWithBrowser('an ADMIN reading the outbox', () => {
 
     await page.goBack();
     await page.waitForURL(`${server.url}/admin/outbox`);
-    await page.getByText('4 messages').waitFor();
+    await page.getByText('24 messages').waitFor();
     await expect(page.getByLabel('State').inputValue()).resolves.toBe('');
 
     await page.goto(`${server.url}/admin/outbox?state=SENT`);
-    await page.getByText('1 message', { exact: true }).waitFor();
+    await page.getByText('21 messages').waitFor();
     await expect(page.getByLabel('State').inputValue()).resolves.toBe('SENT');
+  });
+
+  it('loads the next page after the cursor, down to the oldest message', async () => {
+    const { page, server } = suite;
+    await page.goto(`${server.url}/admin/outbox`);
+    await page.getByText('20 of 24 shown').waitFor();
+    await expect(page.locator('.outbox-row').count()).resolves.toBe(20);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.locator('.outbox-row').nth(23).waitFor();
+    await expect(page.locator('.outbox-row').count()).resolves.toBe(24);
+    await expect(page.locator('.outbox-row').last().textContent()).resolves.toContain('root@example.com');
+    await expect(page.getByRole('button', { name: 'Load more' }).count()).resolves.toBe(0);
   });
 
   it('retries a FAILED message: the row turns PENDING in place, then it is sent', async () => {

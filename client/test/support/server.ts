@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer, type StartOptions } from '../../../server/src/app';
+import type { ConfigOverrides } from '../../../server/src/config';
 
 export const clientDist = path.resolve(__dirname, '..', '..', 'dist');
 
@@ -14,9 +15,12 @@ export interface TestServer {
 
 /**
  * The real service on a random port, a fresh data directory, and the built client. One per spec file.
- * `options` swaps the clock or the mailer, as the server's own tests do.
+ * `options` swaps the clock or the mailer, as the server's own tests do, and `config` changes settings.
  */
-export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
+export async function startTestServer({
+  config,
+  ...options
+}: StartOptions & { config?: ConfigOverrides } = {}): Promise<TestServer> {
   if (!existsSync(path.join(clientDist, 'index.html'))) {
     throw new Error(
       `The client is not built (${clientDist}/index.html is missing). Run "npm run build:client" before the browser tests.`,
@@ -30,6 +34,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       dataDir,
       clientDir: clientDist,
       logLevel: 'silent',
+      ...config,
     },
     options,
   );

@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { StartOptions } from '../../../server/src/app';
+import type { ConfigOverrides } from '../../../server/src/config';
 import { launchBrowser, newPage, type PageProblems } from './browser';
 import { startTestServer, type TestServer } from './server';
 
@@ -12,14 +13,17 @@ export interface BrowserSuite {
 }
 
 /**
- * Registers the hooks every browser spec needs: a fresh server (its clock or mailer swapped by `server`),
+ * Registers the hooks every browser spec needs: a fresh server (clock, mailer or settings from `server`),
  * seeded through the API by `seed`, one Chromium, a shared page, and a check after each test that the
  * page logged no error.
  * The returned object is filled in by beforeAll, so read its fields inside tests only.
  */
 export function useBrowserSuite(
   seed: (url: string, server: TestServer) => Promise<void> = async () => {},
-  { sharedPage = true, server }: { sharedPage?: boolean; server?: StartOptions } = {},
+  {
+    sharedPage = true,
+    server,
+  }: { sharedPage?: boolean; server?: StartOptions & { config?: ConfigOverrides } } = {},
 ): BrowserSuite {
   const suite = {} as BrowserSuite;
 
