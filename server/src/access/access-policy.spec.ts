@@ -9,7 +9,7 @@ import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums'
 import { ProjectService } from '../projects/project.service';
 import { Role } from '../users/role';
 import type { User } from '../users/user.entity';
-import { UserService } from '../users/user.service';
+import { userServiceFor } from '../../test/support/user-service';
 import {
   canListArchivedProjects,
   canSeeInternalNotes,
@@ -92,7 +92,7 @@ describe('the SQL form of the ticket rule agrees with the predicate', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-policy-'));
     database = await openDatabase({ databaseUrl: '', dataDir });
-    const users = new UserService(database);
+    const users = userServiceFor(database);
     const register = (username: string) =>
       users.register({ username, email: `${username}@example.com`, password: 'purple elephants dance' });
     const first = await register('admin');

@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError } from '../errors';
 import { Outbox } from '../outbox/outbox';
+import type { AccountMail } from '../users/account-mail';
 import { User } from '../users/user.entity';
 import { normalizeKey } from '../users/user-key';
 import {
@@ -21,8 +22,6 @@ import {
   newTokenSecret,
 } from './account-tokens';
 import { TokenPurpose, UserToken } from './user-token.entity';
-// Registers the renderers of the templates this service enqueues, before the delivery worker starts.
-import './account-renderers';
 
 const HOUR_MS = 3_600_000;
 /** Verification emails a signed-in user may ask for again, per hour (registration and email changes aside). */
@@ -42,7 +41,7 @@ const invalidToken = () => BadInputError.field('token', 'invalid', INVALID_TOKEN
  * messages an email change sends. Only a hash of each link's secret is stored; the secret itself is in
  * the outbox message until it is sent. Every mail is enqueued in the transaction of what causes it.
  */
-export class AccountsService {
+export class AccountsService implements AccountMail {
   // In memory, per process, like the other per-address limits: a restart gives back at most one hour.
   private readonly resends = new SlidingWindowLimiter(
     RESENDS_PER_HOUR,
@@ -89,19 +88,19 @@ export class AccountsService {
    * In updateMe's transaction, once user holds the new address: links sent to the old one (reset,
    * verification) stop working, the new one gets a verification link and the old one a notice.
    */
-  async emailChanged(manager: EntityManager, user: User, oldEmail: string): Promise<void> {
+  async emailChanged(manager: EntityManager, user: User, old: { email: string }): Promise<void> {
     const now = this.clock.now();
     await this.useUpTokens(manager, user.id, TokenPurpose.RESET_PASSWORD, now);
     await this.sendVerification(manager, user);
     const params: EmailChangedParams = {
       username: user.username,
-      oldEmail,
+      oldEmail: old.email,
       newEmail: user.email,
       changedAt: now.getTime(),
     };
     await this.outbox.enqueue(manager, {
       channel: 'email',
-      recipient: oldEmail,
+      recipient: old.email,
       recipientUserId: user.id,
       template: AccountTemplate.EMAIL_CHANGED,
       params: { ...params },

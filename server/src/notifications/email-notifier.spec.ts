@@ -12,7 +12,7 @@ import { TicketStatus } from '../tickets/ticket.enums';
 import { TicketService } from '../tickets/ticket.service';
 import { Role } from '../users/role';
 import { User } from '../users/user.entity';
-import { UserService } from '../users/user.service';
+import { userServiceFor } from '../../test/support/user-service';
 import { ACTIVITY_WINDOW_MS, EmailNotifier } from './email-notifier';
 
 let dataDir: string;
@@ -60,7 +60,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'email-notifier-'));
   database = await openDatabase({ databaseUrl: '', dataDir });
   clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
-  const users = new UserService(database);
+  const users = userServiceFor(database);
   const register = (username: string) =>
     users.register({ username, email: `${username}@example.com`, password: 'purple elephants dance' });
   admin = await register('admin');

@@ -7,7 +7,7 @@ import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { Role, isStaff } from '../users/role';
 import { User } from '../users/user.entity';
-import { normalizeKey } from '../users/user.service';
+import { normalizeKey } from '../users/user-key';
 
 export const TICKET_ACTIVITY_TEMPLATE = 'ticket-activity';
 /** Jobs by one person on one ticket within this window go out as one message. */

@@ -14,7 +14,7 @@ import { TicketStatus } from '../tickets/ticket.enums';
 import { TicketService } from '../tickets/ticket.service';
 import { Locale, Role } from '../users/role';
 import { User } from '../users/user.entity';
-import { UserService } from '../users/user.service';
+import { userServiceFor } from '../../test/support/user-service';
 import type { ActivityParams } from './email-notifier';
 import { renderTicketActivity } from './ticket-activity.renderer';
 import { UnsubscribeTokens } from './unsubscribe-token';
@@ -33,7 +33,7 @@ let projectId: string;
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'activity-renderer-'));
   database = await openDatabase({ databaseUrl: '', dataDir });
-  const users = new UserService(database);
+  const users = userServiceFor(database);
   const register = (username: string) =>
     users.register({ username, email: `${username}@example.com`, password: 'purple elephants dance' });
   const admin = await register('admin');

@@ -8,7 +8,7 @@ import { type Database, openDatabase } from '../database/data-source';
 import { ProjectService } from '../projects/project.service';
 import { Role } from '../users/role';
 import type { User } from '../users/user.entity';
-import { UserService } from '../users/user.service';
+import { userServiceFor } from '../../test/support/user-service';
 import { Job } from './job.entity';
 import { JobRecorder } from './job-recorder';
 import { TicketStatus } from './ticket.enums';
@@ -35,7 +35,7 @@ const codeOf = async (work: Promise<unknown>) => {
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticket-service-'));
   database = await openDatabase({ databaseUrl: '', dataDir });
-  const users = new UserService(database);
+  const users = userServiceFor(database);
   const register = (username: string) =>
     users.register({ username, email: `${username}@example.com`, password: 'purple elephants dance' });
   admin = await register('admin');

@@ -1,27 +1,25 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { AccountsService } from '../accounts/accounts.service';
-import { LoginThrottle, throttleKey } from '../auth/login-throttle';
+import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
-import { type Clock, systemClock } from '../clock';
+import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import type { AccountMail } from './account-mail';
 import { Locale, Role, isStaff } from './role';
 import { User } from './user.entity';
 import type { RegisterInput, UpdateMeInput } from './user.inputs';
 import { normalizeKey } from './user-key';
 
-export { normalizeKey } from './user-key';
-
 /** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
 export class UserService {
   constructor(
     private readonly database: Database,
-    // createServices passes the process's one throttle, shared with AuthService's login.
-    private readonly loginThrottle = new LoginThrottle(database),
-    private readonly clock: Clock = systemClock,
+    // The process's one throttle, shared with AuthService's login.
+    private readonly loginThrottle: LoginThrottle,
+    private readonly clock: Clock,
     // Registration and email changes send their links in the same transaction as the change.
-    private readonly accounts = new AccountsService(database, clock),
+    private readonly accounts: AccountMail,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -103,7 +101,7 @@ export class UserService {
     const passwordHash = input.newPassword ? await hashPassword(input.newPassword) : undefined;
     return this.database.transaction(async (manager) => {
       const user = await manager.findOneByOrFail(User, { id: actor.id });
-      const oldEmail = user.email;
+      const old = { email: user.email, verified: user.emailVerified };
       const newEmail =
         input.email != null && normalizeKey(input.email) !== user.emailKey ? input.email : null;
       if (newEmail !== null) {
@@ -121,7 +119,7 @@ export class UserService {
         user.sessionVersion += 1;
       }
       const saved = await manager.save(user);
-      if (newEmail !== null) await this.accounts.emailChanged(manager, saved, oldEmail);
+      if (newEmail !== null) await this.accounts.emailChanged(manager, saved, old);
       return { user: saved, passwordChanged: passwordHash !== undefined };
     });
   }

@@ -1,0 +1,11 @@
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { LoginThrottle } from '../../src/auth/login-throttle';
+import { type Clock, systemClock } from '../../src/clock';
+import type { Database } from '../../src/database/data-source';
+import { UserService } from '../../src/users/user.service';
+
+/** A UserService wired as createServices wires it, for unit specs that only need accounts to exist. */
+export function userServiceFor(database: Database, clock: Clock = systemClock): UserService {
+  const loginThrottle = new LoginThrottle(database);
+  return new UserService(database, loginThrottle, clock, new AccountsService(database, clock));
+}
