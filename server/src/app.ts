@@ -103,6 +103,7 @@ export async function startServer(
     mailer: services.mailer,
     config,
     log: logger,
+    renderers: services.renderers,
   });
   const schema = await buildApiSchema();
 

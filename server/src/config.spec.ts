@@ -15,7 +15,7 @@ describe('configuration from the environment', () => {
     expect(config.dataDir).toBe(path.resolve('data'));
     expect(config.tokenTtlSeconds).toBe(12 * 3600);
     expect(config.databaseUrl).toBe('');
-    expect(config).toEqual(defaultConfig);
+    expect(config).toEqual({ ...defaultConfig, publicUrl: 'http://localhost:4000' });
   });
 
   test('reads every variable', () => {

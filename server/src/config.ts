@@ -45,7 +45,8 @@ export class ConfigError extends Error {}
 // This file sits in server/src (sources) or server/dist (build): the repository is two levels up either way.
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-export const defaultConfig: Config = {
+/** Every default but publicUrl, which follows the port (defaultPublicUrl). */
+export const defaultConfig: Omit<Config, 'publicUrl'> = {
   port: 4000,
   host: '0.0.0.0',
   dataDir: path.resolve('data'),
@@ -60,7 +61,6 @@ export const defaultConfig: Config = {
   trustProxy: false,
   smtpUrl: '',
   mailFrom: 'Simple Ticketing <no-reply@localhost>',
-  publicUrl: 'http://localhost:4000',
 };
 
 /** "12h", "30m", "45s", "2d" or a plain number of seconds. */
@@ -226,7 +226,7 @@ export function validatePublicUrl(name: string, raw: string): string {
 /** Reads the configuration from the environment; throws ConfigError with a clear message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = (name: string) => (env[name] ?? '').trim();
-  const config: Config = { ...defaultConfig };
+  const config: Config = { ...defaultConfig, publicUrl: '' };
   if (read('PORT')) config.port = parseInteger('PORT', read('PORT'), 0, 65535);
   if (read('HOST')) config.host = read('HOST');
   if (read('DATA_DIR')) config.dataDir = path.resolve(read('DATA_DIR'));
@@ -276,6 +276,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   const { trustProxy = defaultConfig.trustProxy, ...rest } = overrides;
   const config: Config = {
     ...defaultConfig,
+    publicUrl: '',
     ...rest,
     trustProxy: validateTrustProxy('trustProxy', trustProxy),
   };

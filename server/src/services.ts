@@ -1,3 +1,4 @@
+import { registerAccountRenderers } from './accounts/account-renderers';
 import { AccountsService } from './accounts/accounts.service';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
@@ -8,10 +9,12 @@ import type { Config } from './config';
 import type { Database } from './database/data-source';
 import type { EventConsumer } from './events/event-consumers';
 import { EventLog } from './events/event-log';
-import { emailNotifications } from './notifications/email-notifications';
+import { EmailNotifier, TICKET_ACTIVITY_TEMPLATE } from './notifications/email-notifier';
+import { renderTicketActivity } from './notifications/ticket-activity.renderer';
 import { type Mailer, createMailer } from './outbox/mailer';
 import { Outbox } from './outbox/outbox';
 import { OutboxService } from './outbox/outbox.service';
+import { RendererRegistry } from './outbox/renderers';
 import { ProjectService } from './projects/project.service';
 import { StatsService } from './stats/stats.service';
 import { JobRecorder } from './tickets/job-recorder';
@@ -37,6 +40,8 @@ export interface Services {
   mailer: Mailer;
   /** Fed the domain events after each commit, in order (app.ts runs them). Push yours here. */
   eventConsumers: EventConsumer[];
+  /** How each outbox template is written at sending time (the delivery worker reads it). Add yours here. */
+  renderers: RendererRegistry;
 }
 
 export function createServices(
@@ -56,6 +61,9 @@ export function createServices(
   const accounts = new AccountsService(database, clock, outbox);
   const users = new UserService(database, loginThrottle, clock, accounts);
   const events = new EventLog(database);
+  const renderers = new RendererRegistry();
+  registerAccountRenderers(renderers);
+  renderers.register(TICKET_ACTIVITY_TEMPLATE, renderTicketActivity);
   return {
     database,
     clock,
@@ -70,6 +78,7 @@ export function createServices(
     stats: new StatsService(database),
     outboxMessages: new OutboxService(database, clock),
     mailer,
-    eventConsumers: [emailNotifications(outbox)],
+    eventConsumers: [new EmailNotifier(outbox)],
+    renderers,
   };
 }

@@ -8,7 +8,7 @@ import { ManualClock } from '../src/clock';
 import { DomainEvent, EventConsumerCursor } from '../src/events/domain-event.entity';
 import type { EventConsumer } from '../src/events/event-consumers';
 import { OutboxMessage, OutboxState } from '../src/outbox/outbox-message.entity';
-import { registerRenderer } from '../src/outbox/renderers';
+import type { MessageRenderer } from '../src/outbox/renderers';
 import { RETRY_DELAYS_MS } from '../src/outbox/retry-schedule';
 import { ChildServer } from './support/child-server';
 import { MailCatcher } from './support/mail-catcher';
@@ -17,13 +17,13 @@ import { TestApi, type TestUser, errorCodes } from './support/test-server';
 const MINUTE = 60_000;
 const SMTP_AUTH = { user: 'mailer', pass: 'smtp-pa55-w0rd' };
 
-// A template of the tests' own: what the worker does does not depend on any real message.
-registerRenderer('test-note', async (message, { publicUrl }) => ({
+// A template of the tests' own, registered on each server: what the worker does depends on no real message.
+const testNote: MessageRenderer = async (message, { publicUrl }) => ({
   subject: `Note ${String(message.params.n)}`,
   text: `Hello ${String(message.params.n)}: ${publicUrl}/tickets/1`,
   html: `<p>Hello <b>${String(message.params.n)}</b></p>`,
   headers: { 'X-Test-Note': String(message.params.n) },
-}));
+});
 
 const OUTBOX = `query ($state: OutboxState, $first: Int, $after: String) {
   outbox(state: $state, first: $first, after: $after) {
@@ -48,6 +48,7 @@ describe('the outbox over real SMTP', () => {
     catcher = await MailCatcher.start({ auth: SMTP_AUTH });
     clock = new ManualClock(Date.parse('2026-03-02T09:00:00Z'));
     api = await TestApi.start({ smtpUrl: catcher.url }, { clock });
+    api.server.services.renderers.register('test-note', testNote);
     ({ admin, agent } = await api.registerAdminAndAgent());
     user = await api.register('reporter');
   });
@@ -304,6 +305,7 @@ describe('the outbox over real SMTP', () => {
 describe('without SMTP_URL: .eml files in DATA_DIR/outbox', () => {
   test('each message is written as a readable .eml, 0600 in a 0700 folder, and logged with recipient and subject', async () => {
     const api = await TestApi.start({}, { captureLogs: true });
+    api.server.services.renderers.register('test-note', testNote);
     try {
       const { database, outbox } = api.server.services;
       await database.transaction((manager) =>

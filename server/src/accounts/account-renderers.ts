@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { OutboxMessage } from '../outbox/outbox-message.entity';
-import { MessageCancelled, type RenderContext, registerRenderer } from '../outbox/renderers';
+import { MessageCancelled, type RenderContext, type RendererRegistry } from '../outbox/renderers';
 import { Locale } from '../users/role';
 import { User } from '../users/user.entity';
 import {
@@ -34,30 +34,33 @@ async function assertLinkStillWorks(
   return secret;
 }
 
-registerRenderer(
-  AccountTemplate.VERIFY_EMAIL,
-  async (message, { manager, publicUrl, now }: RenderContext) => {
-    const params = message.params as unknown as VerifyEmailParams;
-    const user = await recipientOf(message, manager);
-    if (!user) throw new MessageCancelled('the account no longer exists');
-    const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.VERIFY_EMAIL, now);
-    return verifyEmailMessage({ ...params, secret }, user.locale, publicUrl, message.createdAt.getTime());
-  },
-);
+/** The renderers of the account emails, registered by services.ts. */
+export function registerAccountRenderers(renderers: RendererRegistry): void {
+  renderers.register(
+    AccountTemplate.VERIFY_EMAIL,
+    async (message, { manager, publicUrl, now }: RenderContext) => {
+      const params = message.params as unknown as VerifyEmailParams;
+      const user = await recipientOf(message, manager);
+      if (!user) throw new MessageCancelled('the account no longer exists');
+      const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.VERIFY_EMAIL, now);
+      return verifyEmailMessage({ ...params, secret }, user.locale, publicUrl, message.createdAt.getTime());
+    },
+  );
 
-registerRenderer(
-  AccountTemplate.PASSWORD_RESET,
-  async (message, { manager, publicUrl, now }: RenderContext) => {
-    const params = message.params as unknown as PasswordResetParams;
-    const user = await recipientOf(message, manager);
-    if (!user) throw new MessageCancelled('the account no longer exists');
-    const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.RESET_PASSWORD, now);
-    return passwordResetMessage({ ...params, secret }, user.locale, publicUrl, message.createdAt.getTime());
-  },
-);
+  renderers.register(
+    AccountTemplate.PASSWORD_RESET,
+    async (message, { manager, publicUrl, now }: RenderContext) => {
+      const params = message.params as unknown as PasswordResetParams;
+      const user = await recipientOf(message, manager);
+      if (!user) throw new MessageCancelled('the account no longer exists');
+      const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.RESET_PASSWORD, now);
+      return passwordResetMessage({ ...params, secret }, user.locale, publicUrl, message.createdAt.getTime());
+    },
+  );
 
-// Sent even if the account changed again since: the old address must hear of every change.
-registerRenderer(AccountTemplate.EMAIL_CHANGED, async (message, { manager }: RenderContext) => {
-  const user = await recipientOf(message, manager);
-  return emailChangedMessage(message.params as unknown as EmailChangedParams, user?.locale ?? Locale.EN);
-});
+  // Sent even if the account changed again since: the old address must hear of every change.
+  renderers.register(AccountTemplate.EMAIL_CHANGED, async (message, { manager }: RenderContext) => {
+    const user = await recipientOf(message, manager);
+    return emailChangedMessage(message.params as unknown as EmailChangedParams, user?.locale ?? Locale.EN);
+  });
+}

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { Database } from '../database/data-source';
 import type { Mailer } from './mailer';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
-import { MessageCancelled, type RenderedMessage, type RendererRegistry, messageRenderers } from './renderers';
+import { MessageCancelled, type RenderedMessage, type RendererRegistry } from './renderers';
 import { nextAttemptAfterFailure } from './retry-schedule';
 
 /** While a worker sends a message, others leave it alone; a crashed worker's claim runs out after this. */
@@ -26,7 +26,7 @@ export interface DeliveryWorkerDeps {
   mailer: Mailer;
   config: Config;
   log: WorkerLog;
-  renderers?: RendererRegistry;
+  renderers: RendererRegistry;
 }
 
 /**
@@ -36,14 +36,12 @@ export interface DeliveryWorkerDeps {
  */
 export class DeliveryWorker {
   private readonly loop: BackgroundLoop;
-  private readonly renderers: RendererRegistry;
   private readonly wake = () => this.loop.nudge();
 
   constructor(
     private readonly deps: DeliveryWorkerDeps,
     options: { intervalMs?: number; debounceMs?: number } = {},
   ) {
-    this.renderers = deps.renderers ?? messageRenderers;
     this.loop = new BackgroundLoop(async () => (await this.deliverDue()) === BATCH_SIZE, {
       intervalMs: options.intervalMs ?? 5000,
       debounceMs: options.debounceMs ?? 20,
@@ -120,7 +118,7 @@ export class DeliveryWorker {
     const { database, config, clock, mailer } = this.deps;
     let rendered: RenderedMessage;
     try {
-      const render = this.renderers.get(message.template);
+      const render = this.deps.renderers.get(message.template);
       rendered = await render(message, {
         manager: database.manager,
         config,

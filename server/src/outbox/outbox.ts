@@ -20,9 +20,9 @@ export interface NewOutboxMessage {
 export class Outbox {
   constructor(private readonly clock: Clock) {}
 
-  /** Due at once (or at notBefore). */
-  enqueue(manager: EntityManager, message: NewOutboxMessage, notBefore?: Date): Promise<OutboxMessage> {
-    return this.insert(manager, message, notBefore ?? this.clock.now(), null);
+  /** Due at once. */
+  enqueue(manager: EntityManager, message: NewOutboxMessage): Promise<OutboxMessage> {
+    return this.insert(manager, message, this.clock.now(), null);
   }
 
   /**

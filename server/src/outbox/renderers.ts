@@ -36,22 +36,17 @@ export class MessageCancelled extends Error {
 }
 
 /**
- * Templates and their renderers. To add one, in your own file:
- *
- *   registerRenderer('verify-email', async (message, { manager, publicUrl }) => ({ subject, text, html }));
- *
- * at the top level of a module that services.ts (or what it imports) loads, so it is registered before
- * the worker starts. Enqueue with the same name (`outbox.enqueue(manager, { template: 'verify-email', … })`).
- * Put anything secret (a token in a link) under `params.secret`: the worker deletes that key once the
- * message is SENT, so the database keeps no usable link. A message whose template has no renderer fails
- * its try with "No renderer for template …" and is retried like any other failure.
+ * Templates and their renderers, built once in services.ts (`renderers.register('verify-email', …)`)
+ * and handed to the delivery worker. Enqueue with the same name (`outbox.enqueue(manager, { template:
+ * 'verify-email', … })`). Put a link's secret under `params.secret`: the outbox stores it encrypted,
+ * the worker hands it to the renderer in clear and deletes it once the message is done with. A message
+ * whose template has no renderer fails its try with "No renderer for template …" and is retried.
  */
 export class RendererRegistry {
   private readonly renderers = new Map<string, MessageRenderer>();
 
   register(template: string, renderer: MessageRenderer): void {
-    const existing = this.renderers.get(template);
-    if (existing && existing !== renderer) {
+    if (this.renderers.has(template)) {
       throw new Error(`A renderer for template "${template}" is already registered`);
     }
     this.renderers.set(template, renderer);
@@ -63,15 +58,4 @@ export class RendererRegistry {
     if (!renderer) throw new Error(`No renderer for template "${template}"`);
     return renderer;
   }
-
-  has(template: string): boolean {
-    return this.renderers.has(template);
-  }
-}
-
-/** The process's registry, used by the delivery worker. */
-export const messageRenderers = new RendererRegistry();
-
-export function registerRenderer(template: string, renderer: MessageRenderer): void {
-  messageRenderers.register(template, renderer);
 }
