@@ -166,6 +166,26 @@ describe('email notifications over SMTP', () => {
     expect(message.html).toContain('<html lang="fr">');
   });
 
+  test('a notification queued before an address change goes to the new address once it is verified', async () => {
+    const mover = await verified('mover');
+    const id = await api.createTicket(mover, projectId, { title: 'Moving house' });
+    await deliver();
+    for (const user of [admin, agent]) newMail(user);
+    await comment(agent, id, { comment: 'Noted' });
+    await api.server.eventConsumers.runOnce(); // queued for the old address, its window still open
+    const newEmail = `moved-${mover.email}`;
+    await api.ok(UPDATE_ME, { input: { email: newEmail, currentPassword: mover.password } }, mover.token);
+    const confirm = await mail.waitFor((m) => m.to.includes(newEmail) && m.subject.startsWith('Confirm'));
+    seen.add(confirm);
+    const token = /\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(confirm.text)![1];
+    await api.ok(VERIFY_EMAIL, { token });
+    await deliver();
+    const notified = mail.to(newEmail).filter((m) => m.subject === `[#${id}] Moving house`);
+    expect(notified).toHaveLength(1);
+    expect(notified[0].text).toContain('> Noted');
+    expect(newMail(mover).filter((m) => m.subject.startsWith('['))).toEqual([]);
+  });
+
   test('unverified addresses and notifyByEmail=false get nothing', async () => {
     const unverified = await api.register('unverified');
     const quiet = await verified('quiet');

@@ -8,9 +8,10 @@ import { ManualClock } from '../src/clock';
 import { DomainEvent, EventConsumerCursor } from '../src/events/domain-event.entity';
 import type { EventConsumer } from '../src/events/event-consumers';
 import { OutboxMessage, OutboxState } from '../src/outbox/outbox-message.entity';
-import type { MessageRenderer } from '../src/outbox/renderers';
+import { MessageCancelled, type MessageRenderer } from '../src/outbox/renderers';
 import { RETRY_DELAYS_MS } from '../src/outbox/retry-schedule';
 import { ChildServer } from './support/child-server';
+import { dataOf } from './support/graphql-client';
 import { MailCatcher } from './support/mail-catcher';
 import { TestApi, type TestUser, errorCodes } from './support/test-server';
 
@@ -18,12 +19,15 @@ const MINUTE = 60_000;
 const SMTP_AUTH = { user: 'mailer', pass: 'smtp-pa55-w0rd' };
 
 // A template of the tests' own, registered on each server: what the worker does depends on no real message.
-const testNote: MessageRenderer = async (message, { publicUrl }) => ({
-  subject: `Note ${String(message.params.n)}`,
-  text: `Hello ${String(message.params.n)}: ${publicUrl}/tickets/1`,
-  html: `<p>Hello <b>${String(message.params.n)}</b></p>`,
-  headers: { 'X-Test-Note': String(message.params.n) },
-});
+const testNote: MessageRenderer = async (message, { publicUrl }) => {
+  if (message.params.cancel) throw new MessageCancelled(String(message.params.cancel));
+  return {
+    subject: `Note ${String(message.params.n)}`,
+    text: `Hello ${String(message.params.n)}: ${publicUrl}/tickets/1`,
+    html: `<p>Hello <b>${String(message.params.n)}</b></p>`,
+    headers: { 'X-Test-Note': String(message.params.n) },
+  };
+};
 
 const OUTBOX = `query ($state: OutboxState, $first: Int, $after: String) {
   outbox(state: $state, first: $first, after: $after) {
@@ -60,6 +64,15 @@ describe('the outbox over real SMTP', () => {
 
   afterEach(async () => {
     await catcher.start();
+  });
+
+  // Sessions end on the server's clock, which these tests move by days: sign in again where needed.
+  async function signIn(person: TestUser): Promise<string> {
+    const { login } = dataOf(await api.login(person.username, person.password));
+    return (person.token = login.token);
+  }
+  beforeEach(async () => {
+    for (const person of [admin, agent, user]) await signIn(person);
   });
 
   /** A message written as the rules write them: inside a transaction, through Outbox.enqueue. */
@@ -182,7 +195,7 @@ describe('the outbox over real SMTP', () => {
     expect((await load(id)).state).toBe(OutboxState.FAILED);
 
     await catcher.start();
-    const retried = await api.ok(RETRY, { id: String(id) }, admin.token);
+    const retried = await api.ok(RETRY, { id: String(id) }, await signIn(admin));
     expect(retried.retryOutboxMessage).toMatchObject({
       id: String(id),
       state: 'PENDING',
@@ -194,6 +207,24 @@ describe('the outbox over real SMTP', () => {
     message = await load(id);
     expect(message.state).toBe(OutboxState.SENT);
     expect(message.params).toEqual({ n });
+  });
+
+  test('a message with nobody to send it to is CANCELLED: kept with why, not a try, not retryable', async () => {
+    const { id, n } = await enqueue({ cancel: 'the recipient turned email notifications off' });
+    await runOnce();
+    expect(await load(id)).toMatchObject({
+      state: OutboxState.CANCELLED,
+      attempts: 0,
+      nextAttemptAt: null,
+      claimedUntil: null,
+      lastError: 'Not sent: the recipient turned email notifications off',
+    });
+    expect(catcher.to(`person${n}@example.com`)).toEqual([]);
+    const { outbox } = await api.ok(OUTBOX, { state: 'CANCELLED', first: 100 }, admin.token);
+    expect(outbox.nodes.map((node: { id: string }) => node.id)).toContain(String(id));
+    const retried = await api.gql(RETRY, { id: String(id) }, { token: admin.token });
+    expect(errorCodes(retried)).toEqual(['BAD_USER_INPUT']);
+    expect((await load(id)).state).toBe(OutboxState.CANCELLED);
   });
 
   test('a template without a renderer fails its try with a clear error', async () => {
@@ -248,7 +279,7 @@ describe('the outbox over real SMTP', () => {
     expect(pending).toMatchObject({ channel: 'email', attempts: 1, lastError: expect.any(String) });
     expect(pending.nextAttemptAt).toEqual(expect.any(String));
 
-    for (const state of ['PENDING', 'SENT', 'FAILED']) {
+    for (const state of ['PENDING', 'SENT', 'FAILED', 'CANCELLED']) {
       const page = (await api.ok(OUTBOX, { state, first: 100 }, admin.token)).outbox;
       expect(page.nodes.every((node: { state: string }) => node.state === state)).toBe(true);
       expect(page.totalCount).toBe(all.filter((m) => m.state === state).length);

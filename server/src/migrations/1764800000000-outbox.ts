@@ -32,7 +32,7 @@ export class Outbox1764800000000 implements MigrationInterface {
         "params" text NOT NULL,
         "subject" varchar(300),
         "coalesceKey" varchar(160),
-        "state" varchar(8) NOT NULL CHECK ("state" IN ('PENDING', 'SENT', 'FAILED')),
+        "state" varchar(16) NOT NULL CHECK ("state" IN ('PENDING', 'SENT', 'FAILED', 'CANCELLED')),
         "attempts" integer NOT NULL DEFAULT (0),
         "lastError" text,
         "createdAt" bigint NOT NULL,

@@ -44,11 +44,10 @@ export async function renderTicketActivity(
     manager.findOneBy(User, { id: params.actorId }),
   ]);
   if (!recipient) throw new MessageCancelled('the recipient’s account is gone');
-  // Read at sending time: turning notifications off (or changing the address) stops what is queued.
+  // Read at sending time: turning notifications off stops what is queued; a changed address, once
+  // verified, receives it (the message follows its user, not the address it was queued for).
   if (!recipient.notifyByEmail) throw new MessageCancelled('the recipient turned email notifications off');
-  if (!recipient.emailVerified || recipient.email !== message.recipient) {
-    throw new MessageCancelled('the recipient’s address changed or is not verified');
-  }
+  if (!recipient.emailVerified) throw new MessageCancelled('the recipient’s address is not verified');
   if (!ticket || !actor || !canSeeTicket(recipient, ticket)) {
     throw new MessageCancelled('the recipient may not see this ticket');
   }
@@ -66,6 +65,7 @@ export async function renderTicketActivity(
   const why = texts.why[reasonOf(recipient, ticket, jobs)];
   const subject = ticketSubject(ticket);
   return {
+    to: recipient.email,
     subject,
     text: plainText(subject, views, links, why, texts),
     html: htmlPart(subject, views, links, why, texts, recipient.locale.toLowerCase()),

@@ -125,9 +125,16 @@ export class DeliveryWorker {
         publicUrl: config.publicUrl,
         now: clock.now(),
       });
-      await mailer.send({ to: message.recipient, ...rendered });
+      await mailer.send({
+        to: rendered.to ?? message.recipient,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        headers: rendered.headers,
+      });
     } catch (error) {
-      await this.recordFailure(message.id, error);
+      if (error instanceof MessageCancelled) await this.recordCancelled(message.id, error);
+      else await this.recordFailure(message.id, error);
       return;
     }
     await this.recordSent(message.id, rendered);
@@ -142,6 +149,8 @@ export class DeliveryWorker {
       message.nextAttemptAt = null;
       message.claimedUntil = null;
       message.subject = rendered.subject.slice(0, MAX_SUBJECT_LENGTH);
+      // Where it actually went: a notification follows its user's current verified address.
+      if (rendered.to) message.recipient = rendered.to;
       // A link secret (reset, verification) is useless once sent and dangerous if kept.
       if ('secret' in message.params) {
         const { secret: _secret, ...rest } = message.params;
@@ -156,12 +165,23 @@ export class DeliveryWorker {
       message.attempts += 1;
       message.claimedUntil = null;
       message.lastError = errorText(error);
-      const next = error instanceof MessageCancelled ? null : nextAttemptAfterFailure(message.attempts, now);
+      const next = nextAttemptAfterFailure(message.attempts, now);
       message.nextAttemptAt = next;
       if (next === null) message.state = OutboxState.FAILED;
       const details = { outboxId: id, attempts: message.attempts, error: message.lastError };
       if (next) this.deps.log.warn({ ...details, nextAttemptAt: next }, 'message not sent; will retry');
       else this.deps.log.error(details, 'message not sent; gave up (FAILED)');
+    });
+  }
+
+  /** Nobody to send it to any more: kept with the reason, not counted as a try, never retried. */
+  private recordCancelled(id: number, cancelled: MessageCancelled): Promise<void> {
+    return this.update(id, (message) => {
+      message.state = OutboxState.CANCELLED;
+      message.claimedUntil = null;
+      message.nextAttemptAt = null;
+      message.lastError = errorText(cancelled);
+      this.deps.log.info({ outboxId: id, reason: cancelled.reason }, 'message cancelled');
     });
   }
 

@@ -6,17 +6,24 @@ export enum OutboxState {
   PENDING = 'PENDING',
   SENT = 'SENT',
   FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
 }
 registerEnumType(OutboxState, {
   name: 'OutboxState',
-  valuesConfig: { FAILED: { description: 'Gave up after its retries; kept with its last error.' } },
+  valuesConfig: {
+    FAILED: { description: 'Gave up after its retries; kept with its last error.' },
+    CANCELLED: {
+      description:
+        'Not sent because there is nobody to send it to any more (lastError says why); never retried.',
+    },
+  },
 });
 
 const nullableTimestamp = { ...timestampColumn, nullable: true } as const;
 
 /**
  * One message to deliver (an email now, a webhook call later), written in the transaction of what
- * caused it and delivered by the worker with retries; never dropped: it ends SENT or FAILED.
+ * caused it and delivered by the worker with retries; never dropped: it ends SENT, FAILED or CANCELLED.
  */
 @ObjectType({ description: 'A message waiting in, or gone through, the durable outbox (ADMIN only).' })
 @Entity('outbox_message')
@@ -55,7 +62,7 @@ export class OutboxMessage {
   coalesceKey: string | null;
 
   @Field(() => OutboxState)
-  @Column({ type: 'varchar', length: 8 })
+  @Column({ type: 'varchar', length: 16 })
   state: OutboxState;
 
   @Field(() => Int)

@@ -13,8 +13,13 @@ export interface RenderContext {
   now: Date;
 }
 
-/** One email, ready to send (the worker adds To and From). */
+/** One email, ready to send (the mailer adds From). */
 export interface RenderedMessage {
+  /**
+   * Where it goes, when the renderer knows better than the queued recipient (the user's current verified
+   * address); otherwise the message's recipient.
+   */
+  to?: string;
   subject: string;
   text: string;
   html: string;
@@ -27,7 +32,8 @@ export type MessageRenderer = (message: OutboxMessage, context: RenderContext) =
 
 /**
  * Thrown by a renderer when the message must not go out any more (the recipient turned notifications
- * off, the account is gone): the message ends FAILED at once with "Not sent: <reason>", kept and visible.
+ * off, the account is gone): the message ends CANCELLED with "Not sent: <reason>", kept and visible,
+ * not counted as a try and never retried.
  */
 export class MessageCancelled extends Error {
   constructor(readonly reason: string) {

@@ -342,6 +342,7 @@ export const en = {
   'outboxState.PENDING': 'Pending',
   'outboxState.SENT': 'Sent',
   'outboxState.FAILED': 'Failed',
+  'outboxState.CANCELLED': 'Cancelled',
 
   'playground.title': 'GraphQL playground',
   'playground.loading': 'Loading the playground…',

@@ -347,6 +347,7 @@ export const fr: Record<MessageKey, string> = {
   'outboxState.PENDING': 'En attente',
   'outboxState.SENT': 'Envoyé',
   'outboxState.FAILED': 'Échec',
+  'outboxState.CANCELLED': 'Annulé',
 
   'playground.title': 'Bac à sable GraphQL',
   'playground.loading': 'Chargement du bac à sable…',

@@ -45,5 +45,5 @@ export const RetryOutboxMessageMutation = graphql(
   [OutboxMessageFields],
 );
 
-export const outboxStates = ['PENDING', 'SENT', 'FAILED'] as const;
+export const outboxStates = ['PENDING', 'SENT', 'FAILED', 'CANCELLED'] as const;
 export type OutboxStateValue = (typeof outboxStates)[number];
