@@ -54,9 +54,10 @@ export function createServices(
     database,
     loadOrCreateSecret(config.dataDir, config.jwtSecret),
     config.tokenTtlSeconds,
+    clock,
   );
   // One throttle for every password check (login, updateMe), so they share counts and per-key order.
-  const loginThrottle = new LoginThrottle(database);
+  const loginThrottle = new LoginThrottle(database, clock);
   const outbox = new Outbox(clock);
   const accounts = new AccountsService(database, clock, outbox);
   const users = new UserService(database, loginThrottle, clock, accounts);
@@ -70,12 +71,12 @@ export function createServices(
     events,
     outbox,
     tokens,
-    auth: new AuthService(users, tokens, loginThrottle, config),
+    auth: new AuthService(users, tokens, loginThrottle, config, clock),
     accounts,
     users,
-    projects: new ProjectService(database),
+    projects: new ProjectService(database, clock),
     tickets: new TicketService(database, clock, new JobRecorder(events)),
-    stats: new StatsService(database),
+    stats: new StatsService(database, clock),
     outboxMessages: new OutboxService(database, clock),
     mailer,
     eventConsumers: [new EmailNotifier(outbox)],

@@ -23,7 +23,11 @@ let admin: TestUser;
 beforeAll(async () => {
   mail = await MailCatcher.start();
   clock = new ManualClock(Date.UTC(2026, 3, 1, 8, 0));
-  api = await TestApi.start({ smtpUrl: mail.url, publicUrl: PUBLIC_URL }, { clock });
+  // Sessions read the same clock: they outlive this file's jumps (48 h links, hours of reset limits).
+  api = await TestApi.start(
+    { smtpUrl: mail.url, publicUrl: PUBLIC_URL, tokenTtlSeconds: 30 * 24 * 3600 },
+    { clock },
+  );
   admin = await api.register('admin');
 });
 

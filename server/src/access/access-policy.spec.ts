@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { systemClock } from '../clock';
 import { type Database, openDatabase } from '../database/data-source';
 import type { Project } from '../projects/project.entity';
 import type { Job } from '../tickets/job.entity';
@@ -99,7 +100,7 @@ describe('the SQL form of the ticket rule agrees with the predicate', () => {
     await register('agent');
     await register('reporter');
     await register('other');
-    const projectId = (await new ProjectService(database).create(first, { name: 'App' })).id;
+    const projectId = (await new ProjectService(database, systemClock).create(first, { name: 'App' })).id;
     const now = new Date();
     const row = (authorId: number) => ({
       title: 'A ticket',

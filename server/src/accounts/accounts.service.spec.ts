@@ -60,7 +60,7 @@ beforeAll(async () => {
   database = await openDatabase({ databaseUrl: '', dataDir });
   clock = new ManualClock(Date.UTC(2026, 0, 10, 9, 0));
   accounts = new AccountsService(database, clock);
-  users = new UserService(database, new LoginThrottle(database), clock, accounts);
+  users = new UserService(database, new LoginThrottle(database, clock), clock, accounts);
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { BadInputError } from '../errors';
 import type { User } from '../users/user.entity';
@@ -27,6 +28,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
     config: Pick<Config, 'registrationsPerHour' | 'failedLoginsPerAddress'>,
+    private readonly clock: Clock,
   ) {
     this.registrations = new SlidingWindowLimiter(
       config.registrationsPerHour,
@@ -43,7 +45,7 @@ export class AuthService {
   async register(input: RegisterInput, clientAddress: string): Promise<Session> {
     // Counted before the slow password hash, so parallel requests cannot all pass the check at once;
     // refused attempts count too, which also limits probing for registered emails.
-    this.registrations.hit(clientAddress);
+    this.registrations.hit(clientAddress, this.clock.now().getTime());
     const user = await this.users.register(input);
     return { user, ...this.tokens.issue(user) };
   }
@@ -51,7 +53,7 @@ export class AuthService {
   async login(input: LoginInput, clientAddress: string): Promise<Session> {
     // The attempt takes its slot before the slow password check, so parallel attempts cannot all pass;
     // the slot is given back unless the attempt turns out to be a wrong password.
-    const reservedAt = this.failedLoginsByAddress.hit(clientAddress);
+    const reservedAt = this.failedLoginsByAddress.hit(clientAddress, this.clock.now().getTime());
     let failed = false;
     try {
       const user = await this.users.findByLogin(input.login);

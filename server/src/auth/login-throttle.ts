@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { StorageUnavailableError } from '../database/storage-fault';
 import { RateLimitedError } from '../errors';
@@ -32,7 +33,10 @@ export class LoginThrottle {
   /** Failures the database refused, per key: counted until a later write saves them or they expire. */
   private readonly unsaved = new Map<string, number[]>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * One password check on key: RATE_LIMITED while the key is locked; a wrong password is counted, a
@@ -40,9 +44,9 @@ export class LoginThrottle {
    */
   attempt(key: string, checkPassword: () => Promise<boolean>): Promise<boolean> {
     return this.lock.run(key, async () => {
-      const recentFailures = await this.assertCanTry(key, Date.now());
+      const recentFailures = await this.assertCanTry(key, this.clock.now().getTime());
       if (!(await checkPassword())) {
-        await this.recordFailure(key, Date.now());
+        await this.recordFailure(key, this.clock.now().getTime());
         return false;
       }
       if (recentFailures > 0) await this.clear(key);

@@ -1,6 +1,6 @@
 import { RateLimitedError } from '../errors';
 
-/** Counts events per key over a sliding window, in memory (one process). */
+/** Counts events per key over a sliding window, in memory (one process); callers give the time (their clock). */
 export class SlidingWindowLimiter {
   private readonly events = new Map<string, number[]>();
 
@@ -14,7 +14,7 @@ export class SlidingWindowLimiter {
    * Throws RATE_LIMITED when key already used its allowance; otherwise counts one event at once, so
    * parallel requests cannot all pass the check. Returns the event's time, for release.
    */
-  hit(key: string, now = Date.now()): number {
+  hit(key: string, now: number): number {
     this.assertAllowed(key, now);
     this.record(key, now);
     return now;
@@ -29,7 +29,7 @@ export class SlidingWindowLimiter {
     if (events!.length === 0) this.events.delete(key);
   }
 
-  assertAllowed(key: string, now = Date.now()): void {
+  assertAllowed(key: string, now: number): void {
     const recent = this.recent(key, now);
     if (recent.length >= this.limit) {
       throw new RateLimitedError(
@@ -39,7 +39,7 @@ export class SlidingWindowLimiter {
     }
   }
 
-  record(key: string, now = Date.now()): void {
+  record(key: string, now: number): void {
     this.events.set(key, [...this.recent(key, now), now]);
     if (this.events.size > 10_000) this.prune(now);
   }

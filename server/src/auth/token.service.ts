@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import type { User } from '../users/user.entity';
 import { RevokedToken } from './revoked-token.entity';
@@ -24,22 +25,32 @@ export class TokenService {
     private readonly database: Database,
     private readonly secret: string,
     readonly ttlSeconds: number,
+    private readonly clock: Clock,
   ) {}
 
   issue(user: User): { token: string; expiresAt: Date } {
-    const token = jwt.sign({ sv: user.sessionVersion, iid: this.database.instanceId }, this.secret, {
-      algorithm: 'HS256',
-      expiresIn: this.ttlSeconds,
-      subject: String(user.id),
-      jwtid: crypto.randomBytes(16).toString('hex'),
-    });
-    return { token, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) };
+    // iat from the clock (jsonwebtoken would read the system's), and exp = iat + ttl.
+    const issuedAt = this.nowSeconds();
+    const token = jwt.sign(
+      { sv: user.sessionVersion, iid: this.database.instanceId, iat: issuedAt },
+      this.secret,
+      {
+        algorithm: 'HS256',
+        expiresIn: this.ttlSeconds,
+        subject: String(user.id),
+        jwtid: crypto.randomBytes(16).toString('hex'),
+      },
+    );
+    return { token, expiresAt: new Date((issuedAt + this.ttlSeconds) * 1000) };
   }
 
   /** Checks signature, algorithm, expiry and database; not revocation (see isRevoked). */
   verify(token: string): TokenClaims | TokenProblem {
     try {
-      const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      const claims = jwt.verify(token, this.secret, {
+        algorithms: ['HS256'],
+        clockTimestamp: this.nowSeconds(),
+      });
       if (
         typeof claims !== 'object' ||
         typeof claims.sub !== 'string' ||
@@ -72,8 +83,12 @@ export class TokenService {
         .createQueryBuilder()
         .delete()
         .from(RevokedToken)
-        .where('"expiresAt" < :now', { now: Date.now() })
+        .where('"expiresAt" < :now', { now: this.clock.now().getTime() })
         .execute();
     });
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
   }
 }

@@ -69,7 +69,7 @@ beforeAll(async () => {
   reporter = await register('reporter');
   // Verification is the accounts flow's business; here every address starts verified.
   await database.manager.createQueryBuilder().update(User).set({ emailVerified: true }).execute();
-  projectId = String((await new ProjectService(database).create(admin, { name: 'App' })).id);
+  projectId = String((await new ProjectService(database, clock).create(admin, { name: 'App' })).id);
   events = new EventLog(database);
   notifier = new EmailNotifier(new Outbox(clock));
   tickets = new TicketService(database, clock, new JobRecorder(events));

@@ -39,7 +39,8 @@ beforeAll(async () => {
   const admin = await register('admin');
   agent = await users.setRole(admin, (await register('agent')).id, Role.AGENT);
   reporter = await register('reporter');
-  projectId = String((await new ProjectService(database).create(admin, { name: 'App' })).id);
+  const projects = new ProjectService(database, new ManualClock(Date.UTC(2026, 0, 5, 9)));
+  projectId = String((await projects.create(admin, { name: 'App' })).id);
   tickets = new TicketService(
     database,
     new ManualClock(Date.UTC(2026, 0, 5, 9)),

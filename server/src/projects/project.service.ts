@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { canListArchivedProjects, canSeeProject } from '../access/access-policy';
+import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { trimInvisible } from '../text';
@@ -19,7 +20,10 @@ function trimmedName(raw: string): string {
 
 /** Projects: everyone signed in sees the open ones; only admins create, change or archive them. */
 export class ProjectService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
   list(actor: User, includeArchived: boolean): Promise<Project[]> {
     if (includeArchived && !canListArchivedProjects(actor))
@@ -47,7 +51,7 @@ export class ProjectService {
           nameKey: nameKey(name),
           description: input.description ?? '',
           archived: false,
-          createdAt: new Date(),
+          createdAt: this.clock.now(),
         }),
       );
     });

@@ -1,5 +1,6 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import { canSeeWhoFigures, whereTicketVisible } from '../access/access-policy';
+import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError } from '../errors';
 import { Ticket } from '../tickets/ticket.entity';
@@ -47,9 +48,13 @@ const byCountThenKey = (a: CountByKey, b: CountByKey) => b.count - a.count || a.
  * into memory, whatever the size of the database.
  */
 export class StatsService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
 
-  async stats(viewer: User, query: StatsQuery, now = new Date()): Promise<Stats> {
+  async stats(viewer: User, query: StatsQuery): Promise<Stats> {
+    const now = this.clock.now();
     const filter: Filter = {
       viewer,
       projectId: query.projectId,

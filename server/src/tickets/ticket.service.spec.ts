@@ -42,7 +42,7 @@ beforeAll(async () => {
   agent = await users.setRole(admin, (await register('agent')).id, Role.AGENT);
   reporter = await register('reporter');
   other = await register('other');
-  projectId = String((await new ProjectService(database).create(admin, { name: 'App' })).id);
+  projectId = String((await new ProjectService(database, systemClock).create(admin, { name: 'App' })).id);
   tickets = new TicketService(database, systemClock, new JobRecorder(new EventLog(database)));
 });
 

@@ -6,6 +6,6 @@ import { UserService } from '../../src/users/user.service';
 
 /** A UserService wired as createServices wires it, for unit specs that only need accounts to exist. */
 export function userServiceFor(database: Database, clock: Clock = systemClock): UserService {
-  const loginThrottle = new LoginThrottle(database);
+  const loginThrottle = new LoginThrottle(database, clock);
   return new UserService(database, loginThrottle, clock, new AccountsService(database, clock));
 }
