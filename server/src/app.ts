@@ -104,6 +104,7 @@ export async function startServer(
     config,
     log: logger,
     renderers: services.renderers,
+    secrets: services.outbox.secrets,
   });
   const schema = await buildApiSchema();
 

@@ -12,6 +12,7 @@ import { EventLog } from './events/event-log';
 import { EmailNotifier, TICKET_ACTIVITY_TEMPLATE } from './notifications/email-notifier';
 import { renderTicketActivity } from './notifications/ticket-activity.renderer';
 import { type Mailer, createMailer } from './outbox/mailer';
+import { LinkSecrets } from './outbox/link-secrets';
 import { Outbox } from './outbox/outbox';
 import { OutboxService } from './outbox/outbox.service';
 import { RendererRegistry } from './outbox/renderers';
@@ -58,7 +59,10 @@ export function createServices(
   );
   // One throttle for every password check (login, updateMe), so they share counts and per-key order.
   const loginThrottle = new LoginThrottle(database, clock);
-  const outbox = new Outbox(clock);
+  const outbox = new Outbox(
+    clock,
+    LinkSecrets.derivedFrom(loadOrCreateSecret(config.dataDir, config.jwtSecret)),
+  );
   const accounts = new AccountsService(database, clock, outbox);
   const users = new UserService(database, loginThrottle, clock, accounts);
   const events = new EventLog(database);

@@ -23,7 +23,7 @@ const testNote: MessageRenderer = async (message, { publicUrl }) => {
   if (message.params.cancel) throw new MessageCancelled(String(message.params.cancel));
   return {
     subject: `Note ${String(message.params.n)}`,
-    text: `Hello ${String(message.params.n)}: ${publicUrl}/tickets/1`,
+    text: `Hello ${String(message.params.n)}: ${publicUrl}/tickets/1${message.params.secret ? `?key=${String(message.params.secret)}` : ''}`,
     html: `<p>Hello <b>${String(message.params.n)}</b></p>`,
     headers: { 'X-Test-Note': String(message.params.n) },
   };
@@ -94,6 +94,32 @@ describe('the outbox over real SMTP', () => {
 
   const load = (id: number) => api.server.services.database.manager.findOneByOrFail(OutboxMessage, { id });
   const runOnce = () => api.server.delivery.runOnce();
+
+  test('a link secret is stored sealed, not as written; the mail carries it; it is gone once sent', async () => {
+    const { database, outbox } = api.server.services;
+    const rawParams = (manager = database.manager, id?: number) =>
+      manager
+        .query(`SELECT "params" FROM "outbox_message" WHERE "id" = ?`, [id])
+        .then((rows: { params: string }[]) => rows[0].params);
+    // Read inside the enqueuing transaction: the worker, woken by the commit, cannot have sent it yet.
+    const { id, stored } = await database.transaction(async (manager) => {
+      const message = await outbox.enqueue(manager, {
+        channel: 'email',
+        recipient: 'sealed@example.com',
+        recipientUserId: null,
+        template: 'test-note',
+        params: { n: 'sealed', secret: 'link-secret-456' },
+        subject: null,
+      });
+      return { id: message.id, stored: await rawParams(manager, message.id) };
+    });
+    expect(stored).not.toContain('link-secret-456');
+    expect(JSON.parse(stored)).toEqual({ n: 'sealed', secret: expect.stringMatching(/^v1\./) });
+    await runOnce();
+    const mail = await catcher.waitFor((m) => m.to.includes('sealed@example.com'));
+    expect(mail.text).toContain('?key=link-secret-456');
+    expect(JSON.parse(await rawParams(database.manager, id))).toEqual({ n: 'sealed' });
+  });
 
   test('a message is delivered over SMTP: From, To, subject, text, HTML, headers; then SENT, its secret gone', async () => {
     const { id, n } = await enqueue({ secret: 'link-secret-123' });
@@ -189,6 +215,7 @@ describe('the outbox over real SMTP', () => {
     let message = await load(id);
     expect(message).toMatchObject({ state: OutboxState.FAILED, attempts: 10, nextAttemptAt: null });
     expect(message.lastError).toBeTruthy();
+    expect(message.params).toEqual({ n }); // a FAILED message keeps no link secret
 
     clock.advance(7 * 24 * 60 * MINUTE);
     await runOnce();
@@ -210,7 +237,7 @@ describe('the outbox over real SMTP', () => {
   });
 
   test('a message with nobody to send it to is CANCELLED: kept with why, not a try, not retryable', async () => {
-    const { id, n } = await enqueue({ cancel: 'the recipient turned email notifications off' });
+    const { id, n } = await enqueue({ cancel: 'the recipient turned email notifications off', secret: 'x' });
     await runOnce();
     expect(await load(id)).toMatchObject({
       state: OutboxState.CANCELLED,
@@ -218,6 +245,7 @@ describe('the outbox over real SMTP', () => {
       nextAttemptAt: null,
       claimedUntil: null,
       lastError: 'Not sent: the recipient turned email notifications off',
+      params: { n, cancel: 'the recipient turned email notifications off' },
     });
     expect(catcher.to(`person${n}@example.com`)).toEqual([]);
     const { outbox } = await api.ok(OUTBOX, { state: 'CANCELLED', first: 100 }, admin.token);

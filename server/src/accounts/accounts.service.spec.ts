@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../clock';
 import { type Database, openDatabase } from '../database/data-source';
+import { Outbox } from '../outbox/outbox';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { LoginThrottle } from '../auth/login-throttle';
 import { User } from '../users/user.entity';
@@ -19,6 +20,7 @@ let dataDir: string;
 let database: Database;
 let clock: ManualClock;
 let accounts: AccountsService;
+let outbox: Outbox;
 let users: UserService;
 let counter = 0;
 
@@ -41,7 +43,8 @@ async function secretSentTo(recipient: string, template: AccountTemplate): Promi
     where: { recipient, template },
     order: { id: 'DESC' },
   });
-  return message.params.secret as string;
+  // The outbox keeps it sealed; the worker opens it for the mail.
+  return outbox.secrets.open(message.params.secret)!;
 }
 
 async function register(): Promise<User> {
@@ -59,7 +62,8 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-service-'));
   database = await openDatabase({ databaseUrl: '', dataDir });
   clock = new ManualClock(Date.UTC(2026, 0, 10, 9, 0));
-  accounts = new AccountsService(database, clock);
+  outbox = new Outbox(clock);
+  accounts = new AccountsService(database, clock, outbox);
   users = new UserService(database, new LoginThrottle(database, clock), clock, accounts);
 });
 

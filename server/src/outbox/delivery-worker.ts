@@ -3,6 +3,7 @@ import { BackgroundLoop } from '../background/loop';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Database } from '../database/data-source';
+import { type LinkSecrets, withoutSecret } from './link-secrets';
 import type { Mailer } from './mailer';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
 import { MessageCancelled, type RenderedMessage, type RendererRegistry } from './renderers';
@@ -27,6 +28,8 @@ export interface DeliveryWorkerDeps {
   config: Config;
   log: WorkerLog;
   renderers: RendererRegistry;
+  /** Opens the link secrets the outbox sealed. */
+  secrets: LinkSecrets;
 }
 
 /**
@@ -119,7 +122,7 @@ export class DeliveryWorker {
     let rendered: RenderedMessage;
     try {
       const render = this.deps.renderers.get(message.template);
-      rendered = await render(message, {
+      rendered = await render(this.withSecretOpened(message), {
         manager: database.manager,
         config,
         publicUrl: config.publicUrl,
@@ -140,6 +143,15 @@ export class DeliveryWorker {
     await this.recordSent(message.id, rendered);
   }
 
+  /** The message as its renderer reads it: the link secret in clear, only in memory. */
+  private withSecretOpened(message: OutboxMessage): OutboxMessage {
+    if (!('secret' in message.params)) return message;
+    const secret = this.deps.secrets.open(message.params.secret);
+    if (secret === null)
+      throw new MessageCancelled('its link can no longer be read (the token secret changed)');
+    return Object.assign(new OutboxMessage(), message, { params: { ...message.params, secret } });
+  }
+
   private recordSent(id: number, rendered: RenderedMessage): Promise<void> {
     return this.update(id, (message, now) => {
       message.state = OutboxState.SENT;
@@ -152,10 +164,7 @@ export class DeliveryWorker {
       // Where it actually went: a notification follows its user's current verified address.
       if (rendered.to) message.recipient = rendered.to;
       // A link secret (reset, verification) is useless once sent and dangerous if kept.
-      if ('secret' in message.params) {
-        const { secret: _secret, ...rest } = message.params;
-        message.params = rest;
-      }
+      message.params = withoutSecret(message.params);
       this.deps.log.info({ outboxId: id, template: message.template }, 'message sent');
     });
   }
@@ -167,7 +176,10 @@ export class DeliveryWorker {
       message.lastError = errorText(error);
       const next = nextAttemptAfterFailure(message.attempts, now);
       message.nextAttemptAt = next;
-      if (next === null) message.state = OutboxState.FAILED;
+      if (next === null) {
+        message.state = OutboxState.FAILED;
+        message.params = withoutSecret(message.params);
+      }
       const details = { outboxId: id, attempts: message.attempts, error: message.lastError };
       if (next) this.deps.log.warn({ ...details, nextAttemptAt: next }, 'message not sent; will retry');
       else this.deps.log.error(details, 'message not sent; gave up (FAILED)');
@@ -181,6 +193,7 @@ export class DeliveryWorker {
       message.claimedUntil = null;
       message.nextAttemptAt = null;
       message.lastError = errorText(cancelled);
+      message.params = withoutSecret(message.params);
       this.deps.log.info({ outboxId: id, reason: cancelled.reason }, 'message cancelled');
     });
   }

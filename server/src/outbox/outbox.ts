@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
+import { LinkSecrets } from './link-secrets';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
 
 export interface NewOutboxMessage {
@@ -8,6 +9,7 @@ export interface NewOutboxMessage {
   recipientUserId: number | null;
   /** The renderer that turns params into the message at sending time. */
   template: string;
+  /** A link's secret goes under `secret`: stored sealed (see LinkSecrets), deleted once done with. */
   params: Record<string, unknown>;
   /** For the admin's list; the renderer may refine it. */
   subject: string | null;
@@ -18,7 +20,11 @@ export interface NewOutboxMessage {
  * and only if what caused it was saved. Delivery is the worker's business.
  */
 export class Outbox {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** services.ts gives the key derived from the token secret, so sealed links survive a restart. */
+    readonly secrets: LinkSecrets = LinkSecrets.ephemeral(),
+  ) {}
 
   /** Due at once. */
   enqueue(manager: EntityManager, message: NewOutboxMessage): Promise<OutboxMessage> {
@@ -43,11 +49,17 @@ export class Outbox {
     });
     // Only while its window is open: a job after it (the worker late, the mail server down) starts a new one.
     if (waiting && waiting.claimedUntil === null && waiting.nextAttemptAt && waiting.nextAttemptAt > now) {
-      waiting.params = merge(waiting.params, message.params);
+      waiting.params = merge(waiting.params, this.sealed(message.params));
       waiting.subject = message.subject ?? waiting.subject;
       return manager.save(waiting);
     }
     return this.insert(manager, message, new Date(now.getTime() + windowMs), coalesceKey);
+  }
+
+  private sealed(params: Record<string, unknown>): Record<string, unknown> {
+    return typeof params.secret === 'string'
+      ? { ...params, secret: this.secrets.seal(params.secret) }
+      : params;
   }
 
   private insert(
@@ -59,6 +71,7 @@ export class Outbox {
     return manager.save(
       manager.create(OutboxMessage, {
         ...message,
+        params: this.sealed(message.params),
         coalesceKey,
         state: OutboxState.PENDING,
         attempts: 0,
