@@ -50,9 +50,9 @@ describeWithBrowser('accounts by email: the pages an email links to, and Setting
         { id: ticketId, input: { comment: 'Which browser?' } },
         ada.token,
       );
-      // The activity mail waits for its coalescing window to close.
-      clock.advance(ACTIVITY_WINDOW_MS + 1000);
+      // The comment's fan-out first (the message is then due when its window closes), then past the window.
       await server.running.eventConsumers.runOnce();
+      clock.advance(ACTIVITY_WINDOW_MS + 1000);
       await server.running.delivery.runOnce();
       const activity = await mail.waitFor(
         (m) => m.to.includes('ulla@example.com') && 'list-unsubscribe' in m.headers,
