@@ -1,16 +1,21 @@
-import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
+import type { EntityManager, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
 import { BackgroundLoop } from '../background/loop';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Database } from '../database/data-source';
 import { type LinkSecrets, withoutSecret } from './link-secrets';
-import type { Mailer } from './mailer';
+import { MailServerUnreachable, type Mailer } from './mailer';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
 import { MessageCancelled, type RenderedMessage, type RendererRegistry } from './renderers';
 import { nextAttemptAfterFailure } from './retry-schedule';
 
 /** While a worker sends a message, others leave it alone; a crashed worker's claim runs out after this. */
 export const CLAIM_MS = 2 * 60_000;
+/** The most one message may take, rendering and SMTP together: well inside its claim. */
+export const SEND_DEADLINE_MS = 30_000;
+/** On shutdown, how long a send in flight is waited for: a supervisor's 10 s stop timeout is enough. */
+export const STOP_GRACE_MS = 5000;
+/** Messages one run sends before it lets the loop breathe (it runs again at once while there are more). */
 const BATCH_SIZE = 10;
 const MAX_ERROR_LENGTH = 300;
 const MAX_SUBJECT_LENGTH = 300;
@@ -32,20 +37,44 @@ export interface DeliveryWorkerDeps {
   secrets: LinkSecrets;
 }
 
+export interface DeliveryWorkerOptions {
+  intervalMs?: number;
+  debounceMs?: number;
+  sendDeadlineMs?: number;
+  stopGraceMs?: number;
+}
+
+/** One message, this worker's until `until`: every write about it is made only while that still holds. */
+interface Claim {
+  message: OutboxMessage;
+  until: Date;
+}
+
+/** A send that did not end within its deadline: the server hangs, for everyone. */
+class SendDeadlineExceeded extends MailServerUnreachable {}
+
 /**
- * Delivers the outbox: claims a few due messages in one transaction, renders each at sending time,
- * sends it, then records SENT or the failure (retried on the schedule of retry-schedule.ts, FAILED after
- * the last try). Runs beside the requests, never inside them: woken by commits and every few seconds.
+ * Delivers the outbox one message at a time: claims the oldest due message, renders it at sending time,
+ * sends it within a deadline, then records SENT or the failure (retried on the schedule of
+ * retry-schedule.ts, FAILED after the last try) only if its claim is still this worker's, so two
+ * processes never both send it. A mail server that cannot be reached ends the run: the others stay due,
+ * untried. Runs beside the requests, never inside them: woken by commits and every few seconds.
  */
 export class DeliveryWorker {
   private readonly loop: BackgroundLoop;
   private readonly wake = () => this.loop.nudge();
+  private readonly sendDeadlineMs: number;
+  private readonly stopGraceMs: number;
+  /** Set when stop() stopped waiting for a send: whatever it ends with is not written any more. */
+  private abandoned = false;
 
   constructor(
     private readonly deps: DeliveryWorkerDeps,
-    options: { intervalMs?: number; debounceMs?: number } = {},
+    options: DeliveryWorkerOptions = {},
   ) {
-    this.loop = new BackgroundLoop(async () => (await this.deliverDue()) === BATCH_SIZE, {
+    this.sendDeadlineMs = options.sendDeadlineMs ?? SEND_DEADLINE_MS;
+    this.stopGraceMs = options.stopGraceMs ?? STOP_GRACE_MS;
+    this.loop = new BackgroundLoop(async () => (await this.deliverDue()).more, {
       intervalMs: options.intervalMs ?? 5000,
       debounceMs: options.debounceMs ?? 20,
       onError: (error) => deps.log.error({ err: error }, 'outbox delivery failed to run'),
@@ -57,30 +86,42 @@ export class DeliveryWorker {
     this.loop.start();
   }
 
-  /** Finishes the send in flight, hands back the rest of its batch, and starts nothing more. */
+  /**
+   * Starts nothing more and waits for the send in flight, at most stopGraceMs: a send still hanging
+   * then is left as it is (PENDING, claimed); its claim runs out and it is sent after the restart.
+   */
   async stop(): Promise<void> {
     this.deps.database.off('committed', this.wake);
-    await this.loop.stop();
-  }
-
-  /** One batch now, in the loop's turn (tests): how many messages were tried. */
-  runOnce(): Promise<number> {
-    return this.loop.exclusive(() => this.deliverDue());
-  }
-
-  private async deliverDue(): Promise<number> {
-    const now = this.deps.clock.now();
-    // A read first: the commits this worker makes wake it too, and an empty claim would commit again.
-    if (!(await this.dueQuery(this.deps.database.manager, now).getExists())) return 0;
-    const claimed = await this.claim(now);
-    let tried = 0;
-    for (const message of claimed) {
-      if (this.loop.stopping) break;
-      await this.deliver(message);
-      tried += 1;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.stopGraceMs);
+    });
+    const finished = this.loop.stop().then(() => false);
+    const abandoned = await Promise.race([finished, gaveUp]);
+    clearTimeout(timer);
+    if (abandoned) {
+      this.abandoned = true;
+      this.deps.log.warn(
+        { waitedMs: this.stopGraceMs },
+        'a send did not finish in time; left pending, it goes out after the restart',
+      );
     }
-    if (tried < claimed.length) await this.release(claimed.slice(tried));
-    return tried;
+  }
+
+  /** One run now, in the loop's turn (tests): how many messages were tried. */
+  async runOnce(): Promise<number> {
+    return (await this.loop.exclusive(() => this.deliverDue())).tried;
+  }
+
+  private async deliverDue(): Promise<{ tried: number; more: boolean }> {
+    let tried = 0;
+    while (tried < BATCH_SIZE && !this.loop.stopping) {
+      const claim = await this.claimNext();
+      if (!claim) return { tried, more: false };
+      tried += 1;
+      if ((await this.deliver(claim)) === 'server-unreachable') return { tried, more: false };
+    }
+    return { tried, more: tried === BATCH_SIZE };
   }
 
   private dueQuery(manager: EntityManager, now: Date): SelectQueryBuilder<OutboxMessage> {
@@ -91,56 +132,82 @@ export class DeliveryWorker {
       .andWhere('(m.claimedUntil IS NULL OR m.claimedUntil <= :now)');
   }
 
-  /** Due messages, oldest due first, marked as this worker's for CLAIM_MS, in one transaction. */
-  private claim(now: Date): Promise<OutboxMessage[]> {
-    return this.deps.database.transaction(async (manager) => {
-      const due = await this.dueQuery(manager, now)
+  /** The oldest due message, marked as this worker's for CLAIM_MS; claimed right before it is sent. */
+  private async claimNext(): Promise<Claim | null> {
+    const { database, clock } = this.deps;
+    // A read first: the commits this worker makes wake it too, and an empty claim would commit again.
+    if (!(await this.dueQuery(database.manager, clock.now()).getExists())) return null;
+    return database.transaction(async (manager) => {
+      const now = clock.now();
+      const message = await this.dueQuery(manager, now)
         .orderBy('m.nextAttemptAt', 'ASC')
         .addOrderBy('m.id', 'ASC')
-        .limit(BATCH_SIZE)
-        .getMany();
-      if (due.length > 0) {
-        const claimedUntil = new Date(now.getTime() + CLAIM_MS);
-        await manager.update(OutboxMessage, { id: In(due.map((m) => m.id)) }, { claimedUntil });
-      }
-      return due;
+        .getOne();
+      if (!message) return null;
+      const until = new Date(now.getTime() + CLAIM_MS);
+      // Conditional, should another process have claimed it since the read (PostgreSQL).
+      const claimed = await manager
+        .createQueryBuilder()
+        .update(OutboxMessage)
+        .set({ claimedUntil: until })
+        .where('id = :id AND state = :pending', { id: message.id, pending: OutboxState.PENDING })
+        .andWhere('("claimedUntil" IS NULL OR "claimedUntil" <= :now)', { now: now.getTime() })
+        .execute();
+      if (!claimed.affected) return null;
+      message.claimedUntil = until;
+      return { message, until };
     });
   }
 
-  private release(messages: OutboxMessage[]): Promise<unknown> {
-    return this.deps.database.transaction((manager) =>
-      manager.update(
-        OutboxMessage,
-        { id: In(messages.map((m) => m.id)), state: OutboxState.PENDING },
-        { claimedUntil: null },
-      ),
-    );
-  }
-
-  private async deliver(message: OutboxMessage): Promise<void> {
-    const { database, config, clock, mailer } = this.deps;
+  private async deliver(claim: Claim): Promise<'done' | 'server-unreachable'> {
     let rendered: RenderedMessage;
     try {
-      const render = this.deps.renderers.get(message.template);
-      rendered = await render(this.withSecretOpened(message), {
-        manager: database.manager,
-        config,
-        publicUrl: config.publicUrl,
-        now: clock.now(),
-      });
-      await mailer.send({
-        to: rendered.to ?? message.recipient,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        headers: rendered.headers,
-      });
+      rendered = await this.withinDeadline(() => this.renderAndSend(claim.message));
     } catch (error) {
-      if (error instanceof MessageCancelled) await this.recordCancelled(message.id, error);
-      else await this.recordFailure(message.id, error);
-      return;
+      if (error instanceof MessageCancelled) {
+        await this.recordCancelled(claim, error);
+        return 'done';
+      }
+      await this.recordFailure(claim, error);
+      return error instanceof MailServerUnreachable ? 'server-unreachable' : 'done';
     }
-    await this.recordSent(message.id, rendered);
+    await this.recordSent(claim, rendered);
+    return 'done';
+  }
+
+  private async renderAndSend(message: OutboxMessage): Promise<RenderedMessage> {
+    const { database, config, clock, mailer, renderers } = this.deps;
+    const render = renderers.get(message.template);
+    const rendered = await render(this.withSecretOpened(message), {
+      manager: database.manager,
+      config,
+      publicUrl: config.publicUrl,
+      now: clock.now(),
+    });
+    await mailer.send({
+      to: rendered.to ?? message.recipient,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      headers: rendered.headers,
+    });
+    return rendered;
+  }
+
+  /** The SMTP timeouts bound each step; this bounds the whole, whatever hangs. */
+  private async withinDeadline<T>(work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SendDeadlineExceeded(`No answer within ${this.sendDeadlineMs / 1000} s`)),
+        this.sendDeadlineMs,
+      );
+    });
+    try {
+      return await Promise.race([work(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The message as its renderer reads it: the link secret in clear, only in memory. */
@@ -152,59 +219,77 @@ export class DeliveryWorker {
     return Object.assign(new OutboxMessage(), message, { params: { ...message.params, secret } });
   }
 
-  private recordSent(id: number, rendered: RenderedMessage): Promise<void> {
-    return this.update(id, (message, now) => {
-      message.state = OutboxState.SENT;
-      message.attempts += 1;
-      message.sentAt = now;
-      message.lastError = null;
-      message.nextAttemptAt = null;
-      message.claimedUntil = null;
-      message.subject = rendered.subject.slice(0, MAX_SUBJECT_LENGTH);
+  private async recordSent({ message, until }: Claim, rendered: RenderedMessage): Promise<void> {
+    const saved = await this.record(message.id, until, {
+      state: OutboxState.SENT,
+      attempts: message.attempts + 1,
+      sentAt: this.deps.clock.now(),
+      lastError: null,
+      nextAttemptAt: null,
+      claimedUntil: null,
+      subject: rendered.subject.slice(0, MAX_SUBJECT_LENGTH),
       // Where it actually went: a notification follows its user's current verified address.
-      if (rendered.to) message.recipient = rendered.to;
+      recipient: rendered.to ?? message.recipient,
       // A link secret (reset, verification) is useless once sent and dangerous if kept.
-      message.params = withoutSecret(message.params);
-      this.deps.log.info({ outboxId: id, template: message.template }, 'message sent');
+      params: withoutSecret(message.params),
     });
+    if (saved) this.deps.log.info({ outboxId: message.id, template: message.template }, 'message sent');
   }
 
-  private recordFailure(id: number, error: unknown): Promise<void> {
-    return this.update(id, (message, now) => {
-      message.attempts += 1;
-      message.claimedUntil = null;
-      message.lastError = errorText(error);
-      const next = nextAttemptAfterFailure(message.attempts, now);
-      message.nextAttemptAt = next;
-      if (next === null) {
-        message.state = OutboxState.FAILED;
-        message.params = withoutSecret(message.params);
-      }
-      const details = { outboxId: id, attempts: message.attempts, error: message.lastError };
-      if (next) this.deps.log.warn({ ...details, nextAttemptAt: next }, 'message not sent; will retry');
-      else this.deps.log.error(details, 'message not sent; gave up (FAILED)');
+  private async recordFailure({ message, until }: Claim, error: unknown): Promise<void> {
+    const now = this.deps.clock.now();
+    const attempts = message.attempts + 1;
+    const lastError = errorText(error);
+    const next = nextAttemptAfterFailure(attempts, now);
+    // A send cut by the deadline may still be under way: nobody tries it again before its claim ends.
+    const hung = error instanceof SendDeadlineExceeded;
+    const saved = await this.record(message.id, until, {
+      attempts,
+      lastError,
+      nextAttemptAt: next && hung && next < until ? until : next,
+      claimedUntil: hung ? until : null,
+      ...(next === null ? { state: OutboxState.FAILED, params: withoutSecret(message.params) } : {}),
     });
+    if (!saved) return;
+    const details = { outboxId: message.id, attempts, error: lastError };
+    if (next) this.deps.log.warn({ ...details, nextAttemptAt: next }, 'message not sent; will retry');
+    else this.deps.log.error(details, 'message not sent; gave up (FAILED)');
   }
 
   /** Nobody to send it to any more: kept with the reason, not counted as a try, never retried. */
-  private recordCancelled(id: number, cancelled: MessageCancelled): Promise<void> {
-    return this.update(id, (message) => {
-      message.state = OutboxState.CANCELLED;
-      message.claimedUntil = null;
-      message.nextAttemptAt = null;
-      message.lastError = errorText(cancelled);
-      message.params = withoutSecret(message.params);
-      this.deps.log.info({ outboxId: id, reason: cancelled.reason }, 'message cancelled');
+  private async recordCancelled({ message, until }: Claim, cancelled: MessageCancelled): Promise<void> {
+    const saved = await this.record(message.id, until, {
+      state: OutboxState.CANCELLED,
+      claimedUntil: null,
+      nextAttemptAt: null,
+      lastError: errorText(cancelled),
+      params: withoutSecret(message.params),
     });
+    if (saved) this.deps.log.info({ outboxId: message.id, reason: cancelled.reason }, 'message cancelled');
   }
 
-  private async update(id: number, change: (message: OutboxMessage, now: Date) => void): Promise<void> {
-    await this.deps.database.transaction(async (manager) => {
-      const message = await manager.findOneBy(OutboxMessage, { id });
-      if (!message || message.state !== OutboxState.PENDING) return;
-      change(message, this.deps.clock.now());
-      await manager.save(message);
-    });
+  /**
+   * Writes the outcome only while the claim is still this worker's: a claim that ran out (a send slower
+   * than CLAIM_MS) may be another worker's now, and its outcome is the one that counts.
+   */
+  private async record(id: number, until: Date, changes: Partial<OutboxMessage>): Promise<boolean> {
+    if (this.abandoned) return false;
+    const result = await this.deps.database.transaction((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(OutboxMessage)
+        // params is JSON (simple-json): TypeORM's deep-partial type cannot see that it is written whole.
+        .set(changes as QueryDeepPartialEntity<OutboxMessage>)
+        .where('id = :id AND state = :pending AND "claimedUntil" = :until', {
+          id,
+          pending: OutboxState.PENDING,
+          until: until.getTime(),
+        })
+        .execute(),
+    );
+    if (result.affected) return true;
+    this.deps.log.warn({ outboxId: id }, 'the claim ran out before the outcome was written; left as it is');
+    return false;
   }
 }
 

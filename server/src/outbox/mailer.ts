@@ -22,6 +22,12 @@ export interface Mailer {
   close?(): Promise<void>;
 }
 
+/**
+ * The mail server could not be reached, or did not answer in time: every message would fail the same
+ * way now, so the worker tries no more of them until the next run.
+ */
+export class MailServerUnreachable extends Error {}
+
 /** Where mailers log: the recipient and subject of what they write, never credentials. */
 export interface MailLog {
   info(details: Record<string, unknown>, message: string): void;

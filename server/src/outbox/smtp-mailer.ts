@@ -1,5 +1,5 @@
 import { createTransport } from 'nodemailer';
-import type { Mailer, OutgoingMail } from './mailer';
+import { MailServerUnreachable, type Mailer, type OutgoingMail } from './mailer';
 
 /** An SMTP outage must fail a try within seconds, not hold the worker for nodemailer's minutes. */
 export const SMTP_TIMEOUTS = {
@@ -32,14 +32,25 @@ export class SmtpMailer implements Mailer {
       });
     } catch (error) {
       // No cause: nodemailer's error carries the SMTP command, which for AUTH holds the credentials.
-      // eslint-disable-next-line preserve-caught-error
-      throw new Error(describeSmtpError(error, this.secrets));
+      const text = describeSmtpError(error, this.secrets);
+      throw isConnectionFailure(error) ? new MailServerUnreachable(text) : new Error(text);
     }
   }
 
   async close(): Promise<void> {
     this.transport.close();
   }
+}
+
+/** nodemailer's codes for a server that cannot be reached or does not answer (not a refused message). */
+const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS']);
+const CONNECTION_ERRNOS =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|Greeting never received/;
+
+/** Whether the failure is the server's, for every message (down, unreachable, silent), not this one's. */
+export function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return CONNECTION_CODES.has(code ?? '') || CONNECTION_ERRNOS.test(String(message ?? ''));
 }
 
 /** The user name and password of an SMTP URL, as written and decoded, and as AUTH PLAIN sends them. */
