@@ -63,7 +63,7 @@ export function createServices(
     clock,
     LinkSecrets.derivedFrom(loadOrCreateSecret(config.dataDir, config.jwtSecret)),
   );
-  const accounts = new AccountsService(database, clock, outbox);
+  const accounts = new AccountsService(database, clock, outbox, loginThrottle);
   const users = new UserService(database, loginThrottle, clock, accounts);
   const events = new EventLog(database);
   const renderers = new RendererRegistry();

@@ -239,6 +239,27 @@ describe('password reset', () => {
     expect(await api.snapshot()).toEqual(before);
   });
 
+  test('a reset ends the login locks of the username and of the address', async () => {
+    const { user } = await registered('locked');
+    for (const login of [user.username, user.email]) {
+      // Ten failures just made (each real one costs a bcrypt comparison).
+      for (let guess = 0; guess < 10; guess += 1) {
+        await api.server.services.database.dataSource.query(
+          `INSERT INTO "login_failure" ("key", "at") VALUES (?, ?)`,
+          [`login:${login.toLowerCase()}`, clock.now().getTime() - 1000 - guess],
+        );
+      }
+      expect(errorCodes(await api.login(login, user.password))).toEqual(['RATE_LIMITED']);
+    }
+    await api.ok(REQUEST_RESET, { email: user.email });
+    const token = tokenOf(await mailTo(user.email, 'Reset your password'), 'reset-password');
+    const newPassword = 'velvet harbor counts seagulls';
+    await api.ok(RESET, { input: { token, newPassword } });
+    for (const login of [user.username, user.email]) {
+      expect((await api.login(login, newPassword)).errors).toBeUndefined();
+    }
+  });
+
   test('the link is refused from 1 hour on', async () => {
     const { user } = await registered('late');
     await api.ok(REQUEST_RESET, { email: user.email });

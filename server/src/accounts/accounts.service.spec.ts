@@ -5,7 +5,7 @@ import { ManualClock } from '../clock';
 import { type Database, openDatabase } from '../database/data-source';
 import { Outbox } from '../outbox/outbox';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { LoginThrottle } from '../auth/login-throttle';
+import { LOGIN_FAILURE_LIMIT, LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { User } from '../users/user.entity';
 import { UserService } from '../users/user.service';
 import { AccountTemplate } from './account-messages';
@@ -56,6 +56,9 @@ async function register(): Promise<User> {
   });
 }
 
+const wrong = () => Promise.resolve(false);
+const right = () => Promise.resolve(true);
+
 const reload = (user: User) => database.manager.findOneByOrFail(User, { id: user.id });
 
 beforeAll(async () => {
@@ -63,8 +66,9 @@ beforeAll(async () => {
   database = await openDatabase({ databaseUrl: '', dataDir });
   clock = new ManualClock(Date.UTC(2026, 0, 10, 9, 0));
   outbox = new Outbox(clock);
-  accounts = new AccountsService(database, clock, outbox);
-  users = new UserService(database, new LoginThrottle(database, clock), clock, accounts);
+  const loginThrottle = new LoginThrottle(database, clock);
+  accounts = new AccountsService(database, clock, outbox, loginThrottle);
+  users = new UserService(database, loginThrottle, clock, accounts);
 });
 
 afterAll(async () => {
@@ -228,6 +232,33 @@ describe('password reset', () => {
     expect(await failureOf(accounts.resetPassword(secret, 'copper kettle whistles softly'))).toBe(
       'BAD_USER_INPUT token:invalid',
     );
+  });
+
+  test('a password change through updateMe ends the reset links still pending', async () => {
+    const user = await register();
+    await accounts.requestPasswordReset(user.email, 'client-e');
+    const secret = await secretSentTo(user.email, AccountTemplate.PASSWORD_RESET);
+    await users.updateMe(user, { newPassword: 'saffron meadow hums quietly', currentPassword: PASSWORD });
+    expect(await failureOf(accounts.resetPassword(secret, 'copper kettle whistles softly'))).toBe(
+      'BAD_USER_INPUT token:invalid',
+    );
+  });
+
+  test('a reset ends the login locks of the username and of the address, not of other logins', async () => {
+    const user = await register();
+    const throttle = new LoginThrottle(database, clock);
+    const resets = new AccountsService(database, clock, outbox, throttle);
+    const keys = [user.username, user.email.toUpperCase(), 'someone.else@example.com'].map(throttleKey);
+    for (const key of keys) {
+      for (let guess = 0; guess < LOGIN_FAILURE_LIMIT; guess += 1) await throttle.attempt(key, wrong);
+      expect(await failureOf(throttle.attempt(key, right))).toBe('RATE_LIMITED');
+    }
+    await resets.requestPasswordReset(user.email, 'client-f');
+    const secret = await secretSentTo(user.email, AccountTemplate.PASSWORD_RESET);
+    await resets.resetPassword(secret, 'copper kettle whistles softly');
+    expect(await throttle.attempt(keys[0], right)).toBe(true);
+    expect(await throttle.attempt(keys[1], right)).toBe(true);
+    expect(await failureOf(throttle.attempt(keys[2], right))).toBe('RATE_LIMITED');
   });
 
   test('3 requests per address per hour and 10 per client, known and unknown addresses alike', async () => {

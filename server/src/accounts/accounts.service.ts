@@ -1,4 +1,5 @@
 import { type EntityManager, IsNull } from 'typeorm';
+import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword } from '../auth/password';
 import { SlidingWindowLimiter } from '../auth/sliding-window-limiter';
 import type { Clock } from '../clock';
@@ -62,7 +63,9 @@ export class AccountsService implements AccountMail {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
-    private readonly outbox = new Outbox(clock),
+    private readonly outbox: Outbox,
+    // The process's one login throttle: a reset unlocks the account's logins.
+    private readonly loginThrottle: LoginThrottle,
   ) {}
 
   /**
@@ -106,6 +109,10 @@ export class AccountsService implements AccountMail {
       params: { ...params },
       subject: 'Your email address was changed',
     });
+  }
+
+  async passwordChanged(manager: EntityManager, user: User): Promise<void> {
+    await this.useUpTokens(manager, user.id, TokenPurpose.RESET_PASSWORD, this.clock.now());
   }
 
   /** Marks the address verified when the link is valid, unused, unexpired and still for the user's address. */
@@ -173,6 +180,7 @@ export class AccountsService implements AccountMail {
   /**
    * Sets the password from a reset link: every session of the user ends (session version bumped), every
    * reset link of the user is used up, and the address is verified when the link went to the current one.
+   * The login locks of the account's username and address end: following the link proved the owner.
    */
   async resetPassword(secret: string, newPassword: string): Promise<true> {
     if (!isWellFormedSecret(secret)) throw invalidToken();
@@ -184,7 +192,7 @@ export class AccountsService implements AccountMail {
     assertAcceptablePassword(newPassword, { username: owner.username, email: owner.email }, 'newPassword');
     // The slow hash before the transaction; the token is checked again inside it (a parallel reset).
     const passwordHash = await hashPassword(newPassword);
-    await this.database.transaction(async (manager) => {
+    const user = await this.database.transaction(async (manager) => {
       const now = this.clock.now();
       const token = await manager.findOneBy(UserToken, { tokenHash });
       if (!token || !isTokenUsable(token, TokenPurpose.RESET_PASSWORD, now)) throw invalidToken();
@@ -195,7 +203,11 @@ export class AccountsService implements AccountMail {
       if (token.email !== null && normalizeKey(token.email) === user.emailKey) user.emailVerified = true;
       await manager.save(user);
       await this.useUpTokens(manager, user.id, TokenPurpose.RESET_PASSWORD, now);
+      return user;
     });
+    // A login by username and one by address are locked apart (throttleKey): both end.
+    await this.loginThrottle.unlock(throttleKey(user.username));
+    await this.loginThrottle.unlock(throttleKey(user.email));
     return true;
   }
 

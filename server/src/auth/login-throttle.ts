@@ -54,6 +54,11 @@ export class LoginThrottle {
     });
   }
 
+  /** Forgets key's failures: its owner proved control another way (a password reset link). */
+  unlock(key: string): Promise<void> {
+    return this.lock.run(key, () => this.clear(key));
+  }
+
   /** Throws RATE_LIMITED while key is locked; otherwise returns how many recent failures it has. */
   private async assertCanTry(key: string, now: number): Promise<number> {
     const saved = await this.database.manager

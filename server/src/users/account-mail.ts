@@ -10,4 +10,6 @@ export interface AccountMail {
   sendVerification(manager: EntityManager, user: User): Promise<void>;
   /** user holds the new address; the old one and whether it was verified are given. */
   emailChanged(manager: EntityManager, user: User, old: { email: string; verified: boolean }): Promise<void>;
+  /** The owner changed the password (updateMe): reset links still pending stop working. */
+  passwordChanged(manager: EntityManager, user: User): Promise<void>;
 }

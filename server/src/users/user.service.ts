@@ -120,6 +120,7 @@ export class UserService {
       }
       const saved = await manager.save(user);
       if (newEmail !== null) await this.accounts.emailChanged(manager, saved, old);
+      if (passwordHash) await this.accounts.passwordChanged(manager, saved);
       return { user: saved, passwordChanged: passwordHash !== undefined };
     });
   }

@@ -2,10 +2,12 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { LoginThrottle } from '../../src/auth/login-throttle';
 import { type Clock, systemClock } from '../../src/clock';
 import type { Database } from '../../src/database/data-source';
+import { Outbox } from '../../src/outbox/outbox';
 import { UserService } from '../../src/users/user.service';
 
 /** A UserService wired as createServices wires it, for unit specs that only need accounts to exist. */
 export function userServiceFor(database: Database, clock: Clock = systemClock): UserService {
   const loginThrottle = new LoginThrottle(database, clock);
-  return new UserService(database, loginThrottle, clock, new AccountsService(database, clock));
+  const accounts = new AccountsService(database, clock, new Outbox(clock), loginThrottle);
+  return new UserService(database, loginThrottle, clock, accounts);
 }
