@@ -194,6 +194,51 @@ describe('email change', () => {
   });
 });
 
+describe('email change limits', () => {
+  const sentTo = async (address: string, subject: string) =>
+    Number(
+      (
+        await api.server.services.database.dataSource.query(
+          `SELECT COUNT(*) AS n FROM "outbox_message" WHERE "recipient" = ? AND "subject" = ?`,
+          [address, subject],
+        )
+      )[0].n,
+    );
+
+  test('an unverified old address is not told of the change (it was never shown to be the user’s)', async () => {
+    const { user } = await registered('unproven');
+    const newEmail = 'unproven.new@example.org';
+    await api.ok(UPDATE_ME, { input: { email: newEmail, currentPassword: user.password } }, user.token);
+    expect(await sentTo(newEmail, 'Confirm your email address')).toBe(1);
+    expect(await sentTo(user.email, 'Your email address was changed')).toBe(0);
+  });
+
+  test('5 email changes per user per day, back and forth included; then RATE_LIMITED, changing nothing', async () => {
+    const { user, verifyToken } = await registered('bouncer');
+    await api.ok(VERIFY_EMAIL, { token: verifyToken });
+    const victim = 'victim@example.net';
+    for (let change = 0; change < 5; change += 1) {
+      const email = change % 2 === 0 ? victim : user.email;
+      await api.ok(UPDATE_ME, { input: { email, currentPassword: user.password } }, user.token);
+    }
+    await outboxSettled();
+    const before = await api.snapshot();
+    const limited = await api.gql(
+      UPDATE_ME,
+      { input: { email: user.email, currentPassword: user.password } },
+      { token: user.token },
+    );
+    expect(errorCodes(limited)).toEqual(['RATE_LIMITED']);
+    expect(limited.errors![0].extensions?.retryAfterSeconds).toBeGreaterThan(23 * 3600);
+    expect(await api.snapshot()).toEqual(before);
+    expect((await myAccount(user)).email).toBe(victim);
+    // Other changes still pass; the next day, email changes do too.
+    await api.ok(UPDATE_ME, { input: { locale: 'FR' } }, user.token);
+    clock.advance(24 * HOUR_MS);
+    await api.ok(UPDATE_ME, { input: { email: user.email, currentPassword: user.password } }, user.token);
+  });
+});
+
 describe('password reset', () => {
   // Each test starts with fresh per-address and per-client allowances.
   beforeEach(() => clock.advance(HOUR_MS));

@@ -141,13 +141,20 @@ describe('verifyEmail', () => {
     });
     expect(changed.emailVerified).toBe(false);
     expect(await failureOf(accounts.verifyEmail(oldSecret))).toBe('BAD_USER_INPUT token:invalid');
-    const notice = await database.manager.findOneByOrFail(OutboxMessage, {
-      recipient: user.email,
-      template: AccountTemplate.EMAIL_CHANGED,
-    });
-    expect(notice.params).toMatchObject({ oldEmail: user.email, newEmail: changed.email });
+    const noticesTo = (recipient: string) =>
+      database.manager.findBy(OutboxMessage, { recipient, template: AccountTemplate.EMAIL_CHANGED });
+    // The old address was never verified: it gets no notice.
+    expect(await noticesTo(user.email)).toEqual([]);
     const newSecret = await secretSentTo(changed.email, AccountTemplate.VERIFY_EMAIL);
     expect((await accounts.verifyEmail(newSecret)).emailVerified).toBe(true);
+
+    // A verified one does.
+    const { user: again } = await users.updateMe(await reload(user), {
+      email: `again${counter}@example.com`,
+      currentPassword: PASSWORD,
+    });
+    const [notice] = await noticesTo(changed.email);
+    expect(notice.params).toMatchObject({ oldEmail: changed.email, newEmail: again.email });
   });
 });
 

@@ -89,12 +89,18 @@ export class AccountsService implements AccountMail {
 
   /**
    * In updateMe's transaction, once user holds the new address: links sent to the old one (reset,
-   * verification) stop working, the new one gets a verification link and the old one a notice.
+   * verification) stop working, the new one gets a verification link and the old one a notice, if it
+   * was verified: an unverified address was never shown to be the user's, so it gets nothing.
    */
-  async emailChanged(manager: EntityManager, user: User, old: { email: string }): Promise<void> {
+  async emailChanged(
+    manager: EntityManager,
+    user: User,
+    old: { email: string; verified: boolean },
+  ): Promise<void> {
     const now = this.clock.now();
     await this.useUpTokens(manager, user.id, TokenPurpose.RESET_PASSWORD, now);
     await this.sendVerification(manager, user);
+    if (!old.verified) return;
     const params: EmailChangedParams = {
       username: user.username,
       oldEmail: old.email,

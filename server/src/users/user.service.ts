@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
+import { SlidingWindowLimiter } from '../auth/sliding-window-limiter';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
@@ -11,8 +12,19 @@ import { User } from './user.entity';
 import type { RegisterInput, UpdateMeInput } from './user.inputs';
 import { normalizeKey } from './user-key';
 
+/** Email changes per user per day: each one mails both addresses, so the limit caps mail to strangers too. */
+export const EMAIL_CHANGES_PER_DAY = 5;
+const DAY_MS = 24 * 3_600_000;
+
 /** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
 export class UserService {
+  // In memory, per process, like the other per-user limits: a restart gives back at most one day.
+  private readonly emailChanges = new SlidingWindowLimiter(
+    EMAIL_CHANGES_PER_DAY,
+    DAY_MS,
+    'Your email address was changed several times today. Try again later.',
+  );
+
   constructor(
     private readonly database: Database,
     // The process's one throttle, shared with AuthService's login.
@@ -76,7 +88,8 @@ export class UserService {
 
   /**
    * A new email or password needs currentPassword (a session left open must not hand the account over).
-   * A new email is unverified until its link is followed; the old address is told of the change.
+   * A new email is unverified until its link is followed; the old address is told of the change when it
+   * was verified. At most EMAIL_CHANGES_PER_DAY email changes per user.
    */
   async updateMe(actor: User, input: UpdateMeInput): Promise<{ user: User; passwordChanged: boolean }> {
     // BAD_USER_INPUT rather than FORBIDDEN: updateMe is allowed, one field of it does not apply to a USER,
@@ -90,7 +103,12 @@ export class UserService {
     }
     const emailChanges = input.email != null && normalizeKey(input.email) !== actor.emailKey;
     const passwordChanges = input.newPassword !== undefined && input.newPassword !== null;
+    const limitKey = `user:${actor.id}`;
+    if (emailChanges) this.emailChanges.assertAllowed(limitKey, this.clock.now().getTime());
     if (emailChanges || passwordChanges) await this.assertCurrentPassword(actor, input.currentPassword);
+    // Counted once the password is proven (a wrong one is the login throttle's), before any write, so
+    // parallel requests cannot all pass; a change refused later (address taken) counts too.
+    if (emailChanges) this.emailChanges.hit(limitKey, this.clock.now().getTime());
     if (input.newPassword !== undefined && input.newPassword !== null) {
       assertAcceptablePassword(
         input.newPassword,
