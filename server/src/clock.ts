@@ -6,6 +6,9 @@ export interface Clock {
   now(): Date;
 }
 
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+
 export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock that only moves when told to: tests. */

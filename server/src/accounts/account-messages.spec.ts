@@ -17,6 +17,8 @@ describe('account emails', () => {
     expect(fr.subject).toBe('Confirmez votre adresse e-mail');
     expect(fr.text).toContain('48 heures');
     expect(fr.html).toContain('<html lang="fr">');
+    expect(fr.text).toContain('Confirmer mon adresse\u00a0: https://tickets.example.com/verify-email?token=');
+    expect(en.text).toContain('Confirm my address: https://tickets.example.com/verify-email?token=');
   });
 
   test('the reset email says 1 hour and that sessions end', () => {

@@ -1,3 +1,6 @@
+import { HOUR_MS } from '../clock';
+import { escapeHtml, htmlDocument } from '../outbox/email-html';
+import { emailLocaleOf } from '../outbox/email-locale';
 import { Locale } from '../users/role';
 
 /** The outbox templates of account emails. */
@@ -97,23 +100,21 @@ const fr: AccountTexts = {
   changed: {
     subject: 'Votre adresse e-mail a été modifiée',
     intro: (username, oldEmail, newEmail, when) =>
-      `L’adresse e-mail de votre compte Simple Ticketing ${username} a été modifiée le ${when} : ${oldEmail} est remplacée par ${newEmail}.`,
+      `L’adresse e-mail de votre compte Simple Ticketing ${username} a été modifiée le ${when}\u00a0: ${oldEmail} est remplacée par ${newEmail}.`,
     verifiedUntil:
-      'Les messages iront à la nouvelle adresse une fois confirmée ; cette adresse n’en recevra plus.',
+      'Les messages iront à la nouvelle adresse une fois confirmée\u00a0; cette adresse n’en recevra plus.',
   },
   notYou: {
     verify:
-      'Si vous n’avez pas créé ce compte ni changé son adresse, ignorez cet e-mail : rien ne se passera.',
-    reset: 'Si ce n’était pas vous, ignorez cet e-mail : votre mot de passe reste inchangé.',
+      'Si vous n’avez pas créé ce compte ni changé son adresse, ignorez cet e-mail\u00a0: rien ne se passera.',
+    reset: 'Si ce n’était pas vous, ignorez cet e-mail\u00a0: votre mot de passe reste inchangé.',
     changed:
-      'Si ce n’était pas vous, quelqu’un qui connaît votre mot de passe l’a modifiée : contactez sans attendre un administrateur du service, et changez votre mot de passe partout où vous utilisez le même.',
+      'Si ce n’était pas vous, quelqu’un qui connaît votre mot de passe l’a modifiée\u00a0: contactez sans attendre un administrateur du service, et changez votre mot de passe partout où vous utilisez le même.',
   },
   signature: 'Simple Ticketing',
 };
 
 const textsByLocale: Record<Locale, AccountTexts> = { [Locale.EN]: en, [Locale.FR]: fr };
-
-const HOUR_MS = 3_600_000;
 
 /** "48 hours": the validity the link was issued with, rounded to whole hours. */
 function validityOf(texts: AccountTexts, issuedBefore: number, expiresAt: number): string {
@@ -141,14 +142,9 @@ export function maskEmail(email: string): string {
   return `${local.slice(0, Math.min(2, local.length - 1) || 1)}…${email.slice(at)}`;
 }
 
-const escapeHtml = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
-  );
-
 function compose(subject: string, blocks: Block[], locale: Locale): AccountEmail {
-  const text = blocks.map((block) => ('link' in block ? `${block.label}: ${block.link}` : block.text));
+  const { colon } = emailLocaleOf(locale);
+  const text = blocks.map((block) => ('link' in block ? `${block.label}${colon}${block.link}` : block.text));
   const html = blocks.map((block) =>
     'link' in block
       ? `<p><a href="${escapeHtml(block.link)}">${escapeHtml(block.label)}</a></p>`
@@ -157,12 +153,7 @@ function compose(subject: string, blocks: Block[], locale: Locale): AccountEmail
   return {
     subject,
     text: `${text.join('\n\n')}\n`,
-    html: [
-      `<!doctype html><html lang="${locale.toLowerCase()}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
-      '<body style="font-family:sans-serif;line-height:1.4">',
-      ...html,
-      '</body></html>',
-    ].join('\n'),
+    html: htmlDocument(locale.toLowerCase(), subject, html),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { BackgroundLoop } from '../background/loop';
+import { MINUTE_MS } from '../clock';
 import type { Database } from '../database/data-source';
 import { type DomainEvent, EventConsumerCursor } from './domain-event.entity';
 import type { EventLog } from './event-log';
@@ -21,7 +22,7 @@ export interface ConsumerLog {
 }
 
 const FIRST_RETRY_MS = 5000;
-const MAX_RETRY_MS = 5 * 60_000;
+const MAX_RETRY_MS = 5 * MINUTE_MS;
 
 /**
  * Feeds every consumer the events after its cursor until it is caught up, woken by commits and every
@@ -81,7 +82,7 @@ export class EventConsumerRunner {
 
   /** One batch per consumer that is behind; true while any of them may have more. */
   private async step(evenPaused = false): Promise<boolean> {
-    const last = await this.lastEventId();
+    const last = await this.events.lastId();
     let more = false;
     for (const consumer of this.consumers) {
       if (this.loop.stopping) return false;
@@ -109,12 +110,5 @@ export class EventConsumerRunner {
       }
     }
     return more;
-  }
-
-  private async lastEventId(): Promise<number> {
-    const [{ last }] = (await this.database.manager.query(
-      'SELECT COALESCE(MAX("id"), 0) AS last FROM "event"',
-    )) as { last: number }[];
-    return Number(last);
   }
 }

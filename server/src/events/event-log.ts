@@ -13,6 +13,11 @@ export class EventLog {
     return manager.save(manager.create(DomainEvent, event));
   }
 
+  /** The id of the newest event, 0 for an empty log. */
+  async lastId(manager: EntityManager = this.database.manager): Promise<number> {
+    return (await manager.maximum(DomainEvent, 'id')) ?? 0;
+  }
+
   /**
    * Hands the next events after the consumer's cursor to work, and moves the cursor in the same
    * transaction: an event is handled once, and a crash (or a failing handler) replays it, never skips it.
@@ -26,10 +31,10 @@ export class EventLog {
     return this.database.transaction(async (manager) => {
       let cursor = await manager.findOneBy(EventConsumerCursor, { name: consumer });
       if (!cursor) {
-        const [{ last }] = (await manager.query('SELECT COALESCE(MAX("id"), 0) AS last FROM "event"')) as {
-          last: number;
-        }[];
-        cursor = manager.create(EventConsumerCursor, { name: consumer, lastEventId: Number(last) });
+        cursor = manager.create(EventConsumerCursor, {
+          name: consumer,
+          lastEventId: await this.lastId(manager),
+        });
         await manager.save(cursor);
         return 0;
       }

@@ -5,8 +5,6 @@ export type ActivityReason = 'author' | 'assignee' | 'watcher';
 
 /** The words of the ticket-activity email, in each language a user can choose. */
 export interface ActivityMessages {
-  /** Between a label and its value: French puts a (non-breaking) space before the colon. */
-  colon: string;
   opened(actor: string): string;
   commented(actor: string): string;
   changed(actor: string): string;
@@ -26,7 +24,6 @@ export interface ActivityMessages {
 }
 
 const en: ActivityMessages = {
-  colon: ': ',
   opened: (actor) => `${actor} opened the ticket`,
   commented: (actor) => `${actor} commented`,
   changed: (actor) => `${actor} changed the ticket`,
@@ -64,7 +61,6 @@ const en: ActivityMessages = {
 };
 
 const fr: ActivityMessages = {
-  colon: '\u00a0: ',
   opened: (actor) => `${actor} a ouvert le ticket`,
   commented: (actor) => `${actor} a commenté`,
   changed: (actor) => `${actor} a modifié le ticket`,

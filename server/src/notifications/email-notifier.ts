@@ -1,5 +1,6 @@
 import { type EntityManager, In, MoreThanOrEqual } from 'typeorm';
 import { canSeeTicket, visibleJobs } from '../access/access-policy';
+import { MINUTE_MS } from '../clock';
 import { type DomainEvent, DomainEventType } from '../events/domain-event.entity';
 import type { EventConsumer } from '../events/event-consumers';
 import type { Outbox } from '../outbox/outbox';
@@ -8,10 +9,11 @@ import { Ticket } from '../tickets/ticket.entity';
 import { Role, isStaff } from '../users/role';
 import { User } from '../users/user.entity';
 import { normalizeKey } from '../users/user-key';
+import { ticketSubject } from './ticket-subject';
 
 export const TICKET_ACTIVITY_TEMPLATE = 'ticket-activity';
 /** Jobs by one person on one ticket within this window go out as one message. */
-export const ACTIVITY_WINDOW_MS = 2 * 60_000;
+export const ACTIVITY_WINDOW_MS = 2 * MINUTE_MS;
 
 /** What the ticket-activity message is made from at sending time. */
 export interface ActivityParams {
@@ -109,7 +111,7 @@ export class EmailNotifier implements EventConsumer {
             recipientUserId: recipient.id,
             template: TICKET_ACTIVITY_TEMPLATE,
             params: { ...params },
-            subject: `[#${ticket.id}] ${ticket.title}`,
+            subject: ticketSubject(ticket),
           },
           `activity:${ticket.id}:${job.authorId}:${recipient.id}`,
           ACTIVITY_WINDOW_MS,

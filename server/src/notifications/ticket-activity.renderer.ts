@@ -1,5 +1,7 @@
 import { type EntityManager, In } from 'typeorm';
 import { canSeeTicket, visibleJobs } from '../access/access-policy';
+import { escapeHtml, htmlDocument } from '../outbox/email-html';
+import { emailLocaleOf } from '../outbox/email-locale';
 import type { OutboxMessage } from '../outbox/outbox-message.entity';
 import { MessageCancelled, type RenderContext, type RenderedMessage } from '../outbox/renderers';
 import type { FieldChange, Job } from '../tickets/job.entity';
@@ -10,6 +12,7 @@ import { isStaff } from '../users/role';
 import { User } from '../users/user.entity';
 import { type ActivityMessages, type ActivityReason, activityMessages } from './activity-messages';
 import type { ActivityParams } from './email-notifier';
+import { ticketSubject } from './ticket-subject';
 import { unsubscribeTokensFor } from './unsubscribe-token';
 
 /** One job as the recipient reads it. */
@@ -23,9 +26,6 @@ interface JobView {
 
 /** Long values (a description) are cut in the from → to lines; the ticket page has them whole. */
 const MAX_VALUE_LENGTH = 300;
-
-export const ticketSubject = (ticket: Pick<Ticket, 'id' | 'title'>): string =>
-  `[#${ticket.id}] ${ticket.title.replace(/[\r\n]+/g, ' ')}`;
 
 /**
  * Makes the ticket-activity email at sending time, from what the ticket and its jobs are then, as the
@@ -55,7 +55,8 @@ export async function renderTicketActivity(
   if (jobs.length === 0) throw new MessageCancelled('nothing in it the recipient may see');
 
   const texts = activityMessages[recipient.locale] ?? activityMessages.EN;
-  const views = jobs.map((job) => viewOf(job, ticket, actor, recipient, texts));
+  const { colon } = emailLocaleOf(recipient.locale);
+  const views = jobs.map((job) => viewOf(job, ticket, actor, recipient, texts, colon));
   const token = unsubscribeTokensFor(context.config).issue(recipient.id);
   const links = {
     ticket: `${publicUrl}/tickets/${ticket.id}`,
@@ -67,7 +68,7 @@ export async function renderTicketActivity(
   return {
     to: recipient.email,
     subject,
-    text: plainText(subject, views, links, why, texts),
+    text: plainText(subject, views, links, why, texts, colon),
     html: htmlPart(subject, views, links, why, texts, recipient.locale.toLowerCase()),
     headers: {
       'List-Unsubscribe': `<${links.oneClick}>`,
@@ -80,9 +81,16 @@ function jobsOf(manager: EntityManager, ticket: Ticket, jobIds: number[]): Promi
   return manager.find(JobEntity, { where: { id: In(jobIds), ticketId: ticket.id }, order: { id: 'ASC' } });
 }
 
-function viewOf(job: Job, ticket: Ticket, actor: User, recipient: User, texts: ActivityMessages): JobView {
+function viewOf(
+  job: Job,
+  ticket: Ticket,
+  actor: User,
+  recipient: User,
+  texts: ActivityMessages,
+  colon: string,
+): JobView {
   const opened = job.changes.some((change) => change.field === 'status' && change.from === null);
-  const changes = opened ? [] : job.changes.map((change) => changeLine(change, recipient, texts));
+  const changes = opened ? [] : job.changes.map((change) => changeLine(change, recipient, texts, colon));
   const heading = job.internal
     ? texts.internalNote(actor.username)
     : opened
@@ -103,7 +111,7 @@ function viewOf(job: Job, ticket: Ticket, actor: User, recipient: User, texts: A
   return { heading, changes, reporterAnswered, text: opened ? ticket.description : job.comment };
 }
 
-function changeLine(change: FieldChange, recipient: User, texts: ActivityMessages): string {
+function changeLine(change: FieldChange, recipient: User, texts: ActivityMessages, colon: string): string {
   const value = (raw: string | null): string => {
     if (raw === null) return texts.none;
     if (change.field === 'status') {
@@ -116,7 +124,7 @@ function changeLine(change: FieldChange, recipient: User, texts: ActivityMessage
     const oneLine = raw.replace(/\s+/g, ' ').trim();
     return oneLine.length > MAX_VALUE_LENGTH ? `${oneLine.slice(0, MAX_VALUE_LENGTH)}…` : oneLine;
   };
-  return `${texts.fields[change.field] ?? change.field}${texts.colon}${value(change.from)} → ${value(change.to)}`;
+  return `${texts.fields[change.field] ?? change.field}${colon}${value(change.from)} → ${value(change.to)}`;
 }
 
 function reasonOf(recipient: User, ticket: Ticket, jobs: Job[]): ActivityReason {
@@ -133,7 +141,14 @@ interface Links {
   oneClick: string;
 }
 
-function plainText(subject: string, views: JobView[], links: Links, why: string, texts: ActivityMessages) {
+function plainText(
+  subject: string,
+  views: JobView[],
+  links: Links,
+  why: string,
+  texts: ActivityMessages,
+  colon: string,
+) {
   const lines = [subject, ''];
   for (const view of views) {
     lines.push(view.heading);
@@ -143,20 +158,14 @@ function plainText(subject: string, views: JobView[], links: Links, why: string,
     lines.push('');
   }
   lines.push(
-    `${texts.openTicket}${texts.colon}${links.ticket}`,
+    `${texts.openTicket}${colon}${links.ticket}`,
     '',
     '-- ',
     why,
-    `${texts.unsubscribe}${texts.colon}${links.unsubscribePage}`,
+    `${texts.unsubscribe}${colon}${links.unsubscribePage}`,
   );
   return `${lines.join('\n')}\n`;
 }
-
-const escapeHtml = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
-  );
 
 function htmlPart(
   subject: string,
@@ -178,14 +187,11 @@ function htmlPart(
         : '',
     ].join('');
   });
-  return [
-    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
-    '<body style="font-family:sans-serif;line-height:1.4">',
+  return htmlDocument(lang, subject, [
     `<h1 style="font-size:1.1em">${escapeHtml(subject)}</h1>`,
     ...jobs,
     `<p><a href="${escapeHtml(links.ticket)}">${escapeHtml(texts.openTicket)}</a></p>`,
     `<hr><p style="color:#666;font-size:0.85em">${escapeHtml(why)}<br>`,
     `<a href="${escapeHtml(links.unsubscribePage)}">${escapeHtml(texts.unsubscribe)}</a></p>`,
-    '</body></html>',
-  ].join('\n');
+  ]);
 }

@@ -1,8 +1,10 @@
 import type { EntityManager, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
 import { BackgroundLoop } from '../background/loop';
-import type { Clock } from '../clock';
+import { type Clock, MINUTE_MS } from '../clock';
 import type { Config } from '../config';
 import type { Database } from '../database/data-source';
+import { safeSubject } from './email-subject';
+import { safeErrorText } from './error-text';
 import { type LinkSecrets, withoutSecret } from './link-secrets';
 import { MailServerUnreachable, type Mailer } from './mailer';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
@@ -10,14 +12,13 @@ import { MessageCancelled, type RenderedMessage, type RendererRegistry } from '.
 import { nextAttemptAfterFailure } from './retry-schedule';
 
 /** While a worker sends a message, others leave it alone; a crashed worker's claim runs out after this. */
-export const CLAIM_MS = 2 * 60_000;
+export const CLAIM_MS = 2 * MINUTE_MS;
 /** The most one message may take, rendering and SMTP together: well inside its claim. */
 export const SEND_DEADLINE_MS = 30_000;
 /** On shutdown, how long a send in flight is waited for: a supervisor's 10 s stop timeout is enough. */
 export const STOP_GRACE_MS = 5000;
 /** Messages one run sends before it lets the loop breathe (it runs again at once while there are more). */
 const BATCH_SIZE = 10;
-const MAX_ERROR_LENGTH = 300;
 const MAX_SUBJECT_LENGTH = 300;
 
 export interface WorkerLog {
@@ -186,7 +187,7 @@ export class DeliveryWorker {
     });
     await mailer.send({
       to: rendered.to ?? message.recipient,
-      subject: rendered.subject,
+      subject: safeSubject(rendered.subject),
       text: rendered.text,
       html: rendered.html,
       headers: rendered.headers,
@@ -227,7 +228,7 @@ export class DeliveryWorker {
       lastError: null,
       nextAttemptAt: null,
       claimedUntil: null,
-      subject: rendered.subject.slice(0, MAX_SUBJECT_LENGTH),
+      subject: safeSubject(rendered.subject).slice(0, MAX_SUBJECT_LENGTH),
       // Where it actually went: a notification follows its user's current verified address.
       recipient: rendered.to ?? message.recipient,
       // A link secret (reset, verification) is useless once sent and dangerous if kept.
@@ -239,7 +240,7 @@ export class DeliveryWorker {
   private async recordFailure({ message, until }: Claim, error: unknown): Promise<void> {
     const now = this.deps.clock.now();
     const attempts = message.attempts + 1;
-    const lastError = errorText(error);
+    const lastError = safeErrorText(error);
     const next = nextAttemptAfterFailure(attempts, now);
     // A send cut by the deadline may still be under way: nobody tries it again before its claim ends.
     const hung = error instanceof SendDeadlineExceeded;
@@ -262,7 +263,7 @@ export class DeliveryWorker {
       state: OutboxState.CANCELLED,
       claimedUntil: null,
       nextAttemptAt: null,
-      lastError: errorText(cancelled),
+      lastError: safeErrorText(cancelled),
       params: withoutSecret(message.params),
     });
     if (saved) this.deps.log.info({ outboxId: message.id, reason: cancelled.reason }, 'message cancelled');
@@ -291,14 +292,4 @@ export class DeliveryWorker {
     this.deps.log.warn({ outboxId: id }, 'the claim ran out before the outcome was written; left as it is');
     return false;
   }
-}
-
-/** Short, one line, and without credentials of any URL (the SMTP mailer removes its own). */
-function errorText(error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
-  const text = raw
-    .replace(/\s+/g, ' ')
-    .replace(/(\w+:\/\/)[^\s/@]+@/g, '$1')
-    .trim();
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text || 'Unknown error';
 }

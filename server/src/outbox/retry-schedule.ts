@@ -1,5 +1,4 @@
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+import { HOUR_MS as HOUR, MINUTE_MS as MINUTE } from '../clock';
 
 /**
  * The wait after the 1st, 2nd … 9th failed try: 10 tries over about a day (23 h 51 min), so an SMTP

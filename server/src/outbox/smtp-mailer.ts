@@ -1,4 +1,5 @@
 import { createTransport } from 'nodemailer';
+import { safeErrorText } from './error-text';
 import { MailServerUnreachable, type Mailer, type OutgoingMail } from './mailer';
 
 /** An SMTP outage must fail a try within seconds, not hold the worker for nodemailer's minutes. */
@@ -8,8 +9,6 @@ export const SMTP_TIMEOUTS = {
   greetingTimeout: 10_000,
   socketTimeout: 20_000,
 } as const;
-
-const MAX_ERROR_LENGTH = 300;
 
 /** Sends over SMTP: smtp:// (STARTTLS when the server offers it) or smtps:// (TLS from the start). */
 export class SmtpMailer implements Mailer {
@@ -32,7 +31,7 @@ export class SmtpMailer implements Mailer {
       });
     } catch (error) {
       // No cause: nodemailer's error carries the SMTP command, which for AUTH holds the credentials.
-      const text = describeSmtpError(error, this.secrets);
+      const text = safeErrorText(error, this.secrets);
       throw isConnectionFailure(error) ? new MailServerUnreachable(text) : new Error(text);
     }
   }
@@ -60,24 +59,4 @@ function credentialsOf(smtpUrl: string): string[] {
   const decoded = parts.map((part) => decodeURIComponent(part));
   const plain = Buffer.from(`\0${decoded[0] ?? ''}\0${decoded[1] ?? ''}`).toString('base64');
   return [...new Set([...parts, ...decoded, plain])].filter((secret) => secret.length >= 3);
-}
-
-/**
- * What the admin sees of a failed try: nodemailer's code and message, without the credentials (an
- * AUTH failure may quote them) and cut short. The raw error (its command, its response) is not kept.
- */
-export function describeSmtpError(error: unknown, secrets: string[] = []): string {
-  const { code, responseCode, message } = (error ?? {}) as {
-    code?: string;
-    responseCode?: number;
-    message?: string;
-  };
-  let text = String(message ?? error)
-    .replace(/\s+/g, ' ')
-    .trim();
-  text = text.replace(/(\w+:\/\/)[^\s/@]+@/g, '$1');
-  for (const secret of secrets) text = text.split(secret).join('***');
-  const prefix = [code, responseCode].filter(Boolean).join(' ');
-  const full = prefix && !text.startsWith(String(code)) ? `${prefix}: ${text}` : text;
-  return full.length > MAX_ERROR_LENGTH ? `${full.slice(0, MAX_ERROR_LENGTH - 1)}…` : full;
 }
