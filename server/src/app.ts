@@ -95,6 +95,7 @@ export async function startServer(
     config,
     options.clock,
     options.mailer ?? createMailer(config, logger),
+    logger,
   );
   const eventConsumers = new EventConsumerRunner(database, services.events, services.eventConsumers, logger);
   const delivery = new DeliveryWorker({
@@ -203,6 +204,8 @@ export async function startServer(
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
+        // Reset requests already answered are looked up before the database closes.
+        await services.accounts.settled();
         await eventConsumers.stop();
         await delivery.stop();
         await services.mailer.close?.();

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { registerAccountRenderers } from './accounts/account-renderers';
 import { AccountsService } from './accounts/accounts.service';
 import { AuthService } from './auth/auth.service';
@@ -9,6 +10,7 @@ import type { Config } from './config';
 import type { Database } from './database/data-source';
 import type { EventConsumer } from './events/event-consumers';
 import { EventLog } from './events/event-log';
+import { createLogger } from './logging';
 import { EmailNotifier, TICKET_ACTIVITY_TEMPLATE } from './notifications/email-notifier';
 import { renderTicketActivity } from './notifications/ticket-activity.renderer';
 import { type Mailer, createMailer } from './outbox/mailer';
@@ -50,6 +52,7 @@ export function createServices(
   config: Config,
   clock: Clock = systemClock,
   mailer: Mailer = createMailer(config),
+  logger: Logger = createLogger(config.logLevel),
 ): Services {
   const tokens = new TokenService(
     database,
@@ -63,7 +66,9 @@ export function createServices(
     clock,
     LinkSecrets.derivedFrom(loadOrCreateSecret(config.dataDir, config.jwtSecret)),
   );
-  const accounts = new AccountsService(database, clock, outbox, loginThrottle);
+  const accounts = new AccountsService(database, clock, outbox, loginThrottle, (error, what) =>
+    logger.error({ err: error }, `${what} failed`),
+  );
   const users = new UserService(database, loginThrottle, clock, accounts);
   const events = new EventLog(database);
   const renderers = new RendererRegistry();

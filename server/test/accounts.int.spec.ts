@@ -26,7 +26,7 @@ beforeAll(async () => {
   // Sessions read the same clock: they outlive this file's jumps (48 h links, hours of reset limits).
   api = await TestApi.start(
     { smtpUrl: mail.url, publicUrl: PUBLIC_URL, tokenTtlSeconds: 30 * 24 * 3600 },
-    { clock },
+    { clock, captureLogs: true },
   );
   admin = await api.register('admin');
 });
@@ -256,6 +256,18 @@ describe('password reset', () => {
     expect(mail.received.some((m) => m.to.includes('nobody.here@example.com'))).toBe(false);
   });
 
+  test('a known and an unknown address run the same SQL during the request: the look-up comes after the answer', async () => {
+    const { user } = await registered('timed');
+    const requestSql = async (email: string) => {
+      await api.ok(REQUEST_RESET, { email });
+      return api.requestLogs().at(-1)!.sql as number;
+    };
+    const unknown = await requestSql('nobody.at.all@example.com');
+    const known = await requestSql(user.email);
+    expect(known).toBe(unknown);
+    await mailTo(user.email, 'Reset your password');
+  });
+
   test('the link sets the password once, ends every session and verifies the address', async () => {
     const { user } = await registered('resetter');
     const otherSession = (await api.login(user.username, user.password)).data!.login.token;
@@ -329,6 +341,7 @@ describe('password reset', () => {
     for (let request = 0; request < 10; request += 1) {
       await api.ok(REQUEST_RESET, { email: `spray${request}@example.com` });
     }
+    await api.server.services.accounts.settled();
     const before = await api.snapshot();
     expect(errorCodes(await api.gql(REQUEST_RESET, { email: user.email }))).toEqual(['RATE_LIMITED']);
     expect(await api.snapshot()).toEqual(before);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type EntityManager, IsNull } from 'typeorm';
 import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword } from '../auth/password';
@@ -60,12 +61,19 @@ export class AccountsService implements AccountMail {
     'Too many password reset requests from your address. Try again later.',
   );
 
+  /** Reset requests answered whose look-up has not finished: settled() waits for them. */
+  private readonly pendingResets = new Set<Promise<void>>();
+  /** The async context of start-up: a look-up after the answer is no request's (not in its SQL count). */
+  private readonly outsideRequests = AsyncLocalStorage.snapshot();
+
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly outbox: Outbox,
     // The process's one login throttle: a reset unlocks the account's logins.
     private readonly loginThrottle: LoginThrottle,
+    /** A reset look-up that failed after its request was answered. */
+    private readonly reportError: (error: unknown, what: string) => void,
   ) {}
 
   /**
@@ -150,9 +158,11 @@ export class AccountsService implements AccountMail {
 
   /**
    * Always true: a known and an unknown address get the same answer, and the same limits (counted on
-   * the address as typed and on the client), so the answer never tells whether an account exists.
+   * the address as typed and on the client), so the answer never tells whether an account exists. The
+   * answer comes before the look-up, which would take longer for a known address (a write): the limits
+   * are checked here, in memory, and the link is made and enqueued right after the request.
    */
-  async requestPasswordReset(email: string, clientAddress: string): Promise<true> {
+  requestPasswordReset(email: string, clientAddress: string): true {
     const now = this.clock.now().getTime();
     const emailKey = normalizeKey(email);
     this.resetsByClient.assertAllowed(clientAddress, now);
@@ -161,6 +171,29 @@ export class AccountsService implements AccountMail {
     this.resetsByClient.record(clientAddress, now);
     if (!knownLength) return true;
     this.resetsByEmail.record(emailKey, now);
+    // Not durable: a crash between the answer and the commit loses this request; the user simply asks
+    // again (the answer never promised a mail). A clean stop waits for it (settled()).
+    const lookUp = this.outsideRequests(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            this.sendResetLink(emailKey)
+              .catch((error: unknown) => this.reportError(error, 'password reset request'))
+              .finally(resolve);
+          });
+        }),
+    );
+    this.pendingResets.add(lookUp);
+    void lookUp.finally(() => this.pendingResets.delete(lookUp));
+    return true;
+  }
+
+  /** Resolves once every reset request answered so far has been looked up (tests, a clean stop). */
+  async settled(): Promise<void> {
+    while (this.pendingResets.size > 0) await Promise.all(this.pendingResets);
+  }
+
+  private async sendResetLink(emailKey: string): Promise<void> {
     await this.database.transaction(async (manager) => {
       const user = await manager.findOneBy(User, { emailKey });
       if (!user) return;
@@ -180,7 +213,6 @@ export class AccountsService implements AccountMail {
         subject: 'Reset your password',
       });
     });
-    return true;
   }
 
   /**

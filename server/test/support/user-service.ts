@@ -8,6 +8,8 @@ import { UserService } from '../../src/users/user.service';
 /** A UserService wired as createServices wires it, for unit specs that only need accounts to exist. */
 export function userServiceFor(database: Database, clock: Clock = systemClock): UserService {
   const loginThrottle = new LoginThrottle(database, clock);
-  const accounts = new AccountsService(database, clock, new Outbox(clock), loginThrottle);
+  const accounts = new AccountsService(database, clock, new Outbox(clock), loginThrottle, (error) =>
+    console.error(error),
+  );
   return new UserService(database, loginThrottle, clock, accounts);
 }
