@@ -97,7 +97,13 @@ export async function startServer(
     options.mailer ?? createMailer(config, logger),
     logger,
   );
-  const eventConsumers = new EventConsumerRunner(database, services.events, services.eventConsumers, logger);
+  const eventConsumers = new EventConsumerRunner(
+    database,
+    services.events,
+    services.eventConsumers,
+    logger,
+    services.clock,
+  );
   const delivery = new DeliveryWorker({
     database,
     clock: services.clock,

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { BackgroundLoop } from '../background/loop';
-import { MINUTE_MS } from '../clock';
+import { type Clock, MINUTE_MS } from '../clock';
 import type { Database } from '../database/data-source';
 import { type DomainEvent, EventConsumerCursor } from './domain-event.entity';
 import type { EventLog } from './event-log';
@@ -31,7 +31,7 @@ const MAX_RETRY_MS = 5 * MINUTE_MS;
  */
 export class EventConsumerRunner {
   private readonly loop: BackgroundLoop;
-  /** Consumers that failed: not before this time (Date.now()), and the pause that follows a new failure. */
+  /** Consumers that failed: not before this time (the clock's), and the pause that follows a new failure. */
   private readonly pauses = new Map<string, { until: number; nextMs: number }>();
   private readonly wake = () => this.loop.nudge();
 
@@ -40,6 +40,7 @@ export class EventConsumerRunner {
     private readonly events: EventLog,
     private readonly consumers: readonly EventConsumer[],
     private readonly log: ConsumerLog,
+    private readonly clock: Clock,
     options: { intervalMs?: number; debounceMs?: number } = {},
   ) {
     this.loop = new BackgroundLoop(() => this.step(), {
@@ -71,23 +72,23 @@ export class EventConsumerRunner {
   }
 
   /**
-   * Every consumer, paused ones included, until caught up (tests): resolves when done; a failure is
-   * logged, not thrown.
+   * Every consumer not paused after a failure, until caught up (tests): resolves when done; a failure
+   * is logged, not thrown.
    */
   runOnce(): Promise<void> {
     return this.loop.exclusive(async () => {
-      while (await this.step(true));
+      while (await this.step());
     });
   }
 
   /** One batch per consumer that is behind; true while any of them may have more. */
-  private async step(evenPaused = false): Promise<boolean> {
+  private async step(): Promise<boolean> {
     const last = await this.events.lastId();
     let more = false;
     for (const consumer of this.consumers) {
       if (this.loop.stopping) return false;
       const pause = this.pauses.get(consumer.name);
-      if (pause && !evenPaused && Date.now() < pause.until) continue;
+      if (pause && this.clock.now().getTime() < pause.until) continue;
       // A read first: most commits (and this runner's own) leave every consumer caught up.
       const cursor = await this.database.manager.findOneBy(EventConsumerCursor, { name: consumer.name });
       if (cursor && cursor.lastEventId >= last) continue;
@@ -100,7 +101,7 @@ export class EventConsumerRunner {
       } catch (error) {
         const nextMs = pause?.nextMs ?? FIRST_RETRY_MS;
         this.pauses.set(consumer.name, {
-          until: Date.now() + nextMs,
+          until: this.clock.now().getTime() + nextMs,
           nextMs: Math.min(nextMs * 2, MAX_RETRY_MS),
         });
         this.log.error(

@@ -4,6 +4,9 @@ import { DomainEvent, EventConsumerCursor } from './domain-event.entity';
 
 export type NewDomainEvent = Omit<DomainEvent, 'id'>;
 
+/** Events per consumer transaction: small, so a backlog never holds the one write queue for long. */
+export const EVENT_BATCH_SIZE = 20;
+
 /** Appends domain events (inside the caller's transaction) and feeds them to consumers, in order. */
 export class EventLog {
   constructor(private readonly database: Database) {}
@@ -26,7 +29,7 @@ export class EventLog {
   async consume(
     consumer: string,
     work: (manager: EntityManager, events: DomainEvent[]) => Promise<void>,
-    batchSize = 100,
+    batchSize = EVENT_BATCH_SIZE,
   ): Promise<number> {
     return this.database.transaction(async (manager) => {
       let cursor = await manager.findOneBy(EventConsumerCursor, { name: consumer });

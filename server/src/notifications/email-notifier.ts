@@ -113,8 +113,11 @@ export class EmailNotifier implements EventConsumer {
             params: { ...params },
             subject: ticketSubject(ticket),
           },
-          `activity:${ticket.id}:${job.authorId}:${recipient.id}`,
-          ACTIVITY_WINDOW_MS,
+          {
+            key: `activity:${ticket.id}:${job.authorId}:${recipient.id}`,
+            windowMs: ACTIVITY_WINDOW_MS,
+            at: event.createdAt,
+          },
           mergeActivity,
         );
       }

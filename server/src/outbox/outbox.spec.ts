@@ -19,11 +19,14 @@ const message = (jobId: number) => ({
   params: { jobIds: [jobId] },
   subject: '[#1] A ticket',
 });
-const add = (jobId: number) =>
+const add = (jobId: number, at = clock.now()) =>
   database.transaction((manager) =>
-    outbox.enqueueCoalesced(manager, message(jobId), 'activity:1:2:3', WINDOW, (waiting, next) => ({
-      jobIds: [...(waiting.jobIds as number[]), ...(next.jobIds as number[])],
-    })),
+    outbox.enqueueCoalesced(
+      manager,
+      message(jobId),
+      { key: 'activity:1:2:3', windowMs: WINDOW, at },
+      (waiting, next) => ({ jobIds: [...(waiting.jobIds as number[]), ...(next.jobIds as number[])] }),
+    ),
   );
 
 beforeAll(async () => {
@@ -48,4 +51,17 @@ test('jobs within the window make one message, due when the window closes; a job
     { key: 'activity:1:2:3', jobIds: [1, 2] },
     { key: 'activity:1:2:3', jobIds: [3] },
   ]);
+});
+
+test('windows follow the events’ times: jobs 5 minutes apart, handled late together, stay apart', async () => {
+  await database.manager.clear(OutboxMessage);
+  const first = clock.now().getTime();
+  clock.advance(10 * WINDOW); // the consumer was paused
+  const one = await add(4, new Date(first));
+  const two = await add(5, new Date(first + 5 * 60_000));
+  expect(one.id).not.toBe(two.id);
+  expect(one.nextAttemptAt).toEqual(new Date(first + WINDOW));
+  const three = await add(6, new Date(first + 5 * 60_000 + 30_000));
+  expect(three.id).toBe(two.id);
+  expect(three.params.jobIds).toEqual([5, 6]);
 });

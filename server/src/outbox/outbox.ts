@@ -33,27 +33,28 @@ export class Outbox {
 
   /**
    * Several events in a row make one message: if a message with this key is still waiting (not yet
-   * tried), merge params into it; otherwise write a new one, due when the window closes.
+   * tried) and its window was open when this event happened (`at`), merge params into it; otherwise
+   * write a new one, due when the window that opens at `at` closes. Windows follow the events' own
+   * times, not the consumer's: after a pause, jobs far apart still make separate messages.
    */
   async enqueueCoalesced(
     manager: EntityManager,
     message: NewOutboxMessage,
-    coalesceKey: string,
-    windowMs: number,
+    coalesce: { key: string; windowMs: number; at: Date },
     merge: (waiting: Record<string, unknown>, next: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<OutboxMessage> {
-    const now = this.clock.now();
+    const { key: coalesceKey, windowMs, at } = coalesce;
     const waiting = await manager.findOne(OutboxMessage, {
       where: { coalesceKey, state: OutboxState.PENDING, attempts: 0 },
       order: { id: 'DESC' },
     });
     // Only while its window is open: a job after it (the worker late, the mail server down) starts a new one.
-    if (waiting && waiting.claimedUntil === null && waiting.nextAttemptAt && waiting.nextAttemptAt > now) {
+    if (waiting && waiting.claimedUntil === null && waiting.nextAttemptAt && waiting.nextAttemptAt > at) {
       waiting.params = merge(waiting.params, this.sealed(message.params));
       waiting.subject = message.subject ?? waiting.subject;
       return manager.save(waiting);
     }
-    return this.insert(manager, message, new Date(now.getTime() + windowMs), coalesceKey);
+    return this.insert(manager, message, new Date(at.getTime() + windowMs), coalesceKey);
   }
 
   private sealed(params: Record<string, unknown>): Record<string, unknown> {
