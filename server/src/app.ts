@@ -168,7 +168,7 @@ export async function startServer(
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, { context: async ({ req, res }) => createContext(services, req, res) }),
   );
-  app.use('/api/unsubscribe', noStore, unsubscribeRoutes(database, config));
+  app.use('/api/unsubscribe', noStore, unsubscribeRoutes(services.users, logger));
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 

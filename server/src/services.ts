@@ -13,6 +13,7 @@ import { EventLog } from './events/event-log';
 import { createLogger } from './logging';
 import { EmailNotifier, TICKET_ACTIVITY_TEMPLATE } from './notifications/email-notifier';
 import { renderTicketActivity } from './notifications/ticket-activity.renderer';
+import { bindUnsubscribeTokens } from './notifications/unsubscribe-token';
 import { type Mailer, createMailer } from './outbox/mailer';
 import { LinkSecrets } from './outbox/link-secrets';
 import { Outbox } from './outbox/outbox';
@@ -69,7 +70,8 @@ export function createServices(
   const accounts = new AccountsService(database, clock, outbox, loginThrottle, (error, what) =>
     logger.error({ err: error }, `${what} failed`),
   );
-  const users = new UserService(database, loginThrottle, clock, accounts);
+  const unsubscribeTokens = bindUnsubscribeTokens(config, database);
+  const users = new UserService(database, loginThrottle, clock, accounts, unsubscribeTokens);
   const events = new EventLog(database);
   const renderers = new RendererRegistry();
   registerAccountRenderers(renderers);

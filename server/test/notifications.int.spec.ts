@@ -1,5 +1,6 @@
 import { ManualClock } from '../src/clock';
 import { ACTIVITY_WINDOW_MS } from '../src/notifications/email-notifier';
+import { UnsubscribeTokens } from '../src/notifications/unsubscribe-token';
 import { MailCatcher, type CaughtMail } from './support/mail-catcher';
 import { ME, UPDATE_ME } from './support/operations';
 import { TestApi, type TestUser } from './support/test-server';
@@ -216,9 +217,19 @@ describe('email notifications over SMTP', () => {
     expect(scanned.headers.get('location')).toBe(`/unsubscribe?token=${token}`);
     expect(await notifyByEmail()).toBe(true);
 
-    const forged = await api.http(`/api/unsubscribe/${reporter.id}.${'A'.repeat(43)}`, { method: 'POST' });
-    expect(forged.status).toBe(400);
-    expect(forged.json).toEqual({ error: { code: 'BAD_USER_INPUT', message: expect.any(String) } });
+    // Forged, and well signed but for another database that had a user with the same id.
+    const elsewhere = new UnsubscribeTokens(api.jwtSecret, { instanceId: 'a-replaced-database' });
+    for (const refused of [`${reporter.id}.${'A'.repeat(43)}`, elsewhere.issue(Number(reporter.id))]) {
+      const answer = await api.http(`/api/unsubscribe/${refused}`, { method: 'POST' });
+      expect(answer.status).toBe(400);
+      expect(answer.json).toEqual({
+        error: {
+          code: 'BAD_USER_INPUT',
+          message: expect.any(String),
+          invalidFields: [{ field: 'token', rule: 'invalid', message: expect.any(String) }],
+        },
+      });
+    }
     expect(await notifyByEmail()).toBe(true);
 
     // As a mail client does it (RFC 8058): no session, a form body.

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../clock';
 import { type Database, openDatabase } from '../database/data-source';
+import { UnsubscribeTokens } from '../notifications/unsubscribe-token';
 import { Outbox } from '../outbox/outbox';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { LOGIN_FAILURE_LIMIT, LoginThrottle, throttleKey } from '../auth/login-throttle';
@@ -75,7 +76,8 @@ beforeAll(async () => {
   outbox = new Outbox(clock);
   const loginThrottle = new LoginThrottle(database, clock);
   accounts = new AccountsService(database, clock, outbox, loginThrottle, reportError);
-  users = new UserService(database, loginThrottle, clock, accounts);
+  const unsubscribeTokens = new UnsubscribeTokens('a-token-secret-of-at-least-32-characters', database);
+  users = new UserService(database, loginThrottle, clock, accounts, unsubscribeTokens);
 });
 
 afterEach(() => expect(lookUpErrors.splice(0)).toEqual([]));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ManualClock } from '../clock';
 import { type Database, openDatabase } from '../database/data-source';
 import { EventLog } from '../events/event-log';
-import { defaultConfig } from '../config';
+import { type Config, defaultConfig } from '../config';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { MessageCancelled } from '../outbox/renderers';
 import { ProjectService } from '../projects/project.service';
@@ -17,11 +17,10 @@ import { User } from '../users/user.entity';
 import { userServiceFor } from '../../test/support/user-service';
 import type { ActivityParams } from './email-notifier';
 import { renderTicketActivity } from './ticket-activity.renderer';
-import { UnsubscribeTokens } from './unsubscribe-token';
+import { type UnsubscribeTokens, bindUnsubscribeTokens } from './unsubscribe-token';
 
 const publicUrl = 'https://tickets.example.com';
 const jwtSecret = 'a-token-secret-of-at-least-32-characters';
-const tokens = new UnsubscribeTokens(jwtSecret);
 
 let dataDir: string;
 let database: Database;
@@ -29,10 +28,14 @@ let tickets: TicketService;
 let agent: User;
 let reporter: User;
 let projectId: string;
+let config: Config;
+let tokens: UnsubscribeTokens;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'activity-renderer-'));
   database = await openDatabase({ databaseUrl: '', dataDir });
+  config = { ...defaultConfig, dataDir, jwtSecret, publicUrl };
+  tokens = bindUnsubscribeTokens(config, database);
   const users = userServiceFor(database);
   const register = (username: string) =>
     users.register({ username, email: `${username}@example.com`, password: 'purple elephants dance' });
@@ -66,7 +69,6 @@ async function renderFor(recipient: User, locale: Locale, params: ActivityParams
     recipientUserId: recipient.id,
     params,
   });
-  const config = { ...defaultConfig, dataDir, jwtSecret, publicUrl };
   return renderTicketActivity(message, { manager: database.manager, config, publicUrl, now: new Date() });
 }
 

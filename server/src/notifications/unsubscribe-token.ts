@@ -1,16 +1,22 @@
 import crypto from 'node:crypto';
 import { loadOrCreateSecret } from '../auth/token-secret';
 import type { Config } from '../config';
+import type { Database } from '../database/data-source';
 
 /**
  * One-click unsubscribe links (RFC 8058): `<userId>.<mac>`, the mac an HMAC-SHA256 of
- * `unsubscribe:<userId>`. Its key is derived from the token secret with HMAC, so the JWT key is never
- * used as is for anything else. A link only ever turns notifications off, so it needs no expiry.
+ * `unsubscribe:<instanceId>:<userId>`. Its key is derived from the token secret with HMAC, so the JWT
+ * key is never used as is for anything else; the database's instance id binds a link to the database
+ * it was issued for, so an old link never turns mail off for whoever later gets the same user id on a
+ * replaced database. A link only ever turns notifications off, so it needs no expiry.
  */
 export class UnsubscribeTokens {
   private readonly key: Buffer;
 
-  constructor(tokenSecret: string) {
+  constructor(
+    tokenSecret: string,
+    private readonly database: Pick<Database, 'instanceId'>,
+  ) {
     this.key = crypto
       .createHmac('sha256', tokenSecret)
       .update('simple-ticketing/unsubscribe-key/v1')
@@ -33,18 +39,31 @@ export class UnsubscribeTokens {
   }
 
   private mac(userId: number): Buffer {
-    return crypto.createHmac('sha256', this.key).update(`unsubscribe:${userId}`).digest();
+    return crypto
+      .createHmac('sha256', this.key)
+      .update(`unsubscribe:${this.database.instanceId}:${userId}`)
+      .digest();
   }
 }
 
 const tokensByConfig = new WeakMap<object, UnsubscribeTokens>();
 
-/** The service's unsubscribe tokens: keyed from JWT_SECRET or the secret kept in DATA_DIR, read once. */
+/**
+ * At start-up (createServices): the service's unsubscribe tokens, keyed from JWT_SECRET or the secret
+ * kept in DATA_DIR and bound to its database; unsubscribeTokensFor(config) returns them from then on.
+ */
+export function bindUnsubscribeTokens(
+  config: Pick<Config, 'dataDir' | 'jwtSecret'>,
+  database: Pick<Database, 'instanceId'>,
+): UnsubscribeTokens {
+  const tokens = new UnsubscribeTokens(loadOrCreateSecret(config.dataDir, config.jwtSecret), database);
+  tokensByConfig.set(config, tokens);
+  return tokens;
+}
+
+/** The tokens bound to this config at start-up (the renderer's, at sending time). */
 export function unsubscribeTokensFor(config: Pick<Config, 'dataDir' | 'jwtSecret'>): UnsubscribeTokens {
-  let tokens = tokensByConfig.get(config);
-  if (!tokens) {
-    tokens = new UnsubscribeTokens(loadOrCreateSecret(config.dataDir, config.jwtSecret));
-    tokensByConfig.set(config, tokens);
-  }
+  const tokens = tokensByConfig.get(config);
+  if (!tokens) throw new Error('Unsubscribe tokens are bound to a database at start-up (createServices).');
   return tokens;
 }

@@ -5,6 +5,7 @@ import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/
 import { SlidingWindowLimiter } from '../auth/sliding-window-limiter';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
+import type { UnsubscribeTokens } from '../notifications/unsubscribe-token';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import type { AccountMail } from './account-mail';
 import { Locale, Role, isStaff } from './role';
@@ -32,6 +33,7 @@ export class UserService {
     private readonly clock: Clock,
     // Registration and email changes send their links in the same transaction as the change.
     private readonly accounts: AccountMail,
+    private readonly unsubscribeTokens: UnsubscribeTokens,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -161,6 +163,27 @@ export class UserService {
         'currentPassword',
         'wrongPassword',
         'currentPassword is not your current password.',
+      );
+    }
+  }
+
+  /**
+   * One-click unsubscribe (RFC 8058): turns email notifications off for the account the link names. A
+   * link that was cut, forged, issued by another database or names no account is BAD_USER_INPUT.
+   */
+  async unsubscribe(token: string): Promise<void> {
+    const userId = this.unsubscribeTokens.verify(token);
+    const found =
+      userId !== null &&
+      (await this.database.transaction(async (manager) => {
+        const result = await manager.update(User, { id: userId }, { notifyByEmail: false });
+        return (result.affected ?? 0) > 0;
+      }));
+    if (!found) {
+      throw BadInputError.field(
+        'token',
+        'invalid',
+        'This unsubscribe link is not valid (it may have been cut).',
       );
     }
   }
