@@ -11,7 +11,13 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type ErrorRequestHandler } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import type { Clock } from './clock';
-import { type ConfigOverrides, defaultPublicUrl, describeSmtpUrl, resolveConfig } from './config';
+import {
+  type ConfigOverrides,
+  configWarnings,
+  defaultPublicUrl,
+  describeSmtpUrl,
+  resolveConfig,
+} from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
@@ -198,6 +204,7 @@ export async function startServer(
     { mail: options.mailer ? 'injected' : mailTo, publicUrl: config.publicUrl },
     'mail delivery started',
   );
+  for (const warning of configWarnings(config)) logger.warn({ publicUrl: config.publicUrl }, warning);
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   ConfigError,
+  configWarnings,
   defaultConfig,
   describeSmtpUrl,
   loadConfig,
@@ -183,5 +184,24 @@ describe('mail settings: SMTP_URL, MAIL_FROM, PUBLIC_URL', () => {
     'https://u:p@example.com',
   ])('PUBLIC_URL %j is refused', (raw) => {
     expect(() => loadConfig({ PUBLIC_URL: raw })).toThrow(/PUBLIC_URL/);
+  });
+});
+
+describe('PUBLIC_URL warnings at start', () => {
+  test('none for the defaults on a loopback HOST, nor for https', () => {
+    expect(configWarnings(loadConfig({ HOST: '127.0.0.1' }))).toEqual([]);
+    expect(configWarnings(loadConfig({ PUBLIC_URL: 'https://tickets.example.com' }))).toEqual([]);
+    expect(configWarnings({ host: '::1', publicUrl: 'http://[::1]:4000' })).toEqual([]);
+  });
+
+  test('PUBLIC_URL left to localhost while listening beyond this machine: links would point to localhost', () => {
+    const [warning, ...more] = configWarnings(loadConfig({}));
+    expect(warning).toMatch(/PUBLIC_URL is http:\/\/localhost:4000 .*Set PUBLIC_URL/);
+    expect(more).toEqual([]);
+  });
+
+  test('http on a real host name: links travel unencrypted, no one-click unsubscribe', () => {
+    const warnings = configWarnings(loadConfig({ PUBLIC_URL: 'http://tickets.example.com' }));
+    expect(warnings).toEqual([expect.stringMatching(/PUBLIC_URL is http: .*Use https/)]);
   });
 });

@@ -223,6 +223,28 @@ export function validatePublicUrl(name: string, raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\./.test(name);
+}
+
+/** Settings that work but are likely a mistake, logged as warnings at start (they stop nothing). */
+export function configWarnings(config: Pick<Config, 'host' | 'publicUrl'>): string[] {
+  const url = new URL(config.publicUrl);
+  const warnings: string[] = [];
+  if (isLoopbackHost(url.hostname) && !isLoopbackHost(config.host)) {
+    warnings.push(
+      `PUBLIC_URL is ${config.publicUrl} while the service listens beyond this machine: links in emails would open on the reader's own computer. Set PUBLIC_URL to the address people use.`,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    warnings.push(
+      'PUBLIC_URL is http: links in emails (password reset, verification) travel unencrypted, and mail programs offer one-click unsubscribe only for https. Use https.',
+    );
+  }
+  return warnings;
+}
+
 /** Reads the configuration from the environment; throws ConfigError with a clear message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = (name: string) => (env[name] ?? '').trim();

@@ -87,7 +87,8 @@ describe('email notifications over SMTP', () => {
 
     const header = /^<(.+)\/api\/unsubscribe\/([^>]+)>$/.exec(toAgent.headers['list-unsubscribe']);
     expect(header?.[1]).toBe(PUBLIC_URL);
-    expect(toAgent.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
+    // One-click (RFC 8058) needs an https link; this PUBLIC_URL is http.
+    expect(toAgent.headers['list-unsubscribe-post']).toBeUndefined();
     expect(toAgent.text).toContain(`${PUBLIC_URL}/unsubscribe?token=${header![2]}`);
   });
 

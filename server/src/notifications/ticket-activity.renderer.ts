@@ -72,7 +72,10 @@ export async function renderTicketActivity(
     html: htmlPart(subject, views, links, why, texts, recipient.locale.toLowerCase()),
     headers: {
       'List-Unsubscribe': `<${links.oneClick}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      // RFC 8058: one-click (a POST by the mail program) is offered for https links only.
+      ...(links.oneClick.startsWith('https:')
+        ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+        : {}),
     },
   };
 }
