@@ -1,5 +1,6 @@
 import { ManualClock } from '../src/clock';
 import { ACTIVITY_WINDOW_MS } from '../src/notifications/email-notifier';
+import { OutboxMessage, OutboxState } from '../src/outbox/outbox-message.entity';
 import { UnsubscribeTokens } from '../src/notifications/unsubscribe-token';
 import { MailCatcher, type CaughtMail } from './support/mail-catcher';
 import { ME, UPDATE_ME } from './support/operations';
@@ -186,6 +187,34 @@ describe('email notifications over SMTP', () => {
     expect(notified).toHaveLength(1);
     expect(notified[0].text).toContain('> Noted');
     expect(newMail(mover).filter((m) => m.subject.startsWith('['))).toEqual([]);
+  });
+
+  test('through an SMTP outage: the tries fail, and once the server is back the notification goes out once', async () => {
+    const id = await api.createTicket(reporter, projectId, { title: 'Outage' });
+    await deliver();
+    for (const user of [admin, agent]) newMail(user);
+    await mail.stop();
+    await comment(agent, id, { comment: 'Fixed while the mail was down' });
+    await deliver(); // its window closes; the first try fails
+    clock.advance(60_000);
+    await api.server.delivery.runOnce(); // the second, a minute later
+    const queued = () =>
+      api.server.services.database.manager.findOneByOrFail(OutboxMessage, {
+        recipientUserId: Number(reporter.id),
+        template: 'ticket-activity',
+        subject: `[#${id}] Outage`,
+      });
+    expect(await queued()).toMatchObject({ state: OutboxState.PENDING, attempts: 2 });
+    expect((await queued()).lastError).toMatch(/ECONNREFUSED/);
+    expect(newMail(reporter)).toEqual([]);
+
+    await mail.start();
+    clock.advance(5 * 60_000);
+    while ((await api.server.delivery.runOnce()) > 0);
+    const [told, ...more] = newMail(reporter);
+    expect(more).toEqual([]);
+    expect(told.text).toContain('> Fixed while the mail was down');
+    expect(await queued()).toMatchObject({ state: OutboxState.SENT, attempts: 3 });
   });
 
   test('unverified addresses and notifyByEmail=false get nothing', async () => {
