@@ -215,7 +215,10 @@ describe('the outbox over real SMTP', () => {
     let message = await load(id);
     expect(message).toMatchObject({ state: OutboxState.FAILED, attempts: 10, nextAttemptAt: null });
     expect(message.lastError).toBeTruthy();
-    expect(message.params).toEqual({ n }); // a FAILED message keeps no link secret
+    // A FAILED message keeps its link secret, sealed (never in clear), so a retry can still send it.
+    expect(message.params.n).toBe(n);
+    expect(JSON.stringify(message.params)).not.toContain('kept-until-sent');
+    expect(message.params.secret).toEqual(expect.any(String));
 
     clock.advance(7 * 24 * 60 * MINUTE);
     await runOnce();

@@ -249,7 +249,9 @@ export class DeliveryWorker {
       lastError,
       nextAttemptAt: next && hung && next < until ? until : next,
       claimedUntil: hung ? until : null,
-      ...(next === null ? { state: OutboxState.FAILED, params: withoutSecret(message.params) } : {}),
+      // FAILED keeps its sealed link secret, so an admin's retry can still deliver a link that works
+      // (the renderer cancels one that expired meanwhile); SENT and CANCELLED drop it.
+      ...(next === null ? { state: OutboxState.FAILED } : {}),
     });
     if (!saved) return;
     const details = { outboxId: message.id, attempts, error: lastError };
