@@ -1,5 +1,6 @@
-import { IsInt, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { Length, MaxLength, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { PageArgs } from '../page.args';
 import { NotBlank, VisibleLength, WellFormed } from '../text';
 import { Priority, TicketCategory, TicketStatus } from './ticket.enums';
 
@@ -149,21 +150,11 @@ export class TicketOrder {
 }
 
 @ArgsType()
-export class TicketsArgs {
+export class TicketsArgs extends PageArgs {
   @Field(() => TicketFilter, { nullable: true })
   @ValidateNested()
   filter?: TicketFilter;
 
   @Field(() => TicketOrder, { nullable: true })
   orderBy?: TicketOrder;
-
-  @Field(() => Int, { nullable: true, defaultValue: 20, description: 'first is 1 to 100.' })
-  @IsInt({ message: 'first must be a whole number.' })
-  @Min(1, { message: 'first must be 1 to 100.' })
-  @Max(100, { message: 'first must be 1 to 100.' })
-  first: number;
-
-  @Field(() => String, { nullable: true })
-  @MaxLength(500, { message: 'after must be a cursor returned by this API.' })
-  after?: string;
 }
