@@ -1,7 +1,14 @@
 import { Locale } from '../users/role';
 
-/** Why a person gets a ticket-activity email: said in its footer. */
-export type ActivityReason = 'author' | 'assignee' | 'watcher';
+/** Why a person gets a ticket-activity email: said in its footer, in this order. */
+export const activityReasons = [
+  'author',
+  'assignee',
+  'previousAssignee',
+  'newTicket',
+  'unassignedReply',
+] as const;
+export type ActivityReason = (typeof activityReasons)[number];
 
 /** The words of the ticket-activity email, in each language a user can choose. */
 export interface ActivityMessages {
@@ -20,6 +27,8 @@ export interface ActivityMessages {
   priorities: Record<string, string>;
   categories: Record<string, string>;
   why: Record<ActivityReason, string>;
+  /** For messages queued before the reason was kept with them. */
+  whyWatcher: string;
   unsubscribe: string;
 }
 
@@ -54,9 +63,13 @@ const en: ActivityMessages = {
   why: {
     author: 'You get this email because you reported this ticket.',
     assignee: 'You get this email because this ticket is assigned to you.',
-    watcher:
-      'You get this email because you asked to be told of new tickets and of replies to unassigned ones.',
+    previousAssignee: 'You get this email because this ticket was assigned to you.',
+    newTicket: 'You get this email because you asked to be told of new tickets.',
+    unassignedReply:
+      'You get this email because you asked to be told of replies to tickets nobody is assigned to.',
   },
+  whyWatcher:
+    'You get this email because you asked to be told of new tickets and of replies to unassigned ones.',
   unsubscribe: 'Stop these emails',
 };
 
@@ -91,9 +104,13 @@ const fr: ActivityMessages = {
   why: {
     author: 'Vous recevez cet e-mail parce que vous avez signalé ce ticket.',
     assignee: 'Vous recevez cet e-mail parce que ce ticket vous est assigné.',
-    watcher:
-      'Vous recevez cet e-mail parce que vous avez demandé à être prévenu des nouveaux tickets et des réponses aux tickets non assignés.',
+    previousAssignee: 'Vous recevez cet e-mail parce que ce ticket vous était assigné.',
+    newTicket: 'Vous recevez cet e-mail parce que vous avez demandé à être prévenu des nouveaux tickets.',
+    unassignedReply:
+      'Vous recevez cet e-mail parce que vous avez demandé à être prévenu des réponses aux tickets non assignés.',
   },
+  whyWatcher:
+    'Vous recevez cet e-mail parce que vous avez demandé à être prévenu des nouveaux tickets et des réponses aux tickets non assignés.',
   unsubscribe: 'Ne plus recevoir ces e-mails',
 };
 

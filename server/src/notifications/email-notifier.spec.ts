@@ -13,7 +13,7 @@ import { TicketService } from '../tickets/ticket.service';
 import { Role } from '../users/role';
 import { User } from '../users/user.entity';
 import { userServiceFor } from '../../test/support/user-service';
-import { ACTIVITY_WINDOW_MS, EmailNotifier } from './email-notifier';
+import { ACTIVITY_WINDOW_MS, EmailNotifier, mergeActivity } from './email-notifier';
 
 let dataDir: string;
 let database: Database;
@@ -230,5 +230,49 @@ describe('who is told what', () => {
     expect(messages[0].params.jobIds).toHaveLength(3);
     // The window opens with the first job, whenever the consumer got to it.
     expect(messages[0].nextAttemptAt!.getTime()).toBe(firstJobAt + ACTIVITY_WINDOW_MS);
+  });
+});
+
+describe('why each is told: recorded at fan-out, not read from the ticket at sending time', () => {
+  /** The reasons of the messages to user queued since the last settle. */
+  const reasonsOf = async (user: User) =>
+    (
+      await database.manager.find(OutboxMessage, {
+        where: { recipientUserId: user.id, attempts: 0 },
+        order: { id: 'ASC' },
+      })
+    ).map((message) => message.params.reasons);
+
+  test('a watcher who takes the new ticket within the window was told of a new ticket; who loses it, of a former one', async () => {
+    const ticket = await tickets.create(reporter, { projectId, title: 'Crash', description: 'At once.' });
+    await tickets.update(agent, ticket.id, { assigneeId: String(agent.id) });
+    await fanOut();
+    expect(await reasonsOf(agent)).toEqual([['newTicket']]);
+    expect(await reasonsOf(reporter)).toEqual([['author']]);
+    await settle();
+    await tickets.update(admin, ticket.id, { assigneeId: String(other.id) });
+    await fanOut();
+    expect(await reasonsOf(agent)).toEqual([['previousAssignee']]);
+    expect(await reasonsOf(other)).toEqual([['assignee']]);
+  });
+
+  test('the reporter’s reply to an unassigned ticket: watchers read why', async () => {
+    const ticket = await newTicket();
+    await tickets.update(reporter, ticket.id, { comment: 'Still there' });
+    await fanOut();
+    expect(await reasonsOf(admin)).toEqual([['unassignedReply']]);
+  });
+
+  test('coalescing keeps the union of the reasons, in a fixed order', () => {
+    const merged = mergeActivity(
+      { ticketId: 1, actorId: 2, jobIds: [5], reasons: ['previousAssignee'] },
+      { ticketId: 1, actorId: 2, jobIds: [4], reasons: ['author', 'previousAssignee'] },
+    );
+    expect(merged).toEqual({
+      ticketId: 1,
+      actorId: 2,
+      jobIds: [4, 5],
+      reasons: ['author', 'previousAssignee'],
+    });
   });
 });

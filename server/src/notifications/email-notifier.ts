@@ -9,6 +9,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import { Role, isStaff } from '../users/role';
 import { User } from '../users/user.entity';
 import { normalizeKey } from '../users/user-key';
+import { type ActivityReason, activityReasons } from './activity-messages';
 import { ticketSubject } from './ticket-subject';
 
 export const TICKET_ACTIVITY_TEMPLATE = 'ticket-activity';
@@ -20,6 +21,11 @@ export interface ActivityParams {
   ticketId: number;
   actorId: number;
   jobIds: number[];
+  /**
+   * Why the recipient is told, decided at fan-out (who held the ticket then), not at sending time;
+   * the union over the jobs a coalesced message holds. Absent in messages queued before it was kept.
+   */
+  reasons?: ActivityReason[];
 }
 
 /** One job, with the people it may concern. */
@@ -29,8 +35,10 @@ export interface Activity {
   opened: boolean;
   /** The ticket's author. */
   author: User | null;
-  /** Whoever held the ticket when the job was done and once it was done (a reassignment tells both). */
-  assignees: User[];
+  /** Whoever held the ticket once the job was done. */
+  assignee: User | null;
+  /** When the job reassigned the ticket, whoever held it before (a reassignment tells both). */
+  previousAssignee: User | null;
   /** Staff who asked to be told of new tickets (notifyNewTickets); needed for openings and replies only. */
   watchers: User[];
 }
@@ -38,33 +46,52 @@ export interface Activity {
 const wantsEmail = (user: User): boolean => user.notifyByEmail && user.emailVerified;
 
 /**
- * Who is told of one job ("Who is told what" in issue 7), each person once:
+ * Who is told of one job ("Who is told what" in issue 7), each person once, and why:
  * - the author: what someone else did that they may see (never an internal note);
  * - the assignee: what someone else did, internal notes included (a reassignment: the old one too);
  * - staff watching new tickets: every new ticket, and the reporter's replies while nobody holds it;
  * - never the one who did it, and only people with notifyByEmail on and a verified address.
  */
-export function whoIsTold(activity: Activity): User[] {
-  const { ticket, job, opened, author, assignees, watchers } = activity;
-  const told = new Map<number, User>();
-  const tell = (user: User | null) => {
+export function whoIsTold(activity: Activity): { user: User; reasons: ActivityReason[] }[] {
+  const { ticket, job, opened, author, assignee, previousAssignee, watchers } = activity;
+  const told = new Map<number, { user: User; reasons: ActivityReason[] }>();
+  const tell = (user: User | null, reason: ActivityReason) => {
     if (!user || user.id === job.authorId || !wantsEmail(user)) return;
     if (!canSeeTicket(user, ticket) || visibleJobs(user, [job as Job]).length === 0) return;
-    told.set(user.id, user);
+    const entry = told.get(user.id) ?? { user, reasons: [] };
+    if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+    told.set(user.id, entry);
   };
-  if (author) tell(author);
-  for (const assignee of assignees) tell(assignee);
+  if (author) tell(author, 'author');
+  tell(assignee, 'assignee');
+  tell(previousAssignee, 'previousAssignee');
   const reporterReply = !opened && job.authorId === ticket.authorId && job.comment !== null && !job.internal;
-  if (opened || (reporterReply && assignees.length === 0)) {
-    for (const watcher of watchers) if (isStaff(watcher.role) && watcher.notifyNewTickets) tell(watcher);
+  const unassigned = assignee === null && previousAssignee === null;
+  if (opened || (reporterReply && unassigned)) {
+    for (const watcher of watchers) {
+      if (isStaff(watcher.role) && watcher.notifyNewTickets) {
+        tell(watcher, opened ? 'newTicket' : 'unassignedReply');
+      }
+    }
   }
-  return [...told.values()];
+  return [...told.values()].map(({ user, reasons }) => ({ user, reasons: sortReasons(reasons) }));
 }
 
-/** Appends the jobs of the next message to those of the one still waiting. */
+const sortReasons = (reasons: ActivityReason[]): ActivityReason[] =>
+  activityReasons.filter((reason) => reasons.includes(reason));
+
+/** Appends the jobs (and reasons: their union) of the next message to those of the one still waiting. */
 export function mergeActivity(waiting: Record<string, unknown>, next: Record<string, unknown>) {
   const jobIds = [...(waiting.jobIds as number[]), ...(next.jobIds as number[])];
-  return { ...waiting, jobIds: [...new Set(jobIds)].sort((a, b) => a - b) };
+  const reasons = [
+    ...((waiting.reasons as ActivityReason[]) ?? []),
+    ...((next.reasons as ActivityReason[]) ?? []),
+  ];
+  return {
+    ...waiting,
+    jobIds: [...new Set(jobIds)].sort((a, b) => a - b),
+    reasons: sortReasons(reasons),
+  };
 }
 
 /**
@@ -97,12 +124,26 @@ export class EmailNotifier implements EventConsumer {
       if (!ticket || !job) continue;
       const opened = event.type === DomainEventType.TICKET_OPENED;
       const author = await users.byId(ticket.authorId);
-      const assignees = await this.assignees(users, ticket, job, jobs);
-      const needsWatchers = opened || (job.authorId === ticket.authorId && assignees.length === 0);
+      const { assignee, previousAssignee } = await this.assignees(users, ticket, job, jobs);
+      const unassigned = assignee === null && previousAssignee === null;
+      const needsWatchers = opened || (job.authorId === ticket.authorId && unassigned);
       if (needsWatchers) watchers ??= await this.watchers(manager);
-      const recipients = whoIsTold({ ticket, job, opened, author, assignees, watchers: watchers ?? [] });
-      for (const recipient of recipients) {
-        const params: ActivityParams = { ticketId: ticket.id, actorId: job.authorId, jobIds: [job.id] };
+      const recipients = whoIsTold({
+        ticket,
+        job,
+        opened,
+        author,
+        assignee,
+        previousAssignee,
+        watchers: watchers ?? [],
+      });
+      for (const { user: recipient, reasons } of recipients) {
+        const params: ActivityParams = {
+          ticketId: ticket.id,
+          actorId: job.authorId,
+          jobIds: [job.id],
+          reasons,
+        };
         await this.outbox.enqueueCoalesced(
           manager,
           {
@@ -128,7 +169,12 @@ export class EmailNotifier implements EventConsumer {
    * Who held the ticket once job was done (the "from" of the next reassignment, or whoever holds it
    * now) and, when job itself reassigned it, who held it before.
    */
-  private async assignees(users: UserCache, ticket: Ticket, job: Job, jobs: Job[]): Promise<User[]> {
+  private async assignees(
+    users: UserCache,
+    ticket: Ticket,
+    job: Job,
+    jobs: Job[],
+  ): Promise<{ assignee: User | null; previousAssignee: User | null }> {
     const reassignment = (of: Job) => of.changes.find((change) => change.field === 'assignee');
     const next = jobs
       .filter((later) => later.ticketId === ticket.id && later.id > job.id)
@@ -143,7 +189,7 @@ export class EmailNotifier implements EventConsumer {
         : await users.byId(ticket.assigneeId);
     const previous = reassignment(job)?.from;
     const before = previous ? await users.byUsername(previous) : null;
-    return [after, before].filter((user): user is User => user !== null);
+    return { assignee: after, previousAssignee: before };
   }
 
   private watchers(manager: EntityManager): Promise<User[]> {

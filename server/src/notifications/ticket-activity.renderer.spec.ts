@@ -187,4 +187,21 @@ describe('the ticket-activity email', () => {
     );
     await database.manager.update(User, { id: reporter.id }, { notifyByEmail: true });
   });
+
+  test('the footer says the reasons recorded at fan-out, not who holds the ticket now', async () => {
+    const ticket = await tickets.create(reporter, { projectId, title: 'Taken', description: 'Soon.' });
+    await tickets.update(agent, ticket.id, { assigneeId: String(agent.id) });
+    const [openedJob] = await jobIdsOf(ticket.id);
+    const params = { ticketId: ticket.id, actorId: reporter.id, jobIds: [openedJob] };
+    const told = await renderFor(agent, Locale.EN, { ...params, reasons: ['newTicket'] });
+    expect(told.text).toContain('You get this email because you asked to be told of new tickets.');
+    expect(told.text).not.toContain('assigned to you');
+    const former = await renderFor(agent, Locale.FR, { ...params, reasons: ['previousAssignee'] });
+    expect(former.text).toContain('parce que ce ticket vous était assigné.');
+    expect(former.html).toContain('parce que ce ticket vous était assigné.');
+    const both = await renderFor(reporter, Locale.EN, { ...params, reasons: ['author', 'assignee'] });
+    expect(both.text).toContain(
+      'You get this email because you reported this ticket. You get this email because this ticket is assigned to you.',
+    );
+  });
 });

@@ -63,7 +63,7 @@ export async function renderTicketActivity(
     unsubscribePage: `${publicUrl}/unsubscribe?token=${token}`,
     oneClick: `${publicUrl}/api/unsubscribe/${token}`,
   };
-  const why = texts.why[reasonOf(recipient, ticket, jobs)];
+  const why = whyOf(params, recipient, ticket, jobs, texts);
   const subject = ticketSubject(ticket);
   return {
     to: recipient.email,
@@ -130,7 +130,28 @@ function changeLine(change: FieldChange, recipient: User, texts: ActivityMessage
   return `${texts.fields[change.field] ?? change.field}${colon}${value(change.from)} → ${value(change.to)}`;
 }
 
-function reasonOf(recipient: User, ticket: Ticket, jobs: Job[]): ActivityReason {
+/**
+ * The footer: the reasons recorded at fan-out (who held the ticket when the jobs were done), one
+ * sentence each. Messages queued before reasons were recorded fall back to the ticket as it is now.
+ */
+function whyOf(
+  params: ActivityParams,
+  recipient: User,
+  ticket: Ticket,
+  jobs: Job[],
+  texts: ActivityMessages,
+): string {
+  if (params.reasons && params.reasons.length > 0) {
+    return params.reasons
+      .map((reason: ActivityReason) => texts.why[reason] ?? '')
+      .join(' ')
+      .trim();
+  }
+  const legacy = legacyReasonOf(recipient, ticket, jobs);
+  return legacy === 'watcher' ? texts.whyWatcher : texts.why[legacy];
+}
+
+function legacyReasonOf(recipient: User, ticket: Ticket, jobs: Job[]): ActivityReason | 'watcher' {
   if (recipient.id === ticket.authorId) return 'author';
   const heldIt = jobs.some((job) =>
     job.changes.some((change) => change.field === 'assignee' && change.from === recipient.username),
