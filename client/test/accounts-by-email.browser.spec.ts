@@ -165,6 +165,33 @@ describeWithBrowser('accounts by email: the pages an email links to, and Setting
     await page.context().close();
   });
 
+  it('registering: home asks to confirm the address, can send the link again, and forgets it once confirmed', async () => {
+    const { page, server } = suite;
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/register`);
+    await page.getByLabel('Username').fill('nina');
+    await page.getByLabel('Email').fill('nina@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Hello, nina' }).waitFor();
+    const banner = page.getByText(
+      'Confirm your address to get email about your tickets: we sent a link to nina@example.com.',
+    );
+    await banner.waitFor();
+    await screenshots(page, 'home-unverified');
+    await mailTo('nina@example.com', 'Confirm your email');
+
+    await page.getByRole('button', { name: 'Send the link again' }).click();
+    await page.getByRole('status').filter({ hasText: 'We sent a new link to nina@example.com.' }).waitFor();
+    const latest = await mailTo('nina@example.com', 'Confirm your email');
+
+    await page.goto(`${server.url}${linkIn(latest, 'verify-email')}`);
+    await page.getByText('Your email address is confirmed.').waitFor();
+    await page.getByRole('link', { name: 'Go to the home page' }).click();
+    await page.getByRole('heading', { name: 'Hello, nina' }).waitFor();
+    await expect(banner.count()).resolves.toBe(0);
+  });
+
   it('Settings: an unverified address with "Send the link again", its limit, then the link confirms it', async () => {
     const { page, server } = suite;
     await logInAs('una');

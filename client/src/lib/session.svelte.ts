@@ -8,6 +8,7 @@ export const MeFields = graphql(`
     id
     username
     email
+    emailVerified
     role
     locale
     notifyByEmail

@@ -109,6 +109,7 @@ export const en = {
     'This unsubscribe link is not valid (it may have been cut). Log in and turn notifications off in Settings instead.',
 
   'home.hello': 'Hello, {name}',
+  'home.confirmEmail': 'Confirm your address to get email about your tickets: we sent a link to {email}.',
   'home.myOpenTickets': 'My open tickets',
   'home.allMyTickets': 'All my tickets',
   'home.noOpenTickets': 'No open tickets',

@@ -113,6 +113,8 @@ export const fr: Record<MessageKey, string> = {
     'Ce lien de désabonnement n’est pas valable (il a peut-être été coupé). Connectez-vous et désactivez les notifications dans les Paramètres.',
 
   'home.hello': 'Bonjour, {name}',
+  'home.confirmEmail':
+    'Confirmez votre adresse pour recevoir les e-mails sur vos tickets : nous avons envoyé un lien à {email}.',
   'home.myOpenTickets': 'Mes tickets ouverts',
   'home.allMyTickets': 'Tous mes tickets',
   'home.noOpenTickets': 'Aucun ticket ouvert',

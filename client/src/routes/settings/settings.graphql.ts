@@ -6,7 +6,6 @@ export const SettingsFields = graphql(
   `
     fragment SettingsFields on User {
       ...MeFields
-      emailVerified
       notifyNewTickets
     }
   `,
