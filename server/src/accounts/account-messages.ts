@@ -116,6 +116,19 @@ const fr: AccountTexts = {
 
 const textsByLocale: Record<Locale, AccountTexts> = { [Locale.EN]: en, [Locale.FR]: fr };
 
+/** The subject of an account email in the recipient's language, stored with the message at enqueue. */
+export function accountSubject(template: AccountTemplate, locale: Locale): string {
+  const texts = textsByLocale[locale] ?? en;
+  switch (template) {
+    case AccountTemplate.VERIFY_EMAIL:
+      return texts.verify.subject;
+    case AccountTemplate.PASSWORD_RESET:
+      return texts.reset.subject;
+    case AccountTemplate.EMAIL_CHANGED:
+      return texts.changed.subject;
+  }
+}
+
 /** "48 hours": the validity the link was issued with, rounded to whole hours. */
 function validityOf(texts: AccountTexts, issuedBefore: number, expiresAt: number): string {
   return texts.hours(Math.max(1, Math.round((expiresAt - issuedBefore) / HOUR_MS)));

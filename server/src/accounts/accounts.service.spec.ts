@@ -7,6 +7,7 @@ import { UnsubscribeTokens } from '../notifications/unsubscribe-token';
 import { Outbox } from '../outbox/outbox';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { LOGIN_FAILURE_LIMIT, LoginThrottle, throttleKey } from '../auth/login-throttle';
+import { Locale } from '../users/role';
 import { User } from '../users/user.entity';
 import { UserService } from '../users/user.service';
 import { AccountTemplate } from './account-messages';
@@ -207,6 +208,23 @@ describe('password reset', () => {
       purpose: TokenPurpose.RESET_PASSWORD,
     });
     expect(token.expiresAt.getTime() - token.createdAt.getTime()).toBe(HOUR_MS);
+  });
+
+  test('the outbox keeps the subject in the recipient’s language (what the admin outbox shows)', async () => {
+    const user = await register();
+    await database.manager.update(User, { id: user.id }, { locale: Locale.FR });
+    await requestReset(user.email, 'client-fr');
+    await accounts.resendVerification(await reload(user));
+    await accounts.settled();
+    const subjectOf = async (template: AccountTemplate) =>
+      (
+        await database.manager.findOneOrFail(OutboxMessage, {
+          where: { recipient: user.email, template },
+          order: { id: 'DESC' },
+        })
+      ).subject;
+    expect(await subjectOf(AccountTemplate.PASSWORD_RESET)).toBe('Réinitialisez votre mot de passe');
+    expect(await subjectOf(AccountTemplate.VERIFY_EMAIL)).toBe('Confirmez votre adresse e-mail');
   });
 
   test('sets the password, ends every session, uses up every reset link and verifies the address', async () => {

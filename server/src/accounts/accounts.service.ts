@@ -15,6 +15,7 @@ import {
   type EmailChangedParams,
   type PasswordResetParams,
   type VerifyEmailParams,
+  accountSubject,
 } from './account-messages';
 import {
   TOKEN_VALIDITY_MS,
@@ -91,7 +92,7 @@ export class AccountsService implements AccountMail {
       recipientUserId: user.id,
       template: AccountTemplate.VERIFY_EMAIL,
       params: { ...params },
-      subject: 'Confirm your email address',
+      subject: accountSubject(AccountTemplate.VERIFY_EMAIL, user.locale),
     });
   }
 
@@ -121,7 +122,7 @@ export class AccountsService implements AccountMail {
       recipientUserId: user.id,
       template: AccountTemplate.EMAIL_CHANGED,
       params: { ...params },
-      subject: 'Your email address was changed',
+      subject: accountSubject(AccountTemplate.EMAIL_CHANGED, user.locale),
     });
   }
 
@@ -210,7 +211,7 @@ export class AccountsService implements AccountMail {
         recipientUserId: user.id,
         template: AccountTemplate.PASSWORD_RESET,
         params: { ...params },
-        subject: 'Reset your password',
+        subject: accountSubject(AccountTemplate.PASSWORD_RESET, user.locale),
       });
     });
   }
