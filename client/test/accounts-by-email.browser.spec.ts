@@ -122,7 +122,10 @@ describeWithBrowser('accounts by email: the pages an email links to, and Setting
     await expect(page.locator('#newPassword-hint').textContent()).resolves.toContain('8 to 128 characters');
     await password.fill('password');
     await page.getByRole('button', { name: 'Change password' }).click();
-    await page.locator('#newPassword-error').waitFor();
+    // Said in words, not with the input's internal name ("newPassword is one of ...").
+    await expect(page.locator('#newPassword-error').textContent()).resolves.toBe(
+      'This password is too common; choose another one.',
+    );
     await password.fill(NEW_PASSWORD);
     await page.getByLabel('Show the password').check();
     await expect(password.getAttribute('type')).resolves.toBe('text');

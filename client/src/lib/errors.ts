@@ -25,14 +25,24 @@ function invalidFields(error: ApiError): InvalidField[] {
   );
 }
 
-/** A validation message in the user's language: field+rule, then rule alone, then the server's English. */
+/** A new password's field: its refusals read the same, whatever the form calls it. */
+const NEW_PASSWORD_FIELDS = ['password', 'newPassword'];
+
+/**
+ * A validation message in the user's language: field+rule, then rule alone, then the server's English.
+ * In English the server's text is used first, except for password fields: it names the input
+ * ("newPassword is one of the most common passwords"), so those are translated by rule like any language.
+ */
 function translateInvalid({ field, rule, message }: InvalidField): string {
-  if (i18n.lang === 'en' && message) return message;
-  const specific = `invalid.${field}.${rule}`;
-  if (hasKey(specific)) return t(specific);
-  const general = `invalid.${rule}`;
-  if (hasKey(general)) return t(general);
-  return message;
+  const passwordField = /password$/i.test(field);
+  if (i18n.lang === 'en' && message && !passwordField) return message;
+  const keys = [
+    `invalid.${field}.${rule}`,
+    ...(NEW_PASSWORD_FIELDS.includes(field) ? [`invalid.password.${rule}`] : []),
+    `invalid.${rule}`,
+  ];
+  const key = keys.find(hasKey);
+  return key ? t(key) : message;
 }
 
 /** Messages keyed by input field name, to show next to the field they concern. */

@@ -383,9 +383,8 @@ export const en = {
   'invalid.username.unique': 'This username is already taken.',
   'invalid.email.unique': 'An account already uses this email.',
   'invalid.username.format': 'Use letters, digits, dots, dashes or underscores.',
-  'invalid.password.length': 'The password is too short.',
-  'invalid.newPassword.length': 'The password is too short.',
-  'invalid.newPassword.commonPassword': 'This password is too common; choose another one.',
+  'invalid.password.length':
+    'The password must have 8 to 128 characters and fit in 72 bytes (accented letters and emoji take several bytes each).',
   'invalid.currentPassword.wrongPassword': 'Your current password is not right.',
   'invalid.currentPassword.required': 'Type your current password.',
   'invalid.token.invalid': 'This link is not valid: it may have expired or been used already.',

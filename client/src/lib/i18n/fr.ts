@@ -389,9 +389,8 @@ export const fr: Record<MessageKey, string> = {
   'invalid.username.unique': 'Ce nom d’utilisateur est déjà pris.',
   'invalid.email.unique': 'Un compte utilise déjà cet e-mail.',
   'invalid.username.format': 'Utilisez des lettres, chiffres, points, tirets ou soulignés.',
-  'invalid.password.length': 'Le mot de passe est trop court.',
-  'invalid.newPassword.length': 'Le mot de passe est trop court.',
-  'invalid.newPassword.commonPassword': 'Ce mot de passe est trop courant ; choisissez-en un autre.',
+  'invalid.password.length':
+    'Le mot de passe doit compter de 8 à 128 caractères et tenir en 72 octets (lettres accentuées et emoji en prennent plusieurs).',
   'invalid.currentPassword.wrongPassword': 'Votre mot de passe actuel n’est pas le bon.',
   'invalid.currentPassword.required': 'Saisissez votre mot de passe actuel.',
   'invalid.token.invalid': 'Ce lien n’est pas valable : il a peut-être expiré ou déjà servi.',
