@@ -131,7 +131,8 @@ describeWithBrowser('accounts by email: the pages an email links to, and Setting
     await expect(password.getAttribute('type')).resolves.toBe('text');
     await screenshots(page, 'reset-password');
     await page.getByRole('button', { name: 'Change password' }).click();
-    await page.getByText('Password changed; every other session was signed out.').waitFor();
+    // Signed out, there is no other session to speak of.
+    await page.getByText('Password changed. You can now sign in with your new password.').waitFor();
     await screenshots(page, 'reset-password-done');
 
     await page.getByRole('link', { name: 'Log in with your new password' }).click();

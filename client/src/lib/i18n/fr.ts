@@ -54,7 +54,6 @@ export const fr: Record<MessageKey, string> = {
   'register.usernameHint': 'Affiché à l’équipe sur vos tickets.',
   'register.email': 'E-mail',
   'register.password': 'Mot de passe',
-  'register.passwordHint': 'Au moins 8 caractères ; évitez les mots de passe courants.',
   'register.submit': 'Créer le compte',
   'register.submitting': 'Création…',
   'register.haveAccount': 'Déjà un compte ?',
@@ -75,14 +74,13 @@ export const fr: Record<MessageKey, string> = {
   'reset.intro': 'Le mot de passe avec lequel vous vous connecterez désormais.',
   'reset.password': 'Nouveau mot de passe',
   'reset.show': 'Afficher le mot de passe',
-  'reset.rules': 'Le mot de passe doit :',
-  'reset.ruleLength': 'compter de 8 à 128 caractères ;',
-  'reset.ruleCommon': 'ne pas être un des mots de passe les plus courants ;',
-  'reset.ruleGuess':
-    'être difficile à deviner : ni votre nom ni votre e-mail, pas de suite comme abcd, 1234 ou aaaa. Trois ou quatre mots sans rapport font l’affaire.',
+  'reset.rules':
+    'Le mot de passe doit compter de 8 à 128 caractères (72 octets au plus : lettres accentuées et emoji en prennent plusieurs), ne pas être un des mots de passe les plus courants et être difficile à deviner : ni votre nom ni votre e-mail, pas de suite comme abcd, 1234 ou aaaa. Une phrase de trois ou quatre mots sans rapport fait l’affaire.',
   'reset.submit': 'Changer le mot de passe',
   'reset.submitting': 'Changement…',
   'reset.done': 'Mot de passe changé ; toutes les autres sessions ont été déconnectées.',
+  'reset.doneSignedOut':
+    'Mot de passe changé. Vous pouvez maintenant vous connecter avec votre nouveau mot de passe.',
   'reset.toLogin': 'Se connecter avec le nouveau mot de passe',
   'reset.badLink': 'Ce lien n’est pas valable : il a peut-être expiré (il dure 1 heure) ou déjà servi.',
   'reset.askAgain': 'Demander un nouveau lien',
