@@ -32,6 +32,19 @@ describe('account emails', () => {
     );
   });
 
+  test('a mail sent late says how long the link still works, rounded down, not its nominal validity', () => {
+    const expiresAt = sentAt + HOUR_MS;
+    const late = (minutes: number, locale = Locale.EN) =>
+      passwordResetMessage({ secret: 'xyz', expiresAt }, locale, 'http://x', sentAt + minutes * 60_000).text;
+    expect(late(20)).toContain('This link works once and for 40 minutes.');
+    expect(late(20.5)).toContain('for 39 minutes.');
+    expect(late(59.99)).toContain('for 1 minute.');
+    expect(late(20, Locale.FR)).toContain('pendant 40 minutes.');
+    const verify = { secret: 'abc', email: 'ana@example.com', expiresAt: sentAt + 48 * HOUR_MS };
+    const retried = verifyEmailMessage(verify, Locale.EN, 'http://x', sentAt + 30.5 * HOUR_MS);
+    expect(retried.text).toContain('for 17 hours.');
+  });
+
   test('the notice to the old address says what changed and when, escapes user-written values', () => {
     const params = {
       username: 'ana',

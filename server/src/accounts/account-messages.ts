@@ -1,4 +1,4 @@
-import { HOUR_MS } from '../clock';
+import { HOUR_MS, MINUTE_MS } from '../clock';
 import { escapeHtml, htmlDocument } from '../outbox/email-html';
 import { emailLocaleOf } from '../outbox/email-locale';
 import { Locale } from '../users/role';
@@ -40,8 +40,9 @@ type Block = { text: string } | { link: string; label: string };
 
 interface AccountTexts {
   hours(count: number): string;
-  verify: { subject: string; intro(email: string): string; action: string; validity(hours: string): string };
-  reset: { subject: string; intro: string; action: string; validity(hours: string): string };
+  minutes(count: number): string;
+  verify: { subject: string; intro(email: string): string; action: string; validity(left: string): string };
+  reset: { subject: string; intro: string; action: string; validity(left: string): string };
   changed: {
     subject: string;
     intro(username: string, oldEmail: string, newEmail: string, when: string): string;
@@ -53,18 +54,19 @@ interface AccountTexts {
 
 const en: AccountTexts = {
   hours: (count) => (count === 1 ? '1 hour' : `${count} hours`),
+  minutes: (count) => (count === 1 ? '1 minute' : `${count} minutes`),
   verify: {
     subject: 'Confirm your email address',
     intro: (email) => `Please confirm that ${email} is your email address for Simple Ticketing.`,
     action: 'Confirm my address',
-    validity: (hours) => `This link works once and for ${hours}.`,
+    validity: (left) => `This link works once and for ${left}.`,
   },
   reset: {
     subject: 'Reset your password',
     intro: 'Someone, hopefully you, asked to reset the password of your Simple Ticketing account.',
     action: 'Choose a new password',
-    validity: (hours) =>
-      `This link works once and for ${hours}. Setting a new password signs you out everywhere.`,
+    validity: (left) =>
+      `This link works once and for ${left}. Setting a new password signs you out everywhere.`,
   },
   changed: {
     subject: 'Your email address was changed',
@@ -83,19 +85,20 @@ const en: AccountTexts = {
 
 const fr: AccountTexts = {
   hours: (count) => (count === 1 ? '1 heure' : `${count} heures`),
+  minutes: (count) => (count === 1 ? '1 minute' : `${count} minutes`),
   verify: {
     subject: 'Confirmez votre adresse e-mail',
     intro: (email) => `Merci de confirmer que ${email} est votre adresse e-mail pour Simple Ticketing.`,
     action: 'Confirmer mon adresse',
-    validity: (hours) => `Ce lien ne sert qu’une fois, pendant ${hours}.`,
+    validity: (left) => `Ce lien ne sert qu’une fois, pendant ${left}.`,
   },
   reset: {
     subject: 'Réinitialisez votre mot de passe',
     intro:
       'Quelqu’un, sans doute vous, a demandé à réinitialiser le mot de passe de votre compte Simple Ticketing.',
     action: 'Choisir un nouveau mot de passe',
-    validity: (hours) =>
-      `Ce lien ne sert qu’une fois, pendant ${hours}. Un nouveau mot de passe ferme toutes vos sessions.`,
+    validity: (left) =>
+      `Ce lien ne sert qu’une fois, pendant ${left}. Un nouveau mot de passe ferme toutes vos sessions.`,
   },
   changed: {
     subject: 'Votre adresse e-mail a été modifiée',
@@ -129,9 +132,15 @@ export function accountSubject(template: AccountTemplate, locale: Locale): strin
   }
 }
 
-/** "48 hours": the validity the link was issued with, rounded to whole hours. */
-function validityOf(texts: AccountTexts, issuedBefore: number, expiresAt: number): string {
-  return texts.hours(Math.max(1, Math.round((expiresAt - issuedBefore) / HOUR_MS)));
+/**
+ * How long the link still works when the mail goes out (a retried mail says less than a fresh one),
+ * rounded down so it never promises more: whole hours from 1 hour on, else whole minutes (at least 1).
+ */
+function validityOf(texts: AccountTexts, now: number, expiresAt: number): string {
+  const left = Math.max(0, expiresAt - now);
+  return left >= HOUR_MS
+    ? texts.hours(Math.floor(left / HOUR_MS))
+    : texts.minutes(Math.max(1, Math.floor(left / MINUTE_MS)));
 }
 
 /** A date and time, in UTC since the service does not know the reader's time zone. */
@@ -170,12 +179,12 @@ function compose(subject: string, blocks: Block[], locale: Locale): AccountEmail
   };
 }
 
-/** The verification link of a new or changed address; issuedAt is when the link was made (for its validity). */
+/** The verification link of a new or changed address; now is when the mail goes out (for its validity). */
 export function verifyEmailMessage(
   params: VerifyEmailParams,
   locale: Locale,
   publicUrl: string,
-  issuedAt: number,
+  now: number,
 ): AccountEmail {
   const texts = textsByLocale[locale] ?? en;
   const link = `${publicUrl}/verify-email?token=${encodeURIComponent(params.secret)}`;
@@ -184,7 +193,7 @@ export function verifyEmailMessage(
     [
       { text: texts.verify.intro(params.email) },
       { link, label: texts.verify.action },
-      { text: texts.verify.validity(validityOf(texts, issuedAt, params.expiresAt)) },
+      { text: texts.verify.validity(validityOf(texts, now, params.expiresAt)) },
       { text: texts.notYou.verify },
       { text: `-- ${texts.signature}` },
     ],
@@ -196,7 +205,7 @@ export function passwordResetMessage(
   params: PasswordResetParams,
   locale: Locale,
   publicUrl: string,
-  issuedAt: number,
+  now: number,
 ): AccountEmail {
   const texts = textsByLocale[locale] ?? en;
   const link = `${publicUrl}/reset-password?token=${encodeURIComponent(params.secret)}`;
@@ -205,7 +214,7 @@ export function passwordResetMessage(
     [
       { text: texts.reset.intro },
       { link, label: texts.reset.action },
-      { text: texts.reset.validity(validityOf(texts, issuedAt, params.expiresAt)) },
+      { text: texts.reset.validity(validityOf(texts, now, params.expiresAt)) },
       { text: texts.notYou.reset },
       { text: `-- ${texts.signature}` },
     ],

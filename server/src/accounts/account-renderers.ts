@@ -43,7 +43,7 @@ export function registerAccountRenderers(renderers: RendererRegistry): void {
       const user = await recipientOf(message, manager);
       if (!user) throw new MessageCancelled('the account no longer exists');
       const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.VERIFY_EMAIL, now);
-      return verifyEmailMessage({ ...params, secret }, user.locale, publicUrl, message.createdAt.getTime());
+      return verifyEmailMessage({ ...params, secret }, user.locale, publicUrl, now.getTime());
     },
   );
 
@@ -54,7 +54,7 @@ export function registerAccountRenderers(renderers: RendererRegistry): void {
       const user = await recipientOf(message, manager);
       if (!user) throw new MessageCancelled('the account no longer exists');
       const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.RESET_PASSWORD, now);
-      return passwordResetMessage({ ...params, secret }, user.locale, publicUrl, message.createdAt.getTime());
+      return passwordResetMessage({ ...params, secret }, user.locale, publicUrl, now.getTime());
     },
   );
 
