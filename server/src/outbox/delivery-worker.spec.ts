@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ManualClock } from '../clock';
 import { resolveConfig } from '../config';
 import { type Database, openDatabase } from '../database/data-source';
-import { CLAIM_MS, DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker';
+import { CLAIM_MS, DeliveryWorker, type DeliveryWorkerOptions, type WorkerLog } from './delivery-worker';
 import { MailServerUnreachable, type Mailer, type OutgoingMail } from './mailer';
 import { Outbox } from './outbox';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
@@ -22,10 +22,14 @@ renderers.register('note', async (message) => ({
 }));
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function workerWith(mailer: Mailer, options: DeliveryWorkerOptions = {}): DeliveryWorker {
+function workerWith(
+  mailer: Mailer,
+  options: DeliveryWorkerOptions = {},
+  log: WorkerLog = quiet,
+): DeliveryWorker {
   const config = resolveConfig({ dataDir });
   return new DeliveryWorker(
-    { database, clock, mailer, config, log: quiet, renderers, secrets: outbox.secrets },
+    { database, clock, mailer, config, log, renderers, secrets: outbox.secrets },
     options,
   );
 }
@@ -127,6 +131,7 @@ test('stop() waits for a hanging send only so long; the message stays PENDING un
   const [id] = await enqueue(1);
   let started!: () => void;
   const sending = new Promise<void>((resolve) => (started = resolve));
+  const warnings: string[] = [];
   const worker = workerWith(
     {
       send: () => {
@@ -135,6 +140,7 @@ test('stop() waits for a hanging send only so long; the message stays PENDING un
       },
     },
     { stopGraceMs: 100 },
+    { ...quiet, warn: (_fields: unknown, message: string) => void warnings.push(message) },
   );
   worker.start();
   await sending;
@@ -144,4 +150,7 @@ test('stop() waits for a hanging send only so long; the message stays PENDING un
   const [message] = await load([id]);
   expect(message).toMatchObject({ state: OutboxState.PENDING, attempts: 0 });
   expect(message.claimedUntil!.getTime()).toBe(clock.now().getTime() + CLAIM_MS);
+  expect(warnings).toEqual([
+    'a send did not finish in time; left pending, it goes out once its claim runs out (2 minutes), by this process if it is still running, else by the next start',
+  ]);
 });

@@ -89,7 +89,8 @@ export class DeliveryWorker {
 
   /**
    * Starts nothing more and waits for the send in flight, at most stopGraceMs: a send still hanging
-   * then is left as it is (PENDING, claimed); its claim runs out and it is sent after the restart.
+   * then is left as it is (PENDING, claimed); it goes out once its claim runs out (CLAIM_MS), by this
+   * process if it is still running, else by the next start.
    */
   async stop(): Promise<void> {
     this.deps.database.off('committed', this.wake);
@@ -103,8 +104,8 @@ export class DeliveryWorker {
     if (abandoned) {
       this.abandoned = true;
       this.deps.log.warn(
-        { waitedMs: this.stopGraceMs },
-        'a send did not finish in time; left pending, it goes out after the restart',
+        { waitedMs: this.stopGraceMs, claimMs: CLAIM_MS },
+        `a send did not finish in time; left pending, it goes out once its claim runs out (${CLAIM_MS / MINUTE_MS} minutes), by this process if it is still running, else by the next start`,
       );
     }
   }
