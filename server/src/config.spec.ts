@@ -137,6 +137,19 @@ describe('mail settings: SMTP_URL, MAIL_FROM, PUBLIC_URL', () => {
     },
   );
 
+  test.each([
+    ['http://mail.example.com', 'SMTP_URL must start with smtp:// or smtps://. Leave it empty'],
+    [
+      'smtp://user:pass@mail.example.com:99999',
+      'SMTP_URL has a port out of range: the port must be 1–65535.',
+    ],
+    ['smtps://mail.example.com:0', 'SMTP_URL has a port out of range: the port must be 1–65535.'],
+    ['smtp:// bad', 'SMTP_URL is not a URL. Leave it empty'],
+  ])('SMTP_URL %j is refused with a message that says why', (raw, start) => {
+    expect(() => loadConfig({ SMTP_URL: raw })).toThrow(start);
+    expect(() => loadConfig({ SMTP_URL: raw })).not.toThrow('::');
+  });
+
   test('a refused SMTP_URL is never repeated (it may hold a password); logs name the server only', () => {
     let message = '';
     try {

@@ -155,6 +155,9 @@ export function validateJwtSecret(raw: string): string {
   return raw;
 }
 
+/** The port of scheme://[userinfo@]host:port[/…], read before the URL parser sees it. */
+const SMTP_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i;
+
 /**
  * smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS from the start). The message
  * never repeats the value: it may hold a password.
@@ -163,15 +166,21 @@ export function validateSmtpUrl(name: string, raw: string): string {
   if (raw === '') return raw;
   const refuse = (why: string) =>
     new ConfigError(
-      `${name} ${why}: leave it empty (messages are written to DATA_DIR/outbox) or give smtp://user:password@host:587 or smtps://user:password@host:465`,
+      `${name} ${why}. Leave it empty (messages are written to DATA_DIR/outbox) or give smtp://user:password@host:587 or smtps://user:password@host:465`,
     );
+  // The URL parser refuses a port above 65535 as "not a URL": say what is wrong instead.
+  const port = SMTP_PORT.exec(raw)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    throw refuse('has a port out of range: the port must be 1–65535');
+  }
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw refuse('is not a URL');
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw refuse('must start with smtp: or smtps:');
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw refuse('must start with smtp:// or smtps://');
   if (!url.hostname) throw refuse('names no host');
   if ((url.pathname !== '' && url.pathname !== '/') || url.hash) throw refuse('must end after the port');
   return raw;
