@@ -37,7 +37,8 @@ describe('account emails', () => {
     const late = (minutes: number, locale = Locale.EN) =>
       passwordResetMessage({ secret: 'xyz', expiresAt }, locale, 'http://x', sentAt + minutes * 60_000).text;
     expect(late(20)).toContain('This link works once and for 40 minutes.');
-    expect(late(20.5)).toContain('for 39 minutes.');
+    expect(late(20.6)).toContain('for 39 minutes.');
+    expect(late(0.1)).toContain('for 1 hour.');
     expect(late(59.99)).toContain('for 1 minute.');
     expect(late(20, Locale.FR)).toContain('pendant 40 minutes.');
     const verify = { secret: 'abc', email: 'ana@example.com', expiresAt: sentAt + 48 * HOUR_MS };

@@ -137,7 +137,8 @@ export function accountSubject(template: AccountTemplate, locale: Locale): strin
  * rounded down so it never promises more: whole hours from 1 hour on, else whole minutes (at least 1).
  */
 function validityOf(texts: AccountTexts, now: number, expiresAt: number): string {
-  const left = Math.max(0, expiresAt - now);
+  // Half a minute's grace: a mail sent seconds after the request says "1 hour", not "59 minutes".
+  const left = Math.max(0, expiresAt - now) + MINUTE_MS / 2;
   return left >= HOUR_MS
     ? texts.hours(Math.floor(left / HOUR_MS))
     : texts.minutes(Math.max(1, Math.floor(left / MINUTE_MS)));
