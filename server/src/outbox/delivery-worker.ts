@@ -200,10 +200,11 @@ export class DeliveryWorker {
   private async withinDeadline<T>(work: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
+      // unref: a send abandoned at shutdown must not keep the process alive until its deadline.
       timer = setTimeout(
         () => reject(new SendDeadlineExceeded(`No answer within ${this.sendDeadlineMs / 1000} s`)),
         this.sendDeadlineMs,
-      );
+      ).unref();
     });
     try {
       return await Promise.race([work(), deadline]);
