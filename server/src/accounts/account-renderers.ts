@@ -1,6 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { OutboxMessage } from '../outbox/outbox-message.entity';
-import { MessageCancelled, type RenderContext, type RendererRegistry } from '../outbox/renderers';
+import {
+  MessageCancelled,
+  type RenderContext,
+  type RenderedMessage,
+  type RendererRegistry,
+} from '../outbox/renderers';
 import { Locale } from '../users/role';
 import { User } from '../users/user.entity';
 import {
@@ -36,26 +41,26 @@ async function assertLinkStillWorks(
 
 /** The renderers of the account emails, registered by services.ts. */
 export function registerAccountRenderers(renderers: RendererRegistry): void {
+  // A link mail: to an account that still exists, with a link that still works, rendered at sending time.
+  const linkRenderer =
+    <P extends { secret: string }>(
+      purpose: TokenPurpose,
+      build: (params: P, locale: Locale, publicUrl: string, now: number) => RenderedMessage,
+    ) =>
+    async (message: OutboxMessage, { manager, publicUrl, now }: RenderContext) => {
+      const params = message.params as unknown as P;
+      const user = await recipientOf(message, manager);
+      if (!user) throw new MessageCancelled('the account no longer exists');
+      const secret = await assertLinkStillWorks(manager, params.secret, purpose, now);
+      return build({ ...params, secret }, user.locale, publicUrl, now.getTime());
+    };
   renderers.register(
     AccountTemplate.VERIFY_EMAIL,
-    async (message, { manager, publicUrl, now }: RenderContext) => {
-      const params = message.params as unknown as VerifyEmailParams;
-      const user = await recipientOf(message, manager);
-      if (!user) throw new MessageCancelled('the account no longer exists');
-      const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.VERIFY_EMAIL, now);
-      return verifyEmailMessage({ ...params, secret }, user.locale, publicUrl, now.getTime());
-    },
+    linkRenderer<VerifyEmailParams>(TokenPurpose.VERIFY_EMAIL, verifyEmailMessage),
   );
-
   renderers.register(
     AccountTemplate.PASSWORD_RESET,
-    async (message, { manager, publicUrl, now }: RenderContext) => {
-      const params = message.params as unknown as PasswordResetParams;
-      const user = await recipientOf(message, manager);
-      if (!user) throw new MessageCancelled('the account no longer exists');
-      const secret = await assertLinkStillWorks(manager, params.secret, TokenPurpose.RESET_PASSWORD, now);
-      return passwordResetMessage({ ...params, secret }, user.locale, publicUrl, now.getTime());
-    },
+    linkRenderer<PasswordResetParams>(TokenPurpose.RESET_PASSWORD, passwordResetMessage),
   );
 
   // Sent even if the account changed again since: the old address must hear of every change.
