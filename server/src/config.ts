@@ -30,6 +30,13 @@ export interface Config {
   mailFrom: string;
   /** Where people reach the web client, for links in messages: http(s), no trailing slash. */
   publicUrl: string;
+  /**
+   * Hosts (names or IP addresses, lowercased) webhooks may reach although they are private (loopback,
+   * LAN) and over plain http. Empty: https to public addresses only.
+   */
+  webhookAllowHosts: string[];
+  /** Cost points one API token may spend per hour (GitHub's model: a query costs 1 per 100 nodes asked). */
+  apiTokenBudget: number;
 }
 
 /** The validated value given to Express as "trust proxy". */
@@ -61,6 +68,8 @@ export const defaultConfig: Omit<Config, 'publicUrl'> = {
   trustProxy: false,
   smtpUrl: '',
   mailFrom: 'Simple Ticketing <no-reply@localhost>',
+  webhookAllowHosts: [],
+  apiTokenBudget: 5000,
 };
 
 /** "12h", "30m", "45s", "2d" or a plain number of seconds. */
@@ -299,7 +308,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   config.publicUrl = read('PUBLIC_URL')
     ? validatePublicUrl('PUBLIC_URL', read('PUBLIC_URL'))
     : defaultPublicUrl(config.port);
+  config.webhookAllowHosts = validateWebhookAllowHosts('WEBHOOK_ALLOW_HOSTS', read('WEBHOOK_ALLOW_HOSTS'));
+  if (read('API_TOKEN_BUDGET')) {
+    config.apiTokenBudget = parseInteger('API_TOKEN_BUDGET', read('API_TOKEN_BUDGET'), 1, 10_000_000);
+  }
   return config;
+}
+
+/**
+ * WEBHOOK_ALLOW_HOSTS: a comma-separated list of host names or IP addresses (`127.0.0.1,hooks.internal`);
+ * no schemes, ports or paths. Returned lowercased, IPv6 without brackets.
+ */
+export function validateWebhookAllowHosts(name: string, raw: string | string[]): string[] {
+  const entries = (Array.isArray(raw) ? raw : raw.split(','))
+    .map((entry) =>
+      entry
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    )
+    .filter((entry) => entry !== '');
+  const bad = entries.filter(
+    (entry) =>
+      net.isIP(entry) === 0 &&
+      !/^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(
+        entry,
+      ),
+  );
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `${name} must be a comma-separated list of host names or IP addresses (127.0.0.1,hooks.internal), without scheme, port or path; not valid: ${bad.map((entry) => `"${entry}"`).join(', ')}`,
+    );
+  }
+  return entries;
 }
 
 /** Defaults completed by the given values, for tests and scripts that start the service in-process. */
@@ -316,5 +357,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   validateSmtpUrl('smtpUrl', config.smtpUrl);
   config.mailFrom = validateMailFrom('mailFrom', config.mailFrom);
   config.publicUrl = validatePublicUrl('publicUrl', overrides.publicUrl ?? defaultPublicUrl(config.port));
+  config.webhookAllowHosts = validateWebhookAllowHosts('webhookAllowHosts', config.webhookAllowHosts);
   return config;
 }
