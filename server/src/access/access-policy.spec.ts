@@ -4,7 +4,7 @@ import path from 'node:path';
 import { systemClock } from '../clock';
 import { type Database, openDatabase } from '../database/data-source';
 import type { Project } from '../projects/project.entity';
-import type { Job } from '../tickets/job.entity';
+import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
 import { ProjectService } from '../projects/project.service';
@@ -20,6 +20,7 @@ import {
   canSeeWhoFigures,
   visibleJobs,
   visibleProjectDescription,
+  whereJobVisible,
   whereTicketVisible,
 } from './access-policy';
 
@@ -85,7 +86,7 @@ test('users: email and settings are seen by the user themself and by admins only
   expect(canSeePrivateUserFields(null, reporter)).toBe(false);
 });
 
-describe('the SQL form of the ticket rule agrees with the predicate', () => {
+describe('the SQL forms of the ticket and job rules agree with the predicates', () => {
   let dataDir: string;
   let database: Database;
   let tickets: Ticket[];
@@ -117,6 +118,20 @@ describe('the SQL form of the ticket rule agrees with the predicate', () => {
     });
     await database.manager.insert(Ticket, [row(1), row(3), row(3), row(4), row(2)]);
     tickets = await database.manager.find(Ticket, { order: { id: 'ASC' } });
+    // Each ticket gets a public job and an internal note.
+    const job = (ticket: Ticket, internal: boolean) => ({
+      ticketId: ticket.id,
+      authorId: 2,
+      createdAt: now,
+      comment: internal ? 'Staff only.' : 'Looking.',
+      internal,
+      status: TicketStatus.OPEN,
+      changes: [],
+    });
+    await database.manager.insert(
+      Job,
+      tickets.flatMap((ticket) => [job(ticket, false), job(ticket, true)]),
+    );
   });
 
   afterAll(async () => {
@@ -133,5 +148,33 @@ describe('the SQL form of the ticket rule agrees with the predicate', () => {
     const query = whereTicketVisible(database.manager.createQueryBuilder(Ticket, 't'), viewer);
     const listed = (await query.orderBy('t.id', 'ASC').getMany()).map((ticket) => ticket.id);
     expect(listed).toEqual(tickets.filter((ticket) => canSeeTicket(viewer, ticket)).map((t) => t.id));
+  });
+
+  test.each([
+    ['an admin', admin],
+    ['an agent', agent],
+    ['a USER', reporter],
+    ['another USER', other],
+  ])('and so does the job rule, for %s', async (_who, viewer) => {
+    const query = whereJobVisible(
+      database.manager.createQueryBuilder(Job, 'j').innerJoin('j.ticket', 't'),
+      viewer,
+      'j',
+      't',
+    );
+    const listed = (await query.orderBy('j.id', 'ASC').getMany()).map((job) => job.id);
+    const all = await database.manager.find(Job, { order: { id: 'ASC' } });
+    const expected = tickets
+      .filter((ticket) => canSeeTicket(viewer, ticket))
+      .flatMap((ticket) =>
+        visibleJobs(
+          viewer,
+          all.filter((job) => job.ticketId === ticket.id),
+        ),
+      )
+      .map((job) => job.id)
+      .sort((a, b) => a - b);
+    expect(listed).toEqual(expected);
+    expect(listed.length).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,7 @@ import type { User } from '../users/user.entity';
 
 /*
  * Who sees what: the one place every reader (ticket, ticket list, search, stats, loaders, projects,
- * users, and later the history feed, webhooks, exports, subscriptions) asks. A reader never re-writes
+ * users, the history feed, and later webhooks, exports, subscriptions) asks. A reader never re-writes
  * a rule; what the viewer may not see is answered like what does not exist (NOT_FOUND), by the caller.
  *
  * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.
@@ -43,6 +43,22 @@ export function canSeeInternalNotes(viewer: User): boolean {
 /** The jobs of a ticket the viewer may see, without the internal notes a USER may not. */
 export function visibleJobs(viewer: User, jobs: Job[]): Job[] {
   return canSeeInternalNotes(viewer) ? jobs : jobs.filter((job) => !job.internal);
+}
+
+/**
+ * The SQL form of visibleJobs, added to a query over jobs aliased `jobAlias` that joins their ticket as
+ * `ticketAlias`: the ticket must be visible, and internal notes only for those who may see them.
+ */
+export function whereJobVisible<Q extends WhereExpressionBuilder>(
+  query: Q,
+  viewer: User,
+  jobAlias = 'j',
+  ticketAlias = 't',
+): Q {
+  whereTicketVisible(query, viewer, ticketAlias);
+  if (!canSeeInternalNotes(viewer))
+    query.andWhere(`${jobAlias}.internal = :publicOnly`, { publicOnly: false });
+  return query;
 }
 
 /** A project asked for directly (project(id), the project of a new or moved ticket). */
