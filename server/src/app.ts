@@ -23,7 +23,7 @@ import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
 import { formatError } from './errors';
 import { EventConsumerRunner } from './events/event-consumers';
-import { requestLogPlugin, sessionPlugin } from './http/graphql-plugins';
+import { requestLogPlugin, principalPlugin } from './http/graphql-plugins';
 import { noStore, securityHeaders } from './http/security-headers';
 import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
@@ -137,7 +137,7 @@ export async function startServer(
     formatError: (formatted, error) => formatError(formatted, error, development),
     plugins: [
       ...armor.plugins,
-      sessionPlugin,
+      principalPlugin,
       requestLogPlugin(logger),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching of API answers: skipping its per-field hook saves time on every list.

@@ -1,21 +1,21 @@
 import type { Request, Response } from 'express';
-import type { TokenClaims, TokenProblem } from './auth/token.service';
+import type { AuthProblem, PresentedCredential, Principal } from './auth/principal';
+import type { OperationCost } from './api-tokens/token-budget';
 import type { Services } from './services';
 import type { User } from './users/user.entity';
 import { createLoaders, type Loaders } from './loaders';
 
-/** Why a presented token was not accepted; reported only when a field needs a signed-in user. */
-export type SessionProblem = TokenProblem;
-
 export interface Context {
   services: Services;
-  /** The signed-in user, loaded fresh for every request (role and password changes apply at once). */
+  /** Who makes the request (session or API token), loaded fresh for every request. */
+  principal: Principal | null;
+  /** principal.user: role and password changes apply at once. Set by the auth plugin, or on login. */
   user: User | null;
-  /** The accepted token's claims, for logout. */
-  session: TokenClaims | null;
-  sessionProblem: SessionProblem | null;
+  authProblem: AuthProblem | null;
   /** Bearer header or session cookie, checked after the operation passes validation (no SQL before). */
-  presentedToken: { value: string; from: 'header' | 'cookie' } | null;
+  presentedToken: PresentedCredential | null;
+  /** An API token's request: what it cost and what is left (sent as extensions.cost). */
+  cost: OperationCost | null;
   clientAddress: string;
   /** Created by the session plugin on the very object the resolvers receive (Apollo copies the context). */
   loaders: Loaders;
@@ -61,9 +61,10 @@ export function presentedToken(req: Request): Context['presentedToken'] {
 export function createContext(services: Services, req: Request, res: Response): Context {
   const context: Context = {
     services,
+    principal: null,
     user: null,
-    session: null,
-    sessionProblem: null,
+    authProblem: null,
+    cost: null,
     presentedToken: presentedToken(req),
     clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     loaders: createLoaders(services.database, () => context.user),

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../context';
+import { ForbiddenError } from '../errors';
 import { User } from '../users/user.entity';
 import { LoginInput, RegisterInput } from '../users/user.inputs';
 import type { Session } from './auth.service';
@@ -41,7 +42,10 @@ export class AuthResolver {
     description: 'Ends the current session: the token used for this call is no longer accepted.',
   })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
-    await ctx.services.auth.logout(ctx.session!);
+    if (ctx.principal?.kind !== 'session') {
+      throw new ForbiddenError('logout ends a session; an API token is ended with revokeApiToken.');
+    }
+    await ctx.services.auth.logout(ctx.principal.claims);
     clearSessionCookie(ctx.req, ctx.res);
     return true;
   }

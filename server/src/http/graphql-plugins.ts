@@ -1,15 +1,41 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
-import { loadSession } from '../auth/session-loader';
+import { operationCost } from '../api-tokens/operation-cost';
+import { loadPrincipal } from '../auth/principal-loader';
+import { canWrite } from '../auth/principal';
 import type { Context } from '../context';
 import { StorageUnavailableError } from '../database/storage-fault';
+import { ForbiddenError, RateLimitedError } from '../errors';
 
-/** Authenticates once the operation is parsed and valid: a rejected query never reaches the database. */
-export const sessionPlugin: ApolloServerPlugin<Context> = {
+/**
+ * Authenticates once the operation is parsed and valid (a rejected query never reaches the database),
+ * then applies what an API token's scope and budget allow, before any resolver runs.
+ */
+export const principalPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ contextValue }) {
-        await loadSession(contextValue);
+      async didResolveOperation({ contextValue, document, operation, schema, request }) {
+        await loadPrincipal(contextValue);
+        const principal = contextValue.principal;
+        if (principal?.kind !== 'token' || !operation) return;
+        if (operation.operation === 'mutation' && !canWrite(principal)) {
+          throw new ForbiddenError('This API token is read-only (scope READ): it cannot run mutations.');
+        }
+        const requested = operationCost(schema, document, operation, request.variables ?? {});
+        const outcome = await contextValue.services.tokenBudget.spend(principal.tokenId, requested);
+        contextValue.cost = outcome.cost;
+        if (!outcome.ok) {
+          throw new RateLimitedError(
+            `This API token has spent its ${contextValue.services.tokenBudget.pointsPerHour} points for this hour (this request costs ${requested}); it is whole again at ${outcome.cost.resetAt}.`,
+            outcome.retryAfterSeconds,
+          );
+        }
+      },
+      // Every answer to an API token says what is left, errors included (GitHub's rateLimit, Shopify's cost).
+      async willSendResponse({ contextValue, response }) {
+        if (!contextValue.cost || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.extensions = { ...result.extensions, cost: contextValue.cost };
       },
     };
   },

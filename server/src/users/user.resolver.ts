@@ -1,3 +1,4 @@
+import { assertMayChangeCredentials } from '../auth/principal';
 import {
   Arg,
   Args,
@@ -57,6 +58,7 @@ export class UserResolver {
     @Arg('input', () => UpdateMeInput) input: UpdateMeInput,
     @Ctx() ctx: Context,
   ): Promise<User> {
+    if (input.email !== undefined || input.newPassword !== undefined) assertMayChangeCredentials(ctx.principal);
     const { user, passwordChanged } = await ctx.services.users.updateMe(ctx.user!, input);
     ctx.user = user;
     // Older tokens are now refused; a browser session continues with a fresh cookie.

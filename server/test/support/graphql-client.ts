@@ -4,6 +4,8 @@ export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   data?: T | null;
   errors?: { message: string; extensions?: Record<string, any>; path?: string[] }[];
+  /** The response's own extensions (e.g. `cost` for an API token's request). */
+  extensions?: Record<string, any>;
   headers: Headers;
 }
 
@@ -29,13 +31,19 @@ export async function postGraphQL<T = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  let body: { data?: T; errors?: GraphQLResponse['errors'] };
+  let body: { data?: T; errors?: GraphQLResponse['errors']; extensions?: Record<string, any> };
   try {
     body = JSON.parse(text);
   } catch {
     throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
   }
-  return { status: response.status, data: body.data, errors: body.errors, headers: response.headers };
+  return {
+    status: response.status,
+    data: body.data,
+    errors: body.errors,
+    extensions: body.extensions,
+    headers: response.headers,
+  };
 }
 
 /** The data of an answer that must have no errors (a test's set-up step). */

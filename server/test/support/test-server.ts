@@ -228,6 +228,7 @@ export class TestApi {
       'user_token',
       'revoked_token',
       'login_failure',
+      'api_token',
     ]) {
       const [row] = await this.server.services.database.dataSource.query(
         `SELECT COUNT(*) AS n FROM "${table}"`,

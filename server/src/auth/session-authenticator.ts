@@ -1,0 +1,31 @@
+import { looksLikeApiToken } from '../api-tokens/api-token-secret';
+import type { Database } from '../database/data-source';
+import { TokenScope } from '../api-tokens/api-token.entity';
+import { User } from '../users/user.entity';
+import type { AuthProblem, Authenticator, PresentedCredential, Principal } from './principal';
+import type { TokenService } from './token.service';
+
+/** Session JWTs, from the Authorization header or the session cookie. */
+export class SessionAuthenticator implements Authenticator {
+  constructor(
+    private readonly database: Database,
+    private readonly tokens: TokenService,
+  ) {}
+
+  accepts(credential: PresentedCredential): boolean {
+    return credential.from === 'cookie' || !looksLikeApiToken(credential.value);
+  }
+
+  async authenticate(credential: PresentedCredential): Promise<Principal | AuthProblem> {
+    const claims = this.tokens.verify(credential.value);
+    if (typeof claims === 'string') return claims;
+    // One statement: the user, unless this token was revoked by logout.
+    const user = await this.database.manager
+      .createQueryBuilder(User, 'u')
+      .where('u.id = :id', { id: Number(claims.sub) })
+      .andWhere('NOT EXISTS (SELECT 1 FROM "revoked_token" r WHERE r."jti" = :jti)', { jti: claims.jti })
+      .getOne();
+    if (!user || user.sessionVersion !== claims.sv) return 'ended';
+    return { kind: 'session', user, scope: TokenScope.WRITE, claims };
+  }
+}
