@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
+import { HistoryResolver } from './history/history.resolver';
 import { OutboxResolver } from './outbox/outbox.resolver';
 import { ProjectResolver } from './projects/project.resolver';
 import { StatsResolver } from './stats/stats.resolver';
@@ -18,6 +19,7 @@ export const resolvers = [
   TicketResolver,
   JobResolver,
   StatsResolver,
+  HistoryResolver,
   OutboxResolver,
 ] as const;
 

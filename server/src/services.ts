@@ -10,6 +10,7 @@ import type { Config } from './config';
 import type { Database } from './database/data-source';
 import type { EventConsumer } from './events/event-consumers';
 import { EventLog } from './events/event-log';
+import { HistoryService } from './history/history.service';
 import { createLogger } from './logging';
 import { EmailNotifier, TICKET_ACTIVITY_TEMPLATE } from './notifications/email-notifier';
 import { renderTicketActivity } from './notifications/ticket-activity.renderer';
@@ -38,6 +39,8 @@ export interface Services {
   projects: ProjectService;
   tickets: TicketService;
   stats: StatsService;
+  /** The history feed that integrations poll. */
+  history: HistoryService;
   /** The admin's view of the outbox (list, retry). */
   outboxMessages: OutboxService;
   /** Delivers email: SMTP, or .eml files in DATA_DIR/outbox. */
@@ -88,6 +91,7 @@ export function createServices(
     projects: new ProjectService(database, clock),
     tickets: new TicketService(database, clock, new JobRecorder(events)),
     stats: new StatsService(database, clock),
+    history: new HistoryService(database),
     outboxMessages: new OutboxService(database, clock),
     mailer,
     eventConsumers: [new EmailNotifier(outbox)],

@@ -178,6 +178,18 @@ export class Database extends EventEmitter<{
     return run;
   }
 
+  /**
+   * Runs reads that must not see a transaction in flight (the history feed: a job read before its
+   * transaction rolls back would be delivered, and its id later reused by another job). On SQLite the
+   * single connection shows its open transaction to every reader, so these wait their turn in the queue.
+   */
+  readCommitted<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return work(this.manager);
+    const run = this.queue.then(() => work(this.manager));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private get connection(): BetterSqlite3.Database {
     return (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database })
       .databaseConnection;
