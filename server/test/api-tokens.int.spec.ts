@@ -125,6 +125,7 @@ describe('using a token', () => {
     );
     expect(errorCodes(write)).toEqual(['FORBIDDEN']);
     expect(write.errors![0].message).toMatch(/read-only/);
+    expect(write.status).toBe(403);
     expect(write.data ?? null).toBeNull();
     expect(await api.snapshot()).toEqual(before);
     await api.ok(REVOKE, { id: token.id }, alice.token);
@@ -361,6 +362,11 @@ describe('the cost budget', () => {
       expect(refused.errors![0].extensions!.retryAfterSeconds).toBeLessThanOrEqual(3600);
       expect(refused.extensions?.cost).toMatchObject({ requested: 1, remaining: 0 });
       expect(refused.data ?? null).toBeNull();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBe(
+        refused.errors![0].extensions!.retryAfterSeconds,
+      );
+      expect(refused.errors![0].extensions!.http).toBeUndefined();
       // The person's own session is not held back by their integration's budget.
       expect(errorCodes(await small.gql(ME, {}, { token: owner.token }))).toEqual([]);
     } finally {

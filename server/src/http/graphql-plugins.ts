@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { operationCost } from '../api-tokens/operation-cost';
 import { loadPrincipal } from '../auth/principal-loader';
@@ -6,6 +7,19 @@ import { canWrite } from '../auth/principal';
 import type { Context } from '../context';
 import { StorageUnavailableError } from '../database/storage-fault';
 import { ForbiddenError, RateLimitedError } from '../errors';
+
+/**
+ * A request refused before execution answers with its own HTTP status (Apollo reads `extensions.http`
+ * and leaves it out of the body); otherwise Apollo would answer 500 for an error thrown in a plugin.
+ */
+function withHttpStatus<E extends GraphQLError>(
+  error: E,
+  status: number,
+  headers: Record<string, string> = {},
+): E {
+  Object.assign(error.extensions, { http: { status, headers: new Map(Object.entries(headers)) } });
+  return error;
+}
 
 /**
  * Authenticates once the operation is parsed and valid (a rejected query never reaches the database),
@@ -19,15 +33,22 @@ export const principalPlugin: ApolloServerPlugin<Context> = {
         const principal = contextValue.principal;
         if (principal?.kind !== 'token' || !operation) return;
         if (operation.operation === 'mutation' && !canWrite(principal)) {
-          throw new ForbiddenError('This API token is read-only (scope READ): it cannot run mutations.');
+          throw withHttpStatus(
+            new ForbiddenError('This API token is read-only (scope READ): it cannot run mutations.'),
+            403,
+          );
         }
         const requested = operationCost(schema, document, operation, request.variables ?? {});
         const outcome = await contextValue.services.tokenBudget.spend(principal.tokenId, requested);
         contextValue.cost = outcome.cost;
         if (!outcome.ok) {
-          throw new RateLimitedError(
-            `This API token has spent its ${contextValue.services.tokenBudget.pointsPerHour} points for this hour (this request costs ${requested}); it is whole again at ${outcome.cost.resetAt}.`,
-            outcome.retryAfterSeconds,
+          throw withHttpStatus(
+            new RateLimitedError(
+              `This API token has spent its ${contextValue.services.tokenBudget.pointsPerHour} points for this hour (this request costs ${requested}); it is whole again at ${outcome.cost.resetAt}.`,
+              outcome.retryAfterSeconds,
+            ),
+            429,
+            { 'retry-after': String(outcome.retryAfterSeconds) },
           );
         }
       },
