@@ -35,3 +35,49 @@ export const UpdateMeMutation = graphql(
 );
 
 export type Account = ResultOf<typeof SettingsFields>;
+
+export const ApiTokenFields = graphql(`
+  fragment ApiTokenFields on ApiToken {
+    id
+    name
+    scope
+    createdAt
+    expiresAt
+    lastUsedAt
+  }
+`);
+
+export type ApiTokenRow = ResultOf<typeof ApiTokenFields>;
+
+export const ApiTokensQuery = graphql(
+  `
+    query ApiTokens {
+      apiTokens {
+        ...ApiTokenFields
+      }
+    }
+  `,
+  [ApiTokenFields],
+);
+
+export const CreateApiTokenMutation = graphql(
+  `
+    mutation CreateApiToken($input: CreateApiTokenInput!) {
+      createApiToken(input: $input) {
+        secret
+        apiToken {
+          ...ApiTokenFields
+        }
+      }
+    }
+  `,
+  [ApiTokenFields],
+);
+
+export const RevokeApiTokenMutation = graphql(`
+  mutation RevokeApiToken($id: ID!) {
+    revokeApiToken(id: $id)
+  }
+`);
+
+export const tokenScopes = ['READ', 'WRITE'] as const;
