@@ -20,6 +20,8 @@ import {
   canSeeWhoFigures,
   visibleJobs,
   visibleProjectDescription,
+  webhookReceivesJob,
+  whereJobReachesWebhook,
   whereJobVisible,
   whereTicketVisible,
 } from './access-policy';
@@ -84,6 +86,15 @@ test('users: email and settings are seen by the user themself and by admins only
   expect(canSeePrivateUserFields(agent, reporter)).toBe(false);
   expect(canSeePrivateUserFields(other, reporter)).toBe(false);
   expect(canSeePrivateUserFields(null, reporter)).toBe(false);
+});
+
+test('webhooks: every ticket, internal notes only for those created with includeInternal', () => {
+  const note = { internal: true };
+  const reply = { internal: false };
+  expect(webhookReceivesJob({ includeInternal: true }, note)).toBe(true);
+  expect(webhookReceivesJob({ includeInternal: true }, reply)).toBe(true);
+  expect(webhookReceivesJob({ includeInternal: false }, note)).toBe(false);
+  expect(webhookReceivesJob({ includeInternal: false }, reply)).toBe(true);
 });
 
 describe('the SQL forms of the ticket and job rules agree with the predicates', () => {
@@ -175,6 +186,15 @@ describe('the SQL forms of the ticket and job rules agree with the predicates', 
       .map((job) => job.id)
       .sort((a, b) => a - b);
     expect(listed).toEqual(expected);
+    expect(listed.length).toBeGreaterThan(0);
+  });
+
+  test.each([true, false])('and so does the webhook rule, includeInternal %s', async (includeInternal) => {
+    const webhook = { includeInternal };
+    const query = whereJobReachesWebhook(database.manager.createQueryBuilder(Job, 'j'), webhook);
+    const listed = (await query.orderBy('j.id', 'ASC').getMany()).map((job) => job.id);
+    const all = await database.manager.find(Job, { order: { id: 'ASC' } });
+    expect(listed).toEqual(all.filter((job) => webhookReceivesJob(webhook, job)).map((job) => job.id));
     expect(listed.length).toBeGreaterThan(0);
   });
 });

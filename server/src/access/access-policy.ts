@@ -12,6 +12,7 @@ import type { User } from '../users/user.entity';
  *
  * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.
  * - Jobs: internal notes are for AGENT and ADMIN only, never for the USER author (search included).
+ * - Webhooks (an ADMIN's, over every ticket): internal notes only reach those created with includeInternal.
  * - Projects: everyone signed in sees the active ones; AGENT and ADMIN see archived ones too, and only an
  *   ADMIN lists them. A USER meets an archived project only through one of their own tickets: they see
  *   its id, name and archived flag (a reporter must understand where their ticket lives), never its
@@ -58,6 +59,24 @@ export function whereJobVisible<Q extends WhereExpressionBuilder>(
   whereTicketVisible(query, viewer, ticketAlias);
   if (!canSeeInternalNotes(viewer))
     query.andWhere(`${jobAlias}.internal = :publicOnly`, { publicOnly: false });
+  return query;
+}
+
+/** Whether a webhook receives this job: every ticket, internal notes only if it asked for them. */
+export function webhookReceivesJob(
+  webhook: { includeInternal: boolean },
+  job: Pick<Job, 'internal'>,
+): boolean {
+  return webhook.includeInternal || !job.internal;
+}
+
+/** The SQL form of webhookReceivesJob, added to a query over jobs aliased `jobAlias`. */
+export function whereJobReachesWebhook<Q extends WhereExpressionBuilder>(
+  query: Q,
+  webhook: { includeInternal: boolean },
+  jobAlias = 'j',
+): Q {
+  if (!webhook.includeInternal) query.andWhere(`${jobAlias}.internal = :publicOnly`, { publicOnly: false });
   return query;
 }
 
