@@ -29,16 +29,20 @@ import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
 import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
+import { EmailSender } from './outbox/email-sender';
 import { type Mailer, createMailer } from './outbox/mailer';
 import { buildApiSchema } from './schema';
 import { createServices, type Services } from './services';
+import { WebhookSender } from './webhooks/webhook-sender';
 
 export interface RunningServer {
   url: string;
   services: Services;
   logger: Logger;
-  /** Sends the outbox in the background; tests call runOnce(). */
+  /** Sends the outbox's email in the background; tests call runOnce(). */
   delivery: DeliveryWorker;
+  /** Sends the outbox's webhook deliveries in the background, apart from email; tests call runOnce(). */
+  webhookDelivery: DeliveryWorker;
   /** Feeds domain events to services.eventConsumers in the background; tests call runOnce(). */
   eventConsumers: EventConsumerRunner;
   close(): Promise<void>;
@@ -113,11 +117,28 @@ export async function startServer(
   const delivery = new DeliveryWorker({
     database,
     clock: services.clock,
-    mailer: services.mailer,
-    config,
     log: logger,
-    renderers: services.renderers,
-    secrets: services.outbox.secrets,
+    channel: 'email',
+    sender: new EmailSender({
+      database,
+      clock: services.clock,
+      mailer: services.mailer,
+      config,
+      renderers: services.renderers,
+      secrets: services.outbox.secrets,
+    }),
+  });
+  // A worker of its own: a slow or unreachable receiver never delays email, nor the other way round.
+  const webhookDelivery = new DeliveryWorker({
+    database,
+    clock: services.clock,
+    log: logger,
+    channel: 'webhook',
+    sender: new WebhookSender({
+      database,
+      secrets: services.outbox.secrets,
+      allowHosts: config.webhookAllowHosts,
+    }),
   });
   const schema = await buildApiSchema();
 
@@ -198,6 +219,7 @@ export async function startServer(
   // Sending runs beside the requests, never inside them: a slow or absent SMTP server slows no mutation.
   eventConsumers.start();
   delivery.start();
+  webhookDelivery.start();
   // The SMTP server without its credentials.
   const mailTo = config.smtpUrl ? describeSmtpUrl(config.smtpUrl) : `.eml files in ${config.dataDir}/outbox`;
   logger.info(
@@ -212,6 +234,7 @@ export async function startServer(
     services,
     logger,
     delivery,
+    webhookDelivery,
     eventConsumers,
     // Stop accepting, let in-flight requests finish (drain plugin), then the send in flight, then the database.
     close: () =>
@@ -220,7 +243,7 @@ export async function startServer(
         // Reset requests already answered are looked up before the database closes.
         await services.accounts.settled();
         await eventConsumers.stop();
-        await delivery.stop();
+        await Promise.all([delivery.stop(), webhookDelivery.stop()]);
         await services.mailer.close?.();
         await database.close();
       })()),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
+import { ApiTokenResolver } from './api-tokens/api-token.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
 import { HistoryResolver } from './history/history.resolver';
@@ -10,6 +11,7 @@ import { ProjectResolver } from './projects/project.resolver';
 import { StatsResolver } from './stats/stats.resolver';
 import { JobResolver, TicketResolver } from './tickets/ticket.resolver';
 import { UserResolver } from './users/user.resolver';
+import { WebhookDeliveryResolver, WebhookResolver } from './webhooks/webhook.resolver';
 
 export const resolvers = [
   AuthResolver,
@@ -21,6 +23,9 @@ export const resolvers = [
   StatsResolver,
   HistoryResolver,
   OutboxResolver,
+  WebhookResolver,
+  WebhookDeliveryResolver,
+  ApiTokenResolver,
 ] as const;
 
 /** The committed copy of the schema at the top of the repository. */

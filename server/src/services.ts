@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import { registerAccountRenderers } from './accounts/account-renderers';
 import { AccountsService } from './accounts/accounts.service';
+import { ApiTokenAuthenticator } from './api-tokens/api-token-authenticator';
+import { ApiTokenService } from './api-tokens/api-token.service';
+import { TokenBudget } from './api-tokens/token-budget';
 import { AuthService } from './auth/auth.service';
+import type { Authenticator } from './auth/principal';
+import { SessionAuthenticator } from './auth/session-authenticator';
 import { LoginThrottle } from './auth/login-throttle';
 import { loadOrCreateSecret } from './auth/token-secret';
 import { TokenService } from './auth/token.service';
@@ -25,6 +30,8 @@ import { StatsService } from './stats/stats.service';
 import { JobRecorder } from './tickets/job-recorder';
 import { TicketService } from './tickets/ticket.service';
 import { UserService } from './users/user.service';
+import { WebhookNotifier } from './webhooks/webhook-notifier';
+import { WebhookService } from './webhooks/webhook.service';
 
 /** The services that hold the rules, built once per process and shared by every request. */
 export interface Services {
@@ -33,6 +40,12 @@ export interface Services {
   events: EventLog;
   outbox: Outbox;
   tokens: TokenService;
+  /** Personal access tokens for integrations. */
+  apiTokens: ApiTokenService;
+  /** One per kind of credential (session JWT, API token): each turns it into a principal. */
+  authenticators: Authenticator[];
+  /** API tokens' cost points per hour. */
+  tokenBudget: TokenBudget;
   auth: AuthService;
   accounts: AccountsService;
   users: UserService;
@@ -43,6 +56,8 @@ export interface Services {
   history: HistoryService;
   /** The admin's view of the outbox (list, retry). */
   outboxMessages: OutboxService;
+  /** The admin's webhooks; their deliveries go through the outbox (channel webhook). */
+  webhooks: WebhookService;
   /** Delivers email: SMTP, or .eml files in DATA_DIR/outbox. */
   mailer: Mailer;
   /** Fed the domain events after each commit, in order (app.ts runs them). Push yours here. */
@@ -79,12 +94,18 @@ export function createServices(
   const renderers = new RendererRegistry();
   registerAccountRenderers(renderers);
   renderers.register(TICKET_ACTIVITY_TEMPLATE, renderTicketActivity);
+  const apiTokens = new ApiTokenService(database, clock, (error, what) =>
+    logger.error({ err: error }, `${what} failed`),
+  );
   return {
     database,
     clock,
     events,
     outbox,
     tokens,
+    apiTokens,
+    authenticators: [new ApiTokenAuthenticator(apiTokens), new SessionAuthenticator(database, tokens)],
+    tokenBudget: new TokenBudget(config.apiTokenBudget),
     auth: new AuthService(users, tokens, loginThrottle, config, clock),
     accounts,
     users,
@@ -93,8 +114,9 @@ export function createServices(
     stats: new StatsService(database, clock),
     history: new HistoryService(database),
     outboxMessages: new OutboxService(database, clock),
+    webhooks: new WebhookService(database, clock, outbox, config.webhookAllowHosts),
     mailer,
-    eventConsumers: [new EmailNotifier(outbox)],
+    eventConsumers: [new EmailNotifier(outbox), new WebhookNotifier(outbox)],
     renderers,
   };
 }

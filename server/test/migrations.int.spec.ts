@@ -18,6 +18,8 @@ const EXPECTED_MIGRATIONS = [
   'Instance1764500000000',
   'LoginAttempts1764600000000',
   'Outbox1764800000000',
+  'ApiTokens1764900000000',
+  'Webhooks1764900100000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };

@@ -1,4 +1,5 @@
 import { UserToken } from '../accounts/user-token.entity';
+import { ApiToken } from '../api-tokens/api-token.entity';
 import { LoginFailure } from '../auth/login-failure.entity';
 import { DomainEvent, EventConsumerCursor } from '../events/domain-event.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
@@ -7,6 +8,7 @@ import { Project } from '../projects/project.entity';
 import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
+import { Webhook } from '../webhooks/webhook.entity';
 
 export const entities = [
   User,
@@ -19,4 +21,6 @@ export const entities = [
   EventConsumerCursor,
   OutboxMessage,
   UserToken,
+  ApiToken,
+  Webhook,
 ];

@@ -2,6 +2,8 @@ import { Initial1764072000000 } from './1764072000000-initial';
 import { Instance1764500000000 } from './1764500000000-instance';
 import { LoginAttempts1764600000000 } from './1764600000000-login-attempts';
 import { Outbox1764800000000 } from './1764800000000-outbox';
+import { ApiTokens1764900000000 } from './1764900000000-api-tokens';
+import { Webhooks1764900100000 } from './1764900100000-webhooks';
 
 /** Every migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -9,4 +11,6 @@ export const migrations = [
   Instance1764500000000,
   LoginAttempts1764600000000,
   Outbox1764800000000,
+  ApiTokens1764900000000,
+  Webhooks1764900100000,
 ];

@@ -5,6 +5,7 @@ import { ManualClock } from '../clock';
 import { resolveConfig } from '../config';
 import { type Database, openDatabase } from '../database/data-source';
 import { CLAIM_MS, DeliveryWorker, type DeliveryWorkerOptions, type WorkerLog } from './delivery-worker';
+import { EmailSender } from './email-sender';
 import { MailServerUnreachable, type Mailer, type OutgoingMail } from './mailer';
 import { Outbox } from './outbox';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
@@ -28,10 +29,8 @@ function workerWith(
   log: WorkerLog = quiet,
 ): DeliveryWorker {
   const config = resolveConfig({ dataDir });
-  return new DeliveryWorker(
-    { database, clock, mailer, config, log, renderers, secrets: outbox.secrets },
-    options,
-  );
+  const sender = new EmailSender({ database, clock, mailer, config, renderers, secrets: outbox.secrets });
+  return new DeliveryWorker({ database, clock, log, channel: 'email', sender }, options);
 }
 
 async function enqueue(count: number): Promise<number[]> {
@@ -153,4 +152,53 @@ test('stop() waits for a hanging send only so long; the message stays PENDING un
   expect(warnings).toEqual([
     'a send did not finish in time; left pending, it goes out once its claim runs out (2 minutes), by this process if it is still running, else by the next start',
   ]);
+});
+
+test('messages with one orderKey go out in order: while the first one waits for a retry, the next waits too', async () => {
+  const queue = (orderKey: string | null, n: number) =>
+    database.transaction((manager) =>
+      outbox.enqueue(manager, {
+        channel: 'webhook',
+        recipient: 'https://hooks.example.com/',
+        recipientUserId: null,
+        template: 'webhook-delivery',
+        params: { n },
+        subject: null,
+        orderKey,
+      }),
+    );
+  const [first, second, other] = [
+    await queue('webhook:1', 1),
+    await queue('webhook:1', 2),
+    await queue('webhook:2', 3),
+  ];
+  const [email] = await enqueue(1);
+  const sent: number[] = [];
+  let failFirst = true;
+  const worker = new DeliveryWorker({
+    database,
+    clock,
+    log: quiet,
+    channel: 'webhook',
+    sender: {
+      send: async (message) => {
+        if (message.id === first.id && failFirst) throw new Error('ECONNREFUSED');
+        sent.push(message.params.n as number);
+        return {};
+      },
+    },
+  });
+  await worker.runOnce();
+  // The first failed: the second, behind it, was not tried; the other webhook's went; email is not this worker's.
+  expect(sent).toEqual([3]);
+  expect((await load([first.id, second.id, other.id, email])).map((m) => [m.state, m.attempts])).toEqual([
+    [OutboxState.PENDING, 1],
+    [OutboxState.PENDING, 0],
+    [OutboxState.SENT, 1],
+    [OutboxState.PENDING, 0],
+  ]);
+  failFirst = false;
+  clock.advance(60_000);
+  await worker.runOnce();
+  expect(sent).toEqual([3, 1, 2]);
 });

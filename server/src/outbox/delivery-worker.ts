@@ -1,14 +1,13 @@
 import type { EntityManager, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
 import { BackgroundLoop } from '../background/loop';
 import { type Clock, MINUTE_MS } from '../clock';
-import type { Config } from '../config';
 import type { Database } from '../database/data-source';
-import { safeSubject } from './email-subject';
+import { type ChannelSender, SendFailed, type SentDetails } from './channel-sender';
 import { safeErrorText } from './error-text';
-import { type LinkSecrets, withoutSecret } from './link-secrets';
-import { MailServerUnreachable, type Mailer } from './mailer';
+import { withoutSecret } from './link-secrets';
+import { MailServerUnreachable } from './mailer';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
-import { MessageCancelled, type RenderedMessage, type RendererRegistry } from './renderers';
+import { MessageCancelled } from './renderers';
 import { nextAttemptAfterFailure } from './retry-schedule';
 
 /** While a worker sends a message, others leave it alone; a crashed worker's claim runs out after this. */
@@ -19,7 +18,6 @@ export const SEND_DEADLINE_MS = 30_000;
 export const STOP_GRACE_MS = 5000;
 /** Messages one run sends before it lets the loop breathe (it runs again at once while there are more). */
 const BATCH_SIZE = 10;
-const MAX_SUBJECT_LENGTH = 300;
 
 export interface WorkerLog {
   info(details: Record<string, unknown>, message: string): void;
@@ -30,12 +28,10 @@ export interface WorkerLog {
 export interface DeliveryWorkerDeps {
   database: Database;
   clock: Clock;
-  mailer: Mailer;
-  config: Config;
   log: WorkerLog;
-  renderers: RendererRegistry;
-  /** Opens the link secrets the outbox sealed. */
-  secrets: LinkSecrets;
+  /** The only messages this worker sends: one worker per channel, so a slow webhook never delays email. */
+  channel: 'email' | 'webhook';
+  sender: ChannelSender;
 }
 
 export interface DeliveryWorkerOptions {
@@ -51,15 +47,16 @@ interface Claim {
   until: Date;
 }
 
-/** A send that did not end within its deadline: the server hangs, for everyone. */
-class SendDeadlineExceeded extends MailServerUnreachable {}
+/** A send that did not end within its deadline: whatever it waits for hangs, for everyone. */
+class SendDeadlineExceeded extends Error {}
 
 /**
- * Delivers the outbox one message at a time: claims the oldest due message, renders it at sending time,
- * sends it within a deadline, then records SENT or the failure (retried on the schedule of
- * retry-schedule.ts, FAILED after the last try) only if its claim is still this worker's, so two
- * processes never both send it. A mail server that cannot be reached ends the run: the others stay due,
- * untried. Runs beside the requests, never inside them: woken by commits and every few seconds.
+ * Delivers one channel of the outbox one message at a time: claims the oldest due message, sends it
+ * through the channel's sender within a deadline, then records SENT or the failure (retried on the
+ * schedule of retry-schedule.ts, FAILED after the last try) only if its claim is still this worker's, so
+ * two processes never both send it. A message with an orderKey waits for the earlier ones with the same
+ * key. A mail server that cannot be reached, or a send past its deadline, ends the run: the others stay
+ * due, untried. Runs beside the requests, never inside them: woken by commits and every few seconds.
  */
 export class DeliveryWorker {
   private readonly loop: BackgroundLoop;
@@ -78,7 +75,8 @@ export class DeliveryWorker {
     this.loop = new BackgroundLoop(async () => (await this.deliverDue()).more, {
       intervalMs: options.intervalMs ?? 5000,
       debounceMs: options.debounceMs ?? 20,
-      onError: (error) => deps.log.error({ err: error }, 'outbox delivery failed to run'),
+      onError: (error) =>
+        deps.log.error({ err: error, channel: deps.channel }, 'outbox delivery failed to run'),
     });
   }
 
@@ -121,17 +119,26 @@ export class DeliveryWorker {
       const claim = await this.claimNext();
       if (!claim) return { tried, more: false };
       tried += 1;
-      if ((await this.deliver(claim)) === 'server-unreachable') return { tried, more: false };
+      if ((await this.deliver(claim)) === 'stop-run') return { tried, more: false };
     }
     return { tried, more: tried === BATCH_SIZE };
   }
 
   private dueQuery(manager: EntityManager, now: Date): SelectQueryBuilder<OutboxMessage> {
-    return manager
-      .createQueryBuilder(OutboxMessage, 'm')
-      .where('m.state = :pending', { pending: OutboxState.PENDING })
-      .andWhere('m.nextAttemptAt <= :now', { now: now.getTime() })
-      .andWhere('(m.claimedUntil IS NULL OR m.claimedUntil <= :now)');
+    return (
+      manager
+        .createQueryBuilder(OutboxMessage, 'm')
+        .where('m.channel = :channel', { channel: this.deps.channel })
+        .andWhere('m.state = :pending', { pending: OutboxState.PENDING })
+        .andWhere('m.nextAttemptAt <= :now', { now: now.getTime() })
+        .andWhere('(m.claimedUntil IS NULL OR m.claimedUntil <= :now)')
+        // In order: an earlier message with the same key, still pending (retrying, or in flight), goes first.
+        .andWhere(
+          `(m.orderKey IS NULL OR NOT EXISTS (SELECT 1 FROM "outbox_message" "earlier"
+            WHERE "earlier"."orderKey" = "m"."orderKey" AND "earlier"."state" = :pending
+            AND "earlier"."id" < "m"."id"))`,
+        )
+    );
   }
 
   /** The oldest due message, marked as this worker's for CLAIM_MS; claimed right before it is sent. */
@@ -161,42 +168,24 @@ export class DeliveryWorker {
     });
   }
 
-  private async deliver(claim: Claim): Promise<'done' | 'server-unreachable'> {
-    let rendered: RenderedMessage;
+  private async deliver(claim: Claim): Promise<'done' | 'stop-run'> {
+    let sent: SentDetails;
     try {
-      rendered = await this.withinDeadline(() => this.renderAndSend(claim.message));
+      sent = await this.withinDeadline(() => this.deps.sender.send(claim.message));
     } catch (error) {
       if (error instanceof MessageCancelled) {
         await this.recordCancelled(claim, error);
         return 'done';
       }
       await this.recordFailure(claim, error);
-      return error instanceof MailServerUnreachable ? 'server-unreachable' : 'done';
+      const endsRun = error instanceof MailServerUnreachable || error instanceof SendDeadlineExceeded;
+      return endsRun ? 'stop-run' : 'done';
     }
-    await this.recordSent(claim, rendered);
+    await this.recordSent(claim, sent);
     return 'done';
   }
 
-  private async renderAndSend(message: OutboxMessage): Promise<RenderedMessage> {
-    const { database, config, clock, mailer, renderers } = this.deps;
-    const render = renderers.get(message.template);
-    const rendered = await render(this.withSecretOpened(message), {
-      manager: database.manager,
-      config,
-      publicUrl: config.publicUrl,
-      now: clock.now(),
-    });
-    await mailer.send({
-      to: rendered.to ?? message.recipient,
-      subject: safeSubject(rendered.subject),
-      text: rendered.text,
-      html: rendered.html,
-      headers: rendered.headers,
-    });
-    return rendered;
-  }
-
-  /** The SMTP timeouts bound each step; this bounds the whole, whatever hangs. */
+  /** The sender's own timeouts bound each step; this bounds the whole, whatever hangs. */
   private async withinDeadline<T>(work: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -213,16 +202,7 @@ export class DeliveryWorker {
     }
   }
 
-  /** The message as its renderer reads it: the link secret in clear, only in memory. */
-  private withSecretOpened(message: OutboxMessage): OutboxMessage {
-    if (!('secret' in message.params)) return message;
-    const secret = this.deps.secrets.open(message.params.secret);
-    if (secret === null)
-      throw new MessageCancelled('its link can no longer be read (the token secret changed)');
-    return Object.assign(new OutboxMessage(), message, { params: { ...message.params, secret } });
-  }
-
-  private async recordSent({ message, until }: Claim, rendered: RenderedMessage): Promise<void> {
+  private async recordSent({ message, until }: Claim, sent: SentDetails): Promise<void> {
     const saved = await this.record(message.id, until, {
       state: OutboxState.SENT,
       attempts: message.attempts + 1,
@@ -230,11 +210,7 @@ export class DeliveryWorker {
       lastError: null,
       nextAttemptAt: null,
       claimedUntil: null,
-      subject: safeSubject(rendered.subject).slice(0, MAX_SUBJECT_LENGTH),
-      // Where it actually went: a notification follows its user's current verified address.
-      recipient: rendered.to ?? message.recipient,
-      // A link secret (reset, verification) is useless once sent and dangerous if kept.
-      params: withoutSecret(message.params),
+      ...sent,
     });
     if (saved) this.deps.log.info({ outboxId: message.id, template: message.template }, 'message sent');
   }
@@ -249,6 +225,7 @@ export class DeliveryWorker {
     const saved = await this.record(message.id, until, {
       attempts,
       lastError,
+      responseStatus: error instanceof SendFailed ? error.responseStatus : null,
       nextAttemptAt: next && hung && next < until ? until : next,
       claimedUntil: hung ? until : null,
       // FAILED keeps its sealed link secret, so an admin's retry can still deliver a link that works

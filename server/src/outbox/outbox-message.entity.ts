@@ -29,6 +29,7 @@ const nullableTimestamp = { ...timestampColumn, nullable: true } as const;
 @Entity('outbox_message')
 @Index('IDX_outbox_due', ['state', 'nextAttemptAt'])
 @Index('IDX_outbox_coalesce', ['coalesceKey', 'state'])
+@Index('IDX_outbox_order', ['orderKey', 'id'])
 export class OutboxMessage {
   @Field(() => ID)
   @PrimaryGeneratedColumn()
@@ -61,6 +62,10 @@ export class OutboxMessage {
   @Column({ type: 'varchar', length: 160, nullable: true })
   coalesceKey: string | null;
 
+  /** Messages with the same key go out one at a time, in id order (one webhook's deliveries: job order). */
+  @Column({ type: 'varchar', length: 160, nullable: true })
+  orderKey: string | null;
+
   @Field(() => OutboxState)
   @Column({ type: 'varchar', length: 16 })
   state: OutboxState;
@@ -72,6 +77,10 @@ export class OutboxMessage {
   @Field(() => String, { nullable: true })
   @Column({ type: 'text', nullable: true })
   lastError: string | null;
+
+  /** The HTTP status a webhook receiver answered at the last try; null for email, or when unreachable. */
+  @Column({ type: 'integer', nullable: true })
+  responseStatus: number | null;
 
   @Field(() => Date)
   @Column(timestampColumn)

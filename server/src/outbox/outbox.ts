@@ -4,7 +4,8 @@ import { LinkSecrets } from './link-secrets';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
 
 export interface NewOutboxMessage {
-  channel: 'email';
+  /** Which delivery worker sends it (app.ts runs one per channel). */
+  channel: 'email' | 'webhook';
   recipient: string;
   recipientUserId: number | null;
   /** The renderer that turns params into the message at sending time. */
@@ -13,6 +14,8 @@ export interface NewOutboxMessage {
   params: Record<string, unknown>;
   /** For the admin's list; the renderer may refine it. */
   subject: string | null;
+  /** Not due while an earlier message with the same key is still PENDING: they arrive in order. */
+  orderKey?: string | null;
 }
 
 /**
@@ -74,9 +77,11 @@ export class Outbox {
         ...message,
         params: this.sealed(message.params),
         coalesceKey,
+        orderKey: message.orderKey ?? null,
         state: OutboxState.PENDING,
         attempts: 0,
         lastError: null,
+        responseStatus: null,
         createdAt: this.clock.now(),
         nextAttemptAt: due,
         claimedUntil: null,
