@@ -21,6 +21,7 @@ const patterns: [string, RegExp][] = [
   ['users', /^\/admin\/users$/],
   ['stats', /^\/admin\/stats$/],
   ['outbox', /^\/admin\/outbox$/],
+  ['webhooks', /^\/admin\/webhooks$/],
   ['playground', /^\/playground$/],
 ];
 
