@@ -145,6 +145,7 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
       path: () => '/admin/outbox?state=FAILED',
       ready: '.empty',
     },
+    { name: 'admin webhooks', as: 'admin', path: () => '/admin/webhooks', ready: '#new-webhook-url' },
   ];
 
   it.each(views)('$name, at 1280 px and at 390 px', async (view) => {
