@@ -493,7 +493,7 @@ export const en = {
   'invalid.url.format': 'Type a full address, like https://hooks.example.com/ticketing.',
   'invalid.url.notAllowed':
     'This address is not allowed: use https to a public address, or a host the service’s configuration allows.',
-  'invalid.name.unique': 'A project already has this name.',
+  'invalid.name.unique': 'This name is already taken.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -504,5 +504,5 @@ export const fr: Record<MessageKey, string> = {
   'invalid.url.format': 'Saisissez une adresse complète, comme https://hooks.example.com/ticketing.',
   'invalid.url.notAllowed':
     'Cette adresse n’est pas permise : utilisez https vers une adresse publique, ou un hôte autorisé par la configuration du service.',
-  'invalid.name.unique': 'Un projet porte déjà ce nom.',
+  'invalid.name.unique': 'Ce nom est déjà pris.',
 };
