@@ -65,7 +65,9 @@ export const queryLimits = {
   // graphql-js counts tokens while parsing (a clean 400); armor's plugin re-parses in a hook that answers 500.
   maxTokens: { enabled: false },
   maxDirectives: { n: 20 },
-  costLimit: { maxCost: 10_000, ignoreIntrospection: true },
+  // graphql-armor's estimate multiplies a literal `first` by depth-weighted fields: the history feed's
+  // largest page the contract allows (first: 500, edges with every Job field) is about 64,000.
+  costLimit: { maxCost: 70_000, ignoreIntrospection: true },
   blockFieldSuggestion: { enabled: true },
 };
 

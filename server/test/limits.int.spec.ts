@@ -38,6 +38,11 @@ const overCost = () => {
   return `{ ${Array.from({ length: pages }, (_, i) => `p${i}: ${COSTLY_PAGE}`).join('\n')} }`;
 };
 
+/** The largest page of the history feed the contract allows (first: 500), with every Job field. */
+const LARGEST_FEED_PAGE = `{ history(first: 500) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node {
+  id createdAt comment internal status changes { field from to } author { id username role }
+  ticket { id title status project { id name } } } } } }`;
+
 /** Expects a refusal as BAD_USER_INPUT, with no 5xx and nothing internal in the body. */
 function expectRefused(response: RawResponse, message?: RegExp) {
   expect(response.status).toBeGreaterThanOrEqual(400);
@@ -57,6 +62,7 @@ describe('document limits: refused during validation, before any SQL', () => {
       'a page of 100 with relations, first as a variable',
       () => `query ($first: Int) { ${COSTLY_PAGE.replace('first: 100', 'first: $first')} }`,
     ],
+    ['the history feed’s largest page (first: 500, every Job field)', () => LARGEST_FEED_PAGE],
   ];
   const refused: [string, () => string, RegExp][] = [
     ['depth 11', () => nested(10), /depth limit of 10/],
