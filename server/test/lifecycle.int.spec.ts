@@ -67,6 +67,8 @@ test('data, migrations and the generated secret survive a restart: an earlier to
       'Instance1764500000000',
       'LoginAttempts1764600000000',
       'Outbox1764800000000',
+      'ApiTokens1764900000000',
+      'Webhooks1764900100000',
     ]);
   } finally {
     await second.close();
