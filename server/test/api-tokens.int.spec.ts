@@ -224,6 +224,12 @@ describe('ending a token', () => {
     expect(await api.ok(REVOKE, { id: token.id }, alice.token)).toEqual({ revokeApiToken: true });
     const after = await api.gql('{ tickets { totalCount } }', {}, { token: token.secret });
     expect(errorCodes(after)).toEqual(['UNAUTHENTICATED']);
+    // Even a query that needs nobody (me is null when not signed in) is refused with 401: the
+    // integration learns at once that its token has ended.
+    const me = await api.gql(ME, {}, { token: token.secret });
+    expect(me.status).toBe(401);
+    expect(errorCodes(me)).toEqual(['UNAUTHENTICATED']);
+    expect(me.data ?? null).toBeNull();
   });
 
   test("someone else's token answers NOT_FOUND, like one that does not exist; an ADMIN may revoke anyone's", async () => {

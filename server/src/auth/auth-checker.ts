@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import type { AuthProblem } from './principal';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
 
-const problemMessages: Record<AuthProblem, string> = {
+export const authProblemMessages: Record<AuthProblem, string> = {
   expired: 'Your session has expired. Please log in again.',
   ended: 'Your session has ended. Please log in again.',
   invalid: 'Your token is not valid. Please log in again.',
@@ -14,7 +14,7 @@ const problemMessages: Record<AuthProblem, string> = {
 /** @Authorized(): a signed-in user; @Authorized(roles…): one of those roles, read from the database. */
 export const authChecker: AuthCheckerFn<Context> = ({ context }, roles) => {
   if (!context.user) {
-    throw new UnauthenticatedError(context.authProblem ? problemMessages[context.authProblem] : undefined);
+    throw new UnauthenticatedError(context.authProblem ? authProblemMessages[context.authProblem] : undefined);
   }
   if (roles.length > 0 && !roles.includes(context.user.role)) {
     throw new ForbiddenError(`This needs the role ${roles.join(' or ')}.`);

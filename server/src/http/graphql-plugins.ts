@@ -6,7 +6,8 @@ import { loadPrincipal } from '../auth/principal-loader';
 import { canWrite } from '../auth/principal';
 import type { Context } from '../context';
 import { StorageUnavailableError } from '../database/storage-fault';
-import { ForbiddenError, RateLimitedError } from '../errors';
+import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
+import { authProblemMessages } from '../auth/auth-checker';
 
 /**
  * A request refused before execution answers with its own HTTP status (Apollo reads `extensions.http`
@@ -30,6 +31,12 @@ export const principalPlugin: ApolloServerPlugin<Context> = {
     return {
       async didResolveOperation({ contextValue, document, operation, schema, request }) {
         await loadPrincipal(contextValue);
+        // An integration whose token was revoked or expired learns it at once, whatever it asks
+        // (GitHub's 401 "Bad credentials"); a browser's ended session still reads `me` as null.
+        const problem = contextValue.authProblem;
+        if (problem === 'tokenInvalid' || problem === 'tokenExpired') {
+          throw withHttpStatus(new UnauthenticatedError(authProblemMessages[problem]), 401);
+        }
         const principal = contextValue.principal;
         if (principal?.kind !== 'token' || !operation) return;
         if (operation.operation === 'mutation' && !canWrite(principal)) {
