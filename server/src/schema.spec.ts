@@ -4,7 +4,9 @@ import { buildSchema, findBreakingChanges } from 'graphql';
 import { printApiSchema, schemaFile } from './schema';
 
 const contractDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'api');
-const contracts = ['core.graphql', 'accounts.graphql', 'integrations.graphql'].map((name) => path.join(contractDir, name));
+const contracts = ['core.graphql', 'accounts.graphql', 'integrations.graphql'].map((name) =>
+  path.join(contractDir, name),
+);
 const contractPresent = contracts.every((file) => fs.existsSync(file));
 // accounts.graphql (like any later part) extends core.graphql: it is read together with it.
 const contractSource = (file: string): string =>

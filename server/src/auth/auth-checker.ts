@@ -14,7 +14,9 @@ export const authProblemMessages: Record<AuthProblem, string> = {
 /** @Authorized(): a signed-in user; @Authorized(roles…): one of those roles, read from the database. */
 export const authChecker: AuthCheckerFn<Context> = ({ context }, roles) => {
   if (!context.user) {
-    throw new UnauthenticatedError(context.authProblem ? authProblemMessages[context.authProblem] : undefined);
+    throw new UnauthenticatedError(
+      context.authProblem ? authProblemMessages[context.authProblem] : undefined,
+    );
   }
   if (roles.length > 0 && !roles.includes(context.user.role)) {
     throw new ForbiddenError(`This needs the role ${roles.join(' or ')}.`);

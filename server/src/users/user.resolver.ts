@@ -58,7 +58,8 @@ export class UserResolver {
     @Arg('input', () => UpdateMeInput) input: UpdateMeInput,
     @Ctx() ctx: Context,
   ): Promise<User> {
-    if (input.email !== undefined || input.newPassword !== undefined) assertMayChangeCredentials(ctx.principal);
+    if (input.email !== undefined || input.newPassword !== undefined)
+      assertMayChangeCredentials(ctx.principal);
     const { user, passwordChanged } = await ctx.services.users.updateMe(ctx.user!, input);
     ctx.user = user;
     // Older tokens are now refused; a browser session continues with a fresh cookie.
