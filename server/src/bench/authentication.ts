@@ -5,9 +5,10 @@ const ROUNDS = 3;
 const CONCURRENCY = 10;
 
 /**
- * What authenticating with an API token costs per request, beside a session JWT: `{ me { id } }` with
- * each, 10 requests in flight, in interleaved rounds (session, token, session…) so drift falls on both;
- * the median round of each is printed, and their ratio.
+ * What authenticating costs per request: `{ me { id } }` anonymous (the baseline: no credential), with a
+ * session JWT and with an API token, 10 requests in flight, in interleaved rounds (anonymous, session,
+ * token, anonymous…) so drift falls on all; the median round of each is printed, with each one's extra
+ * time per request over the baseline and the token/session ratio.
  */
 export async function benchAuthentication(
   post: Post,
@@ -15,41 +16,45 @@ export async function benchAuthentication(
   apiToken: string,
   requestsPerRound: number,
 ): Promise<void> {
-  const modes = { session: sessionToken, 'API token': apiToken } as const;
+  const modes = { anonymous: undefined, session: sessionToken, 'API token': apiToken } as const;
   const results: Record<keyof typeof modes, { perSecond: number; meanMs: number }[]> = {
+    anonymous: [],
     session: [],
     'API token': [],
   };
   for (const token of Object.values(modes)) await run(post, token, 200); // warm-up
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [mode, token] of Object.entries(modes) as [keyof typeof modes, string][]) {
+    for (const [mode, token] of Object.entries(modes) as [keyof typeof modes, string | undefined][]) {
       results[mode].push(await run(post, token, requestsPerRound));
     }
   }
   const median = (mode: keyof typeof modes) =>
     [...results[mode]].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(ROUNDS / 2)];
+  const anonymous = median('anonymous');
   const session = median('session');
   const token = median('API token');
   console.log(
     `\nAuthentication, { me { id } }, ${CONCURRENCY} in flight, ${requestsPerRound} requests × ${ROUNDS} interleaved rounds (median round):`,
   );
   for (const [label, figures] of [
+    ['anonymous (baseline)', anonymous],
     ['session JWT', session],
     ['API token (hash look-up, budget)', token],
   ] as const) {
+    const extra =
+      figures === anonymous
+        ? ''
+        : `   +${(figures.meanMs - anonymous.meanMs).toFixed(2)} ms over the baseline`;
     console.log(
-      `  ${label.padEnd(34)} ${figures.perSecond.toFixed(0).padStart(6)} req/s   mean ${figures.meanMs.toFixed(2)} ms`,
+      `  ${label.padEnd(34)} ${figures.perSecond.toFixed(0).padStart(6)} req/s   mean ${figures.meanMs.toFixed(2)} ms${extra}`,
     );
   }
-  console.log(
-    `  API token / session throughput ratio: ${(token.perSecond / session.perSecond).toFixed(2)}; ` +
-      `extra per request: ${(token.meanMs - session.meanMs).toFixed(3)} ms`,
-  );
+  console.log(`  API token / session throughput ratio: ${(token.perSecond / session.perSecond).toFixed(2)}`);
 }
 
 async function run(
   post: Post,
-  token: string,
+  token: string | undefined,
   requests: number,
 ): Promise<{ perSecond: number; meanMs: number }> {
   let next = 0;
