@@ -1,0 +1,114 @@
+import { ManualClock } from '../../src/clock';
+import { TestApi, type TestUser, errorCodes } from '../support/test-server';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+/**
+ * Attacks on the integrations (API tokens, the history feed, webhooks), each a defect found once and
+ * fixed, or a door tried that held: kept so that none of them opens again.
+ */
+
+const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`;
+const UPDATE_WEBHOOK = `mutation ($id: ID!, $input: UpdateWebhookInput!) { updateWebhook(id: $id, input: $input) { id } }`;
+const DELETE_WEBHOOK = `mutation ($id: ID!) { deleteWebhook(id: $id) }`;
+const WEBHOOKS = `{ webhooks { id recentDeliveries { state lastError job { id } } } }`;
+const COMMENT = `mutation ($id: ID!, $input: UpdateTicketInput!) { updateTicket(id: $id, input: $input) { id } }`;
+
+let clock: ManualClock;
+let api: TestApi;
+let receiver: WebhookReceiver;
+let admin: TestUser;
+let agent: TestUser;
+let bob: TestUser;
+let projectId: string;
+
+async function deliver(): Promise<void> {
+  await api.server.eventConsumers.runOnce();
+  for (let run = 0; run < 10 && (await api.server.webhookDelivery.runOnce()) > 0; run += 1);
+}
+
+beforeAll(async () => {
+  receiver = await WebhookReceiver.start();
+  clock = new ManualClock(Date.parse('2026-05-04T09:00:00Z'));
+  api = await TestApi.start({ webhookAllowHosts: ['127.0.0.1'], apiTokenBudget: 100_000 }, { clock });
+  ({ admin, agent } = await api.registerAdminAndAgent());
+  bob = await api.register('bob');
+  projectId = await api.createProject(admin);
+});
+
+afterAll(async () => {
+  await api.stop();
+  await receiver.stop();
+});
+
+describe('webhooks', () => {
+  afterEach(async () => {
+    const { webhooks } = await api.ok<{ webhooks: { id: string }[] }>(WEBHOOKS, {}, admin.token);
+    for (const webhook of webhooks) await api.ok(DELETE_WEBHOOK, { id: webhook.id }, admin.token);
+    await deliver();
+  });
+
+  test('an internal note queued while includeInternal was on is not sent once it is turned off', async () => {
+    const created = await api.ok<{ createWebhook: { webhook: { id: string } } }>(
+      CREATE_WEBHOOK,
+      { input: { url: receiver.url('/notes-withdrawn'), includeInternal: true } },
+      admin.token,
+    );
+    const id = created.createWebhook.webhook.id;
+    const ticketId = await api.createTicket(bob, projectId);
+    await api.ok(
+      COMMENT,
+      { id: ticketId, input: { comment: 'Staff: salary data', internal: true } },
+      agent.token,
+    );
+    // The deliveries are queued (includeInternal was on), then the admin withdraws the notes before they leave.
+    await api.server.eventConsumers.runOnce();
+    await api.ok(UPDATE_WEBHOOK, { id, input: { includeInternal: false } }, admin.token);
+    await deliver();
+    const sent = receiver.callsTo('/notes-withdrawn').map((call) => JSON.parse(call.body).job);
+    expect(sent.map((job) => job.internal)).toEqual([false]);
+    expect(JSON.stringify(sent)).not.toContain('salary');
+    const { webhooks } = await api.ok<{
+      webhooks: { id: string; recentDeliveries: { state: string; lastError: string | null }[] }[];
+    }>(WEBHOOKS, {}, admin.token);
+    const [withdrawn] = webhooks.find((webhook) => webhook.id === id)!.recentDeliveries;
+    expect(withdrawn).toEqual({
+      state: 'FAILED',
+      lastError: expect.stringMatching(/internal notes/),
+      job: expect.anything(),
+    });
+  });
+
+  test('held: private and disguised addresses are refused at registration', async () => {
+    for (const url of [
+      // 10.0.0.1 and the metadata address, written every way a URL parser accepts.
+      'https://167772161/',
+      'https://0xa.1/',
+      'https://012.0.0.1/',
+      'https://10.1/',
+      'https://10.0.0.1./',
+      'https://[::ffff:a00:1]/',
+      'https://[::ffff:a9fe:a9fe]/',
+      'https://[::]/',
+      'https://[::10.0.0.1]/',
+      'https://[64:ff9b::a9fe:a9fe]/',
+      'https://[fe80::1]/',
+      'https://0/',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://user:pass@hooks.example.com/',
+      'https://hooks.example.com@127.0.0.1/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'http://localhost/',
+    ]) {
+      const result = await api.gql(CREATE_WEBHOOK, { input: { url } }, { token: admin.token });
+      expect([url, errorCodes(result)]).toEqual([url, ['BAD_USER_INPUT']]);
+    }
+  });
+
+  test('held: a name resolving to loopback (localhost.) is refused when delivering', async () => {
+    await api.ok(CREATE_WEBHOOK, { input: { url: `https://localhost.:${receiver.port}/dot` } }, admin.token);
+    await api.createTicket(bob, projectId);
+    await deliver();
+    expect(receiver.callsTo('/dot')).toEqual([]);
+  });
+});
