@@ -18,7 +18,7 @@ export class ApiTokenResolver {
     @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput,
     @Ctx() ctx: Context,
   ): Promise<CreatedApiToken> {
-    return ctx.services.apiTokens.create(ctx.principal!, input);
+    return ctx.services.apiTokens.create(ctx.principal, input);
   }
 
   @Authorized()

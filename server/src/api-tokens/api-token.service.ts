@@ -27,10 +27,11 @@ export class ApiTokenService {
 
   /**
    * A token is made from a session, never from another token: a leaked token cannot mint itself a
-   * successor that outlives its revocation or its expiry.
+   * successor that outlives its revocation or its expiry. No principal at all (a `login` earlier in the
+   * same mutation signs the user in without one) is not a session either.
    */
-  async create(principal: Principal, input: CreateApiTokenInput): Promise<CreatedApiToken> {
-    if (principal.kind !== 'session') {
+  async create(principal: Principal | null, input: CreateApiTokenInput): Promise<CreatedApiToken> {
+    if (principal?.kind !== 'session') {
       throw new ForbiddenError('API tokens are created from a signed-in session, not with another token.');
     }
     const owner = principal.user;

@@ -1,4 +1,5 @@
 import { ManualClock } from '../../src/clock';
+import { leakedInternals } from '../support/assertions';
 import { TestApi, type TestUser, errorCodes } from '../support/test-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -7,6 +8,7 @@ import { WebhookReceiver } from '../support/webhook-receiver';
  * fixed, or a door tried that held: kept so that none of them opens again.
  */
 
+const CREATE_TOKEN = `mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret apiToken { id } } }`;
 const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }`;
 const UPDATE_WEBHOOK = `mutation ($id: ID!, $input: UpdateWebhookInput!) { updateWebhook(id: $id, input: $input) { id } }`;
 const DELETE_WEBHOOK = `mutation ($id: ID!) { deleteWebhook(id: $id) }`;
@@ -18,8 +20,18 @@ let api: TestApi;
 let receiver: WebhookReceiver;
 let admin: TestUser;
 let agent: TestUser;
+let alice: TestUser;
 let bob: TestUser;
 let projectId: string;
+
+async function tokenOf(owner: TestUser, scope: 'READ' | 'WRITE'): Promise<string> {
+  const data = await api.ok<{ createApiToken: { secret: string } }>(
+    CREATE_TOKEN,
+    { input: { name: `${scope} ${Math.random()}`, scope } },
+    owner.token,
+  );
+  return data.createApiToken.secret;
+}
 
 async function deliver(): Promise<void> {
   await api.server.eventConsumers.runOnce();
@@ -31,6 +43,7 @@ beforeAll(async () => {
   clock = new ManualClock(Date.parse('2026-05-04T09:00:00Z'));
   api = await TestApi.start({ webhookAllowHosts: ['127.0.0.1'], apiTokenBudget: 100_000 }, { clock });
   ({ admin, agent } = await api.registerAdminAndAgent());
+  alice = await api.register('alice');
   bob = await api.register('bob');
   projectId = await api.createProject(admin);
 });
@@ -110,5 +123,103 @@ describe('webhooks', () => {
     await api.createTicket(bob, projectId);
     await deliver();
     expect(receiver.callsTo('/dot')).toEqual([]);
+  });
+});
+
+describe('API tokens', () => {
+  test('logging in and creating a token in one mutation is refused, not a server error', async () => {
+    const result = await api.gql(
+      `mutation ($login: LoginInput!) {
+        login(input: $login) { token }
+        createApiToken(input: { name: "smuggled", scope: WRITE }) { secret }
+      }`,
+      { login: { login: alice.username, password: alice.password } },
+    );
+    expect(errorCodes(result)).toEqual(['FORBIDDEN']);
+    expect(result.data?.createApiToken ?? null).toBeNull();
+    expect(leakedInternals(JSON.stringify(result))).toEqual([]);
+  });
+
+  test('held: a READ token runs no mutation by GET, by operationName, or with a session cookie beside it', async () => {
+    const secret = await tokenOf(alice, 'READ');
+    const before = await api.snapshot();
+    const get = await api.http(
+      `/graphql?query=${encodeURIComponent('mutation { updateMe(input: { locale: FR }) { id } }')}`,
+      { headers: { authorization: `Bearer ${secret}`, 'apollo-require-preflight': '1' } },
+    );
+    expect(get.status).toBe(405);
+    const named = await api.gql(
+      `query A { me { id } } mutation B { updateMe(input: { locale: FR }) { id } }`,
+      {},
+      { token: secret, headers: {} },
+    );
+    expect(named.data ?? null).toBeNull();
+    const response = await api.http('/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${secret}`,
+        cookie: `st_session=${alice.token}`,
+      },
+      body: JSON.stringify({
+        query: 'query A { me { id } } mutation B { createTicket(input: $i) { id } }',
+        operationName: 'B',
+      }),
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    const fragment = await api.gql(
+      `mutation { ...F } fragment F on Mutation { updateMe(input: { locale: FR }) { id } }`,
+      {},
+      { token: secret },
+    );
+    expect(errorCodes(fragment)).toEqual(['FORBIDDEN']);
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test('held: a USER token reaches no other user’s ticket through history filters, cursors or loaders', async () => {
+    const bobs = await api.createTicket(bob, projectId, { title: 'Bob secret roadmap' });
+    await api.ok(COMMENT, { id: bobs, input: { comment: 'bob private words' } }, bob.token);
+    const alices = await api.createTicket(alice, projectId, { title: 'Alice visible' });
+    await api.ok(COMMENT, { id: alices, input: { comment: 'staff whisper', internal: true } }, agent.token);
+    const secret = await tokenOf(alice, 'READ');
+    const forged = (id: number) =>
+      Buffer.from(JSON.stringify({ key: 'JOB', value: null, id })).toString('base64url');
+    const answers = [
+      await api.gql(
+        `query ($t: ID) { history(filter: { ticketId: $t }) { totalCount nodes { id } } }`,
+        { t: bobs },
+        { token: secret },
+      ),
+      await api.gql(
+        `query ($p: ID) { history(filter: { projectId: $p }) { totalCount nodes { id comment internal ticket { id title jobs { comment } } author { email } } } }`,
+        { p: projectId },
+        { token: secret },
+      ),
+      await api.gql(
+        `query ($a: String) { history(first: 500, after: $a) { totalCount nodes { id comment } } }`,
+        { a: forged(0) },
+        { token: secret },
+      ),
+      await api.gql(
+        `query ($a: String) { history(after: $a, filter: { since: "1970-01-01T00:00:00Z" }) { totalCount nodes { id comment } } }`,
+        { a: forged(-1) },
+        { token: secret },
+      ),
+      await api.gql(`{ webhooks { id url } }`, {}, { token: secret }),
+      await api.gql(`{ users { id email } }`, {}, { token: secret }),
+      await api.gql(`{ outbox { nodes { recipient subject } } }`, {}, { token: secret }),
+      await api.gql(
+        `{ stats { total byAuthor { key count } byAssignee { key count } } }`,
+        {},
+        { token: secret },
+      ),
+    ];
+    for (const answer of answers) {
+      const text = JSON.stringify(answer);
+      expect(text).not.toMatch(/Bob secret|bob private|staff whisper/);
+      expect(leakedInternals(text)).toEqual([]);
+    }
+    expect(errorCodes(answers[0])).toEqual(['NOT_FOUND']);
+    expect(errorCodes(answers[4])).toEqual(['FORBIDDEN']);
   });
 });
