@@ -23,7 +23,7 @@ import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
 import { formatError } from './errors';
 import { EventConsumerRunner } from './events/event-consumers';
-import { requestLogPlugin, principalPlugin } from './http/graphql-plugins';
+import { jobListLimitPlugin, requestLogPlugin, principalPlugin } from './http/graphql-plugins';
 import { noStore, securityHeaders } from './http/security-headers';
 import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
@@ -161,6 +161,7 @@ export async function startServer(
     plugins: [
       ...armor.plugins,
       principalPlugin,
+      jobListLimitPlugin,
       requestLogPlugin(logger),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching of API answers: skipping its per-field hook saves time on every list.

@@ -16,6 +16,8 @@ export interface Context {
   presentedToken: PresentedCredential | null;
   /** An API token's request: what it cost and what is left (sent as extensions.cost). */
   cost: OperationCost | null;
+  /** Jobs listed so far by Ticket.jobs in this request, held under MAX_JOBS_PER_REQUEST. */
+  jobsListed: number;
   clientAddress: string;
   /** Created by the session plugin on the very object the resolvers receive (Apollo copies the context). */
   loaders: Loaders;
@@ -65,6 +67,7 @@ export function createContext(services: Services, req: Request, res: Response): 
     user: null,
     authProblem: null,
     cost: null,
+    jobsListed: 0,
     presentedToken: presentedToken(req),
     clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     loaders: createLoaders(services.database, () => context.user),

@@ -8,6 +8,7 @@ import type { Context } from '../context';
 import { StorageUnavailableError } from '../database/storage-fault';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
 import { authProblemMessages } from '../auth/auth-checker';
+import { MAX_JOBS_PER_REQUEST, tooManyJobs } from '../tickets/ticket.resolver';
 
 /**
  * A request refused before execution answers with its own HTTP status (Apollo reads `extensions.http`
@@ -64,6 +65,26 @@ export const principalPlugin: ApolloServerPlugin<Context> = {
         if (!contextValue.cost || response.body.kind !== 'single') return;
         const result = response.body.singleResult;
         result.extensions = { ...result.extensions, cost: contextValue.cost };
+      },
+    };
+  },
+};
+
+/**
+ * A request that listed too many jobs is refused whole, with one error: not a partial answer, and not
+ * one error per ticket whose jobs came after the limit (thousands, for a nested query).
+ */
+export const jobListLimitPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (contextValue.jobsListed <= MAX_JOBS_PER_REQUEST || response.body.kind !== 'single') return;
+        const { message, extensions } = tooManyJobs();
+        response.body.singleResult = {
+          data: null,
+          errors: [{ message, extensions: { ...extensions } }],
+          extensions: response.body.singleResult.extensions,
+        };
       },
     };
   },

@@ -15,6 +15,7 @@ import {
 import { ValidateNested } from 'class-validator';
 import { visibleJobs } from '../access/access-policy';
 import type { Context } from '../context';
+import { BadInputError } from '../errors';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
 import { User } from '../users/user.entity';
@@ -22,6 +23,24 @@ import { Job } from './job.entity';
 import { TicketConnection } from './ticket-connection';
 import { Ticket } from './ticket.entity';
 import { CreateTicketInput, TicketsArgs, UpdateTicketInput } from './ticket.inputs';
+
+/**
+ * Ticket.jobs is the one list that is not paginated, and Job.ticket leads back to it: nested a few times
+ * under a page (`history { nodes { ticket { jobs { ticket { jobs … } } } } }`) the same few histories
+ * multiply into millions of jobs for one cost point, which no document limit sees (it cannot know how
+ * long a history is). So the jobs one request lists are counted as they are listed, and the request is
+ * refused whole past this: far above a page of 100 tickets with their histories, or the feed's 500.
+ * The refusal is an answer of its own (jobListLimitPlugin), never a partial or truncated one.
+ */
+export const MAX_JOBS_PER_REQUEST = 10_000;
+
+export function tooManyJobs(): BadInputError {
+  return BadInputError.field(
+    'jobs',
+    'range',
+    `This request lists more than ${MAX_JOBS_PER_REQUEST.toLocaleString('en')} jobs (Ticket.jobs): ask for fewer tickets at a time, without jobs inside Job.ticket, or follow history().`,
+  );
+}
 
 /** Relations of a row that exists by foreign key: a missing one would be a broken database. */
 async function required<T>(value: Promise<T | null>, what: string): Promise<T> {
@@ -96,7 +115,11 @@ export class TicketResolver {
       'The full history the caller may see, oldest first (a USER does not see internal notes). The first job is the opening of the ticket.',
   })
   async jobs(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<Job[]> {
-    return visibleJobs(ctx.user!, await ctx.loaders.jobsByTicketId.load(ticket.id));
+    const jobs = visibleJobs(ctx.user!, await ctx.loaders.jobsByTicketId.load(ticket.id));
+    ctx.jobsListed += jobs.length;
+    // Past the limit the whole request is refused (jobListLimitPlugin): listing nothing more ends the
+    // nested work here, where an error per ticket would cost as much as the jobs it spares.
+    return ctx.jobsListed > MAX_JOBS_PER_REQUEST ? [] : jobs;
   }
 }
 

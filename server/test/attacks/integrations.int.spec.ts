@@ -1,5 +1,6 @@
 import { ManualClock } from '../../src/clock';
 import { leakedInternals } from '../support/assertions';
+import { dataOf } from '../support/graphql-client';
 import { TestApi, type TestUser, errorCodes } from '../support/test-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -222,4 +223,36 @@ describe('API tokens', () => {
     expect(errorCodes(answers[0])).toEqual(['NOT_FOUND']);
     expect(errorCodes(answers[4])).toEqual(['FORBIDDEN']);
   });
+});
+
+describe('the cost of one request', () => {
+  test('nesting Ticket.jobs under Job.ticket cannot make one request list millions of jobs', async () => {
+    const ticketId = await api.createTicket(alice, projectId);
+    for (let i = 0; i < 29; i += 1) {
+      await api.ok(COMMENT, { id: ticketId, input: { comment: `note ${i}` } }, alice.token);
+    }
+    const secret = await tokenOf(alice, 'READ');
+    // 30 feed jobs × 30 × 30 × 30: 810,000 jobs for one cost point, blocking every other request meanwhile.
+    const amplified = `query ($first: Int) { history(first: $first, filter: { ticketId: "${ticketId}" }) { nodes {
+      ticket { jobs { ticket { jobs { ticket { jobs { id } } } } } } } } }`;
+    const started = Date.now();
+    const result = await api.gql(amplified, { first: 500 }, { token: secret });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(errorCodes(result)).toContain('BAD_USER_INPUT');
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors).toHaveLength(1);
+    expect(result.status).toBeLessThan(500);
+    expect(result.extensions?.cost).toMatchObject({ requested: 1 });
+    // What the pages and the client ask stays accepted.
+    dataOf(
+      await api.gql(`{ tickets(first: 100) { nodes { id jobs { id comment } } } }`, {}, { token: secret }),
+    );
+    dataOf(
+      await api.gql(
+        `{ history(first: 500) { nodes { id ticket { id title jobs { id } } } } }`,
+        {},
+        { token: secret },
+      ),
+    );
+  }, 30_000);
 });
