@@ -21,6 +21,14 @@ export type InputRule =
   | 'notAssignable'
   | 'noChange'
   | 'notAllowed'
+  /** The webhook is paused: resume it first. */
+  | 'paused'
+  /** Nothing matches yet (a webhook with no job to redeliver). */
+  | 'nothingToDeliver'
+  /** A per-person cap is reached (e.g. API tokens): remove one first. */
+  | 'limitReached'
+  /** A webhook delivery is not retried from the outbox: redeliverWebhook sends it again in order. */
+  | 'useRedeliver'
   | 'invalid';
 
 export interface InvalidField {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { ManualClock } from '../src/clock';
 import { SendFailed } from '../src/outbox/channel-sender';
 import { OutboxMessage, OutboxState } from '../src/outbox/outbox-message.entity';
-import { RETRY_DELAYS_MS } from '../src/outbox/retry-schedule';
+import { MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../src/outbox/retry-schedule';
 import { WEBHOOK_TIMEOUT_MS, postWebhook } from '../src/webhooks/webhook-http';
 import { dataOf } from './support/graphql-client';
 import { UPDATE_TICKET } from './support/operations';
@@ -21,6 +21,7 @@ const UPDATE_WEBHOOK = `mutation ($id: ID!, $input: UpdateWebhookInput!) {
 }`;
 const DELETE_WEBHOOK = `mutation ($id: ID!) { deleteWebhook(id: $id) }`;
 const REDELIVER = `mutation ($id: ID!) { redeliverWebhook(id: $id) { ${DELIVERY_FIELDS} } }`;
+const RETRY_OUTBOX = `mutation ($id: ID!) { retryOutboxMessage(id: $id) { id state } }`;
 const JOBS_AS_GRAPHQL = `query ($id: ID!) { ticket(id: $id) { jobs {
   id createdAt comment internal status changes { field from to } author { id username }
   ticket { id title status project { id name } }
@@ -74,11 +75,12 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
   });
 
   // Sessions end on the server's clock, which retries move forward: sign in again before each test.
-  beforeEach(async () => {
-    for (const person of [admin, agent, user]) {
+  async function signInAgain(...people: TestUser[]): Promise<void> {
+    for (const person of people.length ? people : [admin, agent, user]) {
       person.token = dataOf(await api.login(person.username, person.password)).login.token;
     }
-  });
+  }
+  beforeEach(() => signInAgain());
 
   // Each test's webhooks go: their deliveries never reach another test's receiver paths.
   afterEach(async () => {
@@ -190,6 +192,59 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
       responseStatus: 200,
       lastError: null,
     });
+  });
+
+  test('a delivery still refused after its last retry is FAILED with its last error, and holds nothing back', async () => {
+    const { id } = await createWebhook({ url: receiver.url('/down') });
+    const refusals = Array.from({ length: MAX_ATTEMPTS }, () => status(500, {}, 'still down'));
+    receiver.answerNext('/down', ...refusals);
+    const ticketId = await api.createTicket(user, projectA);
+    await deliver();
+    for (const delay of RETRY_DELAYS_MS) {
+      expect((await webhook(id)).recentDeliveries[0].state).toBe('PENDING');
+      clock.advance(delay);
+      await deliver();
+      await signInAgain(admin);
+    }
+    expect(receiver.callsTo('/down')).toHaveLength(MAX_ATTEMPTS);
+    const [failed] = (await webhook(id)).recentDeliveries;
+    expect(failed).toMatchObject({
+      state: 'FAILED',
+      attempts: MAX_ATTEMPTS,
+      responseStatus: 500,
+      lastError: 'Answered 500: still down',
+    });
+    // Nothing more is tried, however long one waits.
+    clock.advance(RETRY_DELAYS_MS.at(-1)! * 2);
+    await deliver();
+    expect(receiver.callsTo('/down')).toHaveLength(MAX_ATTEMPTS);
+
+    // The next job is not held behind the FAILED one.
+    await signInAgain(admin, agent);
+    await comment(agent, ticketId, 'After the outage.');
+    await deliver();
+    expect(bodies('/down').at(-1)).toMatchObject({
+      event: 'TICKET_UPDATED',
+      job: { comment: 'After the outage.' },
+    });
+  }, 30_000);
+
+  test("the outbox's retry refuses a webhook delivery (it would go out of job order): redeliverWebhook does it", async () => {
+    const { id } = await createWebhook({ url: receiver.url('/no-retry') });
+    await api.createTicket(user, projectA);
+    await deliver();
+    const [delivery] = (await webhook(id)).recentDeliveries;
+    // As if its retries had run out.
+    const database = api.server.services.database;
+    await database.manager.update(OutboxMessage, Number(delivery.id), { state: OutboxState.FAILED });
+
+    const refused = await api.gql(RETRY_OUTBOX, { id: delivery.id }, { token: admin.token });
+    expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors![0].extensions!.invalidFields).toEqual([
+      { field: 'id', rule: 'useRedeliver', message: expect.stringContaining('redeliverWebhook') },
+    ]);
+    const message = await database.manager.findOneByOrFail(OutboxMessage, { id: Number(delivery.id) });
+    expect(message).toMatchObject({ state: OutboxState.FAILED, attempts: 1 });
   });
 
   test('deliveries to one webhook arrive in job order, even while the first one is retried', async () => {

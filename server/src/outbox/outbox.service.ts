@@ -10,7 +10,10 @@ import { OutboxMessage, OutboxState } from './outbox-message.entity';
 
 const CURSOR_KEY = 'OUTBOX:ID:DESC';
 
-/** What the admin sees of the outbox, and the one thing they may do to it: try a FAILED message again. */
+/**
+ * What the admin sees of the outbox, and the one thing they may do to it: try a FAILED message again
+ * (an email; a webhook's deliveries keep their order, so they are redelivered instead).
+ */
 export class OutboxService {
   constructor(
     private readonly database: Database,
@@ -53,6 +56,14 @@ export class OutboxService {
           'id',
           'invalid',
           `Only a FAILED message can be retried; this one is ${message.state}.`,
+        );
+      }
+      // Back in the queue under its old id, it would jump ahead of newer deliveries and then hold them all.
+      if (message.orderKey !== null) {
+        throw BadInputError.field(
+          'id',
+          'useRedeliver',
+          'A webhook delivery cannot be retried here, out of job order: use redeliverWebhook to send the webhook its latest job again.',
         );
       }
       message.state = OutboxState.PENDING;
