@@ -65,9 +65,10 @@ export const queryLimits = {
   // graphql-js counts tokens while parsing (a clean 400); armor's plugin re-parses in a hook that answers 500.
   maxTokens: { enabled: false },
   maxDirectives: { n: 20 },
-  // graphql-armor's estimate multiplies a literal `first` by depth-weighted fields: the history feed's
-  // largest page the contract allows (first: 500, edges with every Job field) is about 64,000.
-  costLimit: { maxCost: 70_000, ignoreIntrospection: true },
+  // graphql-armor multiplies a literal `first` by the fields asked of each item; weighting depth too
+  // (its default 1.5 per level) would price the history feed's largest page the contract allows
+  // (first: 500, edges with every Job field) at 64,000. Unweighted, it is 18,000; depth has its own limit.
+  costLimit: { maxCost: 20_000, depthCostFactor: 1, ignoreIntrospection: true },
   blockFieldSuggestion: { enabled: true },
 };
 

@@ -126,6 +126,10 @@ describe('using a token', () => {
     expect(errorCodes(write)).toEqual(['FORBIDDEN']);
     expect(write.errors![0].message).toMatch(/read-only/);
     expect(write.status).toBe(403);
+    // Refused before it ran: it says what is left, and spent nothing.
+    expect(write.extensions?.cost).toMatchObject({ requested: 6 });
+    const after = await api.gql(ME, {}, { token: token.secret });
+    expect(after.extensions?.cost.remaining).toBe(write.extensions!.cost.remaining - 1);
     expect(write.data ?? null).toBeNull();
     expect(await api.snapshot()).toEqual(before);
     await api.ok(REVOKE, { id: token.id }, alice.token);
@@ -207,6 +211,10 @@ describe('using a token', () => {
       expect(errorCodes(result)).toEqual(['UNAUTHENTICATED']);
       expect(result.errors![0].message).toMatch(/API token is not valid/);
     }
+    // A script that lost its variable sends "Bearer undefined": told what the header must hold.
+    const undefinedToken = await api.gql('{ tickets { totalCount } }', {}, { token: 'undefined' });
+    expect(errorCodes(undefinedToken)).toEqual(['UNAUTHENTICATED']);
+    expect(undefinedToken.errors![0].message).toMatch(/Bearer st_/);
     const viaCookie = await api.gql(
       '{ tickets { totalCount } }',
       {},
@@ -342,11 +350,19 @@ describe('the cost budget', () => {
     const resetAt = Date.parse(first.extensions!.cost.resetAt);
     expect(resetAt - Date.now()).toBeGreaterThan(59 * MINUTE_MS);
     expect(resetAt - Date.now()).toBeLessThanOrEqual(60 * MINUTE_MS);
-    // A page of 100 tickets with 100 jobs each: 1 + 100 requests → 2 points, as GitHub counts.
+    // A page of 100 tickets: 1 request → 1 point; with each one's jobs, 1 + 100 requests → 2 points.
     const page = await api.gql(`{ tickets(first: 100) { nodes { id } } }`, {}, { token: token.secret });
     expect(page.extensions?.cost).toMatchObject({ requested: 1, remaining: 998 });
+    const withJobs = await api.gql(
+      `{ tickets(first: 100) { nodes { id jobs { id } } } }`,
+      {},
+      {
+        token: token.secret,
+      },
+    );
+    expect(withJobs.extensions?.cost).toMatchObject({ requested: 2, remaining: 996 });
     const write = await api.gql(UPDATE_ME, { input: { locale: 'EN' } }, { token: token.secret });
-    expect(write.extensions?.cost).toMatchObject({ requested: 6, remaining: 992 });
+    expect(write.extensions?.cost).toMatchObject({ requested: 6, remaining: 990 });
     expect((await api.gql(ME, {}, { token: bob.token })).extensions?.cost).toBeUndefined();
     await api.ok(REVOKE, { id: token.id }, bob.token);
   });

@@ -34,7 +34,7 @@ const COSTLY_PAGE = `tickets(first: 100) { nodes { id title description status p
   project { id name } author { id username } assignee { id username } jobs { id comment author { id username } } } }`;
 /** The issue asks for "a cost limit" without a figure: enough aliased pages of 100 to pass the configured one. */
 const overCost = () => {
-  const pages = Math.min(15, Math.ceil(queryLimits.costLimit.maxCost / 8000) + 1);
+  const pages = Math.min(15, Math.ceil(queryLimits.costLimit.maxCost / 3000) + 1);
   return `{ ${Array.from({ length: pages }, (_, i) => `p${i}: ${COSTLY_PAGE}`).join('\n')} }`;
 };
 

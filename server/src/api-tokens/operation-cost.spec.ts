@@ -2,12 +2,12 @@ import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { MUTATION_COST, operationCost } from './operation-cost';
 
 const schema = buildSchema(`
-  type Query { me: User, tickets(first: Int = 20): TicketPage!, ticket(id: ID!): Ticket, history(first: Int): JobPage! }
+  type Query { me: User, tickets(first: Int = 20): TicketConnection!, ticket(id: ID!): Ticket, history(first: Int): JobConnection! }
   type Mutation { touch: Boolean, poke: Boolean }
   type User { id: ID! }
-  type TicketPage { nodes: [Ticket!]! }
-  type Ticket { id: ID!, jobs: [Job!]!, comments(first: Int = 10): JobPage! }
-  type JobPage { nodes: [Job!]! }
+  type TicketConnection { nodes: [Ticket!]! }
+  type Ticket { id: ID!, jobs: [Job!]!, comments(first: Int = 10): JobConnection! }
+  type JobConnection { nodes: [Job!]! }
   type Job { id: ID! }
 `);
 
@@ -22,6 +22,11 @@ function cost(source: string, variables: Record<string, unknown> = {}): number {
 describe('operationCost (GitHub: requests the query may make / 100, at least 1)', () => {
   test('a query without pages costs 1', () => {
     expect(cost('{ me { id } ticket(id: 1) { id jobs { id } } }')).toBe(1);
+  });
+
+  test('a list without pages is one request per parent: 100 tickets with their jobs = 101 requests → 2', () => {
+    expect(cost('{ tickets(first: 100) { nodes { id jobs { id } } } }')).toBe(2);
+    expect(cost('{ tickets(first: 100) { nodes { id } } }')).toBe(1);
   });
 
   test('nested pages multiply: 1 page of 100 + 100 pages of comments = 101 requests → 2', () => {

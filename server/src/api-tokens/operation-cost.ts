@@ -7,7 +7,9 @@ import {
   type SelectionSetNode,
   Kind,
   getNamedType,
+  getNullableType,
   isInterfaceType,
+  isListType,
   isObjectType,
   valueFromAST,
 } from 'graphql';
@@ -18,8 +20,8 @@ export const MUTATION_COST = 5;
 const ASSUMED_PAGE_SIZE = 100;
 
 /**
- * GitHub's GraphQL cost model: count the requests the query may make (each paginated field, once per
- * parent its outer pages may return), divide by 100, at least 1. A mutation costs MUTATION_COST per root
+ * GitHub's GraphQL cost model: count the requests the query may make (each paginated field, and each
+ * list without pages, once per parent its outer pages may return), divide by 100, at least 1. A mutation costs MUTATION_COST per root
  * field on top. Computed from the document alone, before anything runs.
  */
 export function operationCost(
@@ -52,7 +54,16 @@ export function operationCost(
         const field = parentType.getFields()[selection.name.value];
         if (!field) continue;
         let childMultiplier = multiplier;
+        const namedType = getNamedType(field.type);
         const firstArgument = field.args.find((argument) => argument.name === 'first');
+        // A list of objects without `first` (Ticket.jobs, a webhook's deliveries) is one more request per
+        // parent; a connection's own nodes and edges are the page already counted.
+        const unboundedList =
+          !firstArgument &&
+          isListType(getNullableType(field.type)) &&
+          (isObjectType(namedType) || isInterfaceType(namedType)) &&
+          !parentType.name.endsWith('Connection');
+        if (unboundedList) requests += multiplier;
         if (firstArgument) {
           requests += multiplier;
           const given = selection.arguments?.find((argument) => argument.name.value === 'first');
@@ -61,7 +72,6 @@ export function operationCost(
             : firstArgument.defaultValue;
           childMultiplier = multiplier * (typeof value === 'number' && value > 0 ? value : ASSUMED_PAGE_SIZE);
         }
-        const namedType = getNamedType(field.type);
         if (selection.selectionSet && (isObjectType(namedType) || isInterfaceType(namedType))) {
           walk(selection.selectionSet, namedType, childMultiplier, seen);
         }

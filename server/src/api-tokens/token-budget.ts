@@ -28,6 +28,14 @@ export class TokenBudget {
     });
   }
 
+  /** What is left, spending nothing: for a request refused before it runs (a READ token's mutation). */
+  async peek(tokenId: number, requested: number): Promise<OperationCost> {
+    const current = await this.limiter.get(String(tokenId));
+    const spent = current?.consumedPoints ?? 0;
+    const msLeft = current ? Math.max(current.msBeforeNext, 0) : WINDOW_SECONDS * 1000;
+    return this.describe(requested, Math.max(this.pointsPerHour - spent, 0), msLeft);
+  }
+
   async spend(tokenId: number, requested: number): Promise<BudgetOutcome> {
     const key = String(tokenId);
     const current = await this.limiter.get(key);

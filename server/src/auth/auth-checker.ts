@@ -9,6 +9,8 @@ export const authProblemMessages: Record<AuthProblem, string> = {
   invalid: 'Your token is not valid. Please log in again.',
   tokenInvalid: 'This API token is not valid: it was revoked, or never issued.',
   tokenExpired: 'This API token has expired. Create a new one in Settings → API tokens.',
+  unrecognized:
+    'Your token is not valid: send "Bearer <token>" with the token of login, or "Bearer st_…" with an API token.',
 };
 
 /** @Authorized(): a signed-in user; @Authorized(roles…): one of those roles, read from the database. */

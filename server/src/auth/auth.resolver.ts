@@ -1,9 +1,10 @@
 import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../context';
-import { ForbiddenError } from '../errors';
+import { TokenScope } from '../api-tokens/api-token.entity';
 import { User } from '../users/user.entity';
 import { LoginInput, RegisterInput } from '../users/user.inputs';
 import type { Session } from './auth.service';
+import { sessionClaimsOf } from './principal';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
 
 @ObjectType()
@@ -17,7 +18,9 @@ export class AuthPayload {
 
 function startSession(ctx: Context, session: Session): AuthPayload {
   setSessionCookie(ctx.req, ctx.res, session.token, session.expiresAt);
-  // The new user may read their own private fields in this same response.
+  // The rest of this request acts as the new session: its user reads their own private fields, and a
+  // later mutation in the same request (createApiToken, logout) sees a session principal.
+  ctx.principal = { kind: 'session', user: session.user, scope: TokenScope.WRITE, claims: session.claims };
   ctx.user = session.user;
   return { token: session.token, user: session.user };
 }
@@ -42,10 +45,7 @@ export class AuthResolver {
     description: 'Ends the current session: the token used for this call is no longer accepted.',
   })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
-    if (ctx.principal?.kind !== 'session') {
-      throw new ForbiddenError('logout ends a session; an API token is ended with revokeApiToken.');
-    }
-    await ctx.services.auth.logout(ctx.principal.claims);
+    await ctx.services.auth.logout(sessionClaimsOf(ctx.principal));
     clearSessionCookie(ctx.req, ctx.res);
     return true;
   }

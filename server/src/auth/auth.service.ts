@@ -16,6 +16,7 @@ export interface Session {
   user: User;
   token: string;
   expiresAt: Date;
+  claims: TokenClaims;
 }
 
 /** Registration, login and logout, with their brute-force limits. */

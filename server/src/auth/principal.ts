@@ -27,7 +27,7 @@ export interface ApiTokenPrincipal {
 }
 
 /** Why a presented credential was not accepted; reported only when a field needs a signed-in user. */
-export type AuthProblem = 'invalid' | 'expired' | 'ended' | 'tokenInvalid' | 'tokenExpired';
+export type AuthProblem = 'invalid' | 'expired' | 'ended' | 'tokenInvalid' | 'tokenExpired' | 'unrecognized';
 
 /** What the request carried: a Bearer header or the session cookie. */
 export interface PresentedCredential {
@@ -54,6 +54,14 @@ export async function authenticate(
 /** Whether the principal may run mutations: READ tokens may not, whatever their owner's role. */
 export function canWrite(principal: Principal): boolean {
   return principal.scope === TokenScope.WRITE;
+}
+
+/** The session a request carries, for logout: an API token is ended with revokeApiToken instead. */
+export function sessionClaimsOf(principal: Principal | null): TokenClaims {
+  if (principal?.kind !== 'session') {
+    throw new ForbiddenError('logout ends a session; an API token is ended with revokeApiToken.');
+  }
+  return principal.claims;
 }
 
 /**

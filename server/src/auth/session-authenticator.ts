@@ -5,6 +5,8 @@ import { User } from '../users/user.entity';
 import type { AuthProblem, Authenticator, PresentedCredential, Principal } from './principal';
 import type { TokenService } from './token.service';
 
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
 /** Session JWTs, from the Authorization header or the session cookie. */
 export class SessionAuthenticator implements Authenticator {
   constructor(
@@ -17,6 +19,8 @@ export class SessionAuthenticator implements Authenticator {
   }
 
   async authenticate(credential: PresentedCredential): Promise<Principal | AuthProblem> {
+    // Not even shaped like a JWT (a script's "Bearer undefined"): say what the header should hold.
+    if (credential.from === 'header' && !JWT_SHAPE.test(credential.value)) return 'unrecognized';
     const claims = this.tokens.verify(credential.value);
     if (typeof claims === 'string') return claims;
     // One statement: the user, unless this token was revoked by logout.

@@ -28,20 +28,18 @@ export class TokenService {
     private readonly clock: Clock,
   ) {}
 
-  issue(user: User): { token: string; expiresAt: Date } {
+  issue(user: User): { token: string; expiresAt: Date; claims: TokenClaims } {
     // iat from the clock (jsonwebtoken would read the system's), and exp = iat + ttl.
     const issuedAt = this.nowSeconds();
-    const token = jwt.sign(
-      { sv: user.sessionVersion, iid: this.database.instanceId, iat: issuedAt },
-      this.secret,
-      {
-        algorithm: 'HS256',
-        expiresIn: this.ttlSeconds,
-        subject: String(user.id),
-        jwtid: crypto.randomBytes(16).toString('hex'),
-      },
-    );
-    return { token, expiresAt: new Date((issuedAt + this.ttlSeconds) * 1000) };
+    const claims: TokenClaims = {
+      sub: String(user.id),
+      jti: crypto.randomBytes(16).toString('hex'),
+      sv: user.sessionVersion,
+      iid: this.database.instanceId,
+      exp: issuedAt + this.ttlSeconds,
+    };
+    const token = jwt.sign({ ...claims, iat: issuedAt }, this.secret, { algorithm: 'HS256' });
+    return { token, expiresAt: new Date(claims.exp * 1000), claims };
   }
 
   /** Checks signature, algorithm, expiry and database; not revocation (see isRevoked). */

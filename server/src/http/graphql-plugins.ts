@@ -40,13 +40,14 @@ export const principalPlugin: ApolloServerPlugin<Context> = {
         }
         const principal = contextValue.principal;
         if (principal?.kind !== 'token' || !operation) return;
+        const requested = operationCost(schema, document, operation, request.variables ?? {});
         if (operation.operation === 'mutation' && !canWrite(principal)) {
+          contextValue.cost = await contextValue.services.tokenBudget.peek(principal.tokenId, requested);
           throw withHttpStatus(
             new ForbiddenError('This API token is read-only (scope READ): it cannot run mutations.'),
             403,
           );
         }
-        const requested = operationCost(schema, document, operation, request.variables ?? {});
         const outcome = await contextValue.services.tokenBudget.spend(principal.tokenId, requested);
         contextValue.cost = outcome.cost;
         if (!outcome.ok) {

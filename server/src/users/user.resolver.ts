@@ -1,4 +1,3 @@
-import { assertMayChangeCredentials } from '../auth/principal';
 import {
   Arg,
   Args,
@@ -14,6 +13,7 @@ import {
   Root,
 } from 'type-graphql';
 import { canSeePrivateUserFields } from '../access/access-policy';
+import { assertMayChangeCredentials } from '../auth/principal';
 import { setSessionCookie } from '../auth/session-cookie';
 import type { Context } from '../context';
 import { parseId } from '../ids';
@@ -62,6 +62,7 @@ export class UserResolver {
       assertMayChangeCredentials(ctx.principal);
     const { user, passwordChanged } = await ctx.services.users.updateMe(ctx.user!, input);
     ctx.user = user;
+    if (ctx.principal) ctx.principal = { ...ctx.principal, user };
     // Older tokens are now refused; a browser session continues with a fresh cookie.
     if (passwordChanged && ctx.presentedToken?.from === 'cookie') {
       const session = ctx.services.auth.issueFor(user);

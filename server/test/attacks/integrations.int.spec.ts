@@ -128,17 +128,41 @@ describe('webhooks', () => {
 });
 
 describe('API tokens', () => {
-  test('logging in and creating a token in one mutation is refused, not a server error', async () => {
-    const result = await api.gql(
+  test('logging in and creating a token in one mutation acts as the new session, never as a server error', async () => {
+    const result = await api.gql<{
+      login: { token: string };
+      createApiToken: { secret: string; apiToken: { id: string } };
+    }>(
       `mutation ($login: LoginInput!) {
         login(input: $login) { token }
-        createApiToken(input: { name: "smuggled", scope: WRITE }) { secret }
+        createApiToken(input: { name: "made right after login", scope: WRITE }) { secret apiToken { id } }
       }`,
       { login: { login: alice.username, password: alice.password } },
     );
-    expect(errorCodes(result)).toEqual(['FORBIDDEN']);
-    expect(result.data?.createApiToken ?? null).toBeNull();
+    expect(errorCodes(result)).toEqual([]);
     expect(leakedInternals(JSON.stringify(result))).toEqual([]);
+    // The token is the one who just proved their password: alice, not the caller's earlier identity.
+    const mine = await api.ok<{ apiTokens: { id: string }[] }>('{ apiTokens { id } }', {}, alice.token);
+    expect(mine.apiTokens.map((token) => token.id)).toContain(result.data!.createApiToken.apiToken.id);
+    await api.ok(
+      'mutation ($id: ID!) { revokeApiToken(id: $id) }',
+      { id: result.data!.createApiToken.apiToken.id },
+      alice.token,
+    );
+  });
+
+  test('a WRITE token that logs in as someone else acts as that session for the rest of the mutation', async () => {
+    const secret = await tokenOf(bob, 'WRITE');
+    const result = await api.gql<{ login: { user: { id: string } }; updateMe: { id: string } }>(
+      `mutation ($login: LoginInput!) {
+        login(input: $login) { user { id } }
+        updateMe(input: { locale: EN }) { id }
+      }`,
+      { login: { login: alice.username, password: alice.password } },
+      { token: secret },
+    );
+    expect(errorCodes(result)).toEqual([]);
+    expect(result.data!.updateMe.id).toBe(alice.id);
   });
 
   test('held: a READ token runs no mutation by GET, by operationName, or with a session cookie beside it', async () => {
