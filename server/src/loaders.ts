@@ -7,16 +7,22 @@ import { Job } from './tickets/job.entity';
 import { Ticket } from './tickets/ticket.entity';
 import { firstDoneStatusRank } from './tickets/ticket.enums';
 import { User } from './users/user.entity';
+import { recentDeliveriesOf } from './webhooks/recent-deliveries';
+import type { WebhookDelivery } from './webhooks/webhook-delivery';
 
 /** Per-request batching: a page of N tickets costs one query per relation, not N. */
 export interface Loaders {
   userById: DataLoader<number, User | null>;
   projectById: DataLoader<number, Project | null>;
   ticketById: DataLoader<number, Ticket | null>;
+  /** One job, whoever may see it: the caller applies visibility (an ADMIN's webhook deliveries). */
+  jobById: DataLoader<number, Job | null>;
   /** Every job of each ticket, oldest first; visibility is applied by the caller. */
   jobsByTicketId: DataLoader<number, Job[]>;
   /** Open tickets per project, counting only the tickets the viewer may see. */
   openTicketCountByProjectId: DataLoader<number, number>;
+  /** The last deliveries of each webhook, newest first (ADMIN only, checked by the resolver). */
+  recentDeliveriesByWebhookId: DataLoader<number, WebhookDelivery[]>;
 }
 
 function byId<T extends { id: number }>(rows: T[], ids: readonly number[]): (T | null)[] {
@@ -32,6 +38,7 @@ export function createLoaders(database: Database, viewer: () => User | null): Lo
       byId(await manager.findBy(Project, { id: In([...ids]) }), ids),
     ),
     ticketById: new DataLoader(async (ids) => byId(await manager.findBy(Ticket, { id: In([...ids]) }), ids)),
+    jobById: new DataLoader(async (ids) => byId(await manager.findBy(Job, { id: In([...ids]) }), ids)),
     jobsByTicketId: new DataLoader(async (ticketIds) => {
       const jobs = await manager.find(Job, { where: { ticketId: In([...ticketIds]) }, order: { id: 'ASC' } });
       const grouped = new Map<number, Job[]>(ticketIds.map((id) => [id, []]));
@@ -53,5 +60,6 @@ export function createLoaders(database: Database, viewer: () => User | null): Lo
       const counts = new Map(rows.map((row) => [Number(row.projectId), Number(row.count)]));
       return projectIds.map((id) => counts.get(id) ?? 0);
     }),
+    recentDeliveriesByWebhookId: new DataLoader((webhookIds) => recentDeliveriesOf(manager, webhookIds)),
   };
 }

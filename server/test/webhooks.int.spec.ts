@@ -46,6 +46,9 @@ interface WebhookView {
   recentDeliveries: Delivery[];
 }
 
+/** webhooks { recentDeliveries { job } }, however many webhooks: the session, then one query per level. */
+const SQL_FOR_WEBHOOKS_WITH_JOBS = 4;
+
 const hmac = (body: string, secret: string) =>
   `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
 
@@ -394,7 +397,7 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
     const none = await api.gql(REDELIVER, { id }, { token: admin.token });
     expect(errorCodes(none)).toEqual(['BAD_USER_INPUT']);
     expect(none.errors![0].extensions!.invalidFields).toEqual([
-      { field: 'id', rule: 'invalid', message: 'This webhook has no matching job to deliver yet.' },
+      { field: 'id', rule: 'nothingToDeliver', message: 'This webhook has no matching job to deliver yet.' },
     ]);
 
     const ticketId = await api.createTicket(user, projectC);
@@ -411,6 +414,13 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
     ]);
     expect(JSON.parse(received[2].body).job).toEqual(JSON.parse(received[1].body).job);
     expect((await webhook(id)).recentDeliveries.map((delivery) => delivery.id)[0]).toBe(redeliverWebhook.id);
+
+    await api.ok(UPDATE_WEBHOOK, { id, input: { active: false } }, admin.token);
+    const paused = await api.gql(REDELIVER, { id }, { token: admin.token });
+    expect(errorCodes(paused)).toEqual(['BAD_USER_INPUT']);
+    expect(paused.errors![0].extensions!.invalidFields).toEqual([
+      { field: 'id', rule: 'paused', message: 'This webhook is paused: resume it to redeliver.' },
+    ]);
   });
 
   test('recentDeliveries lists the 20 newest, newest first', async () => {
@@ -427,6 +437,42 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
     });
     expect(all).toHaveLength(23);
     expect(ids).toEqual(all.slice(0, 20).map((message) => message.id));
+  });
+
+  test('several webhooks with their deliveries and jobs: a fixed number of SQL statements, not one per webhook', async () => {
+    const query = `{ webhooks { id recentDeliveries { id job { id } } } }`;
+    await createWebhook({ url: receiver.url('/counted-1') });
+    const ticketId = await api.createTicket(user, projectA);
+    await deliver();
+    const oneWebhook = await api.sqlDuring(() => api.ok(query, {}, admin.token));
+    for (const path of ['/counted-2', '/counted-3', '/counted-4'])
+      await createWebhook({ url: receiver.url(path) });
+    await comment(agent, ticketId, 'Seen by four webhooks.');
+    await deliver();
+    let listed: { webhooks: { recentDeliveries: unknown[] }[] } | undefined;
+    const fourWebhooks = await api.sqlDuring(async () => {
+      listed = await api.ok(query, {}, admin.token);
+    });
+    expect(listed!.webhooks.map((view) => view.recentDeliveries.length)).toEqual([2, 1, 1, 1]);
+    // The session, the webhooks, their deliveries (one window query), their jobs (one query).
+    expect(fourWebhooks).toBe(SQL_FOR_WEBHOOKS_WITH_JOBS);
+    expect(fourWebhooks).toBe(oneWebhook);
+  });
+
+  test('a delivery whose job is missing answers NOT_FOUND on that field, not a server error', async () => {
+    const { id } = await createWebhook({ url: receiver.url('/lost-job') });
+    await api.createTicket(user, projectA);
+    await deliver();
+    const [delivery] = (await webhook(id)).recentDeliveries;
+    const manager = api.server.services.database.manager;
+    const message = await manager.findOneByOrFail(OutboxMessage, { id: Number(delivery.id) });
+    const params = message.params;
+    await manager.save(Object.assign(message, { params: { ...params, jobId: 999_999 } }));
+
+    const result = await api.gql(WEBHOOKS, {}, { token: admin.token });
+    expect(errorCodes(result)).toEqual(['NOT_FOUND']);
+    expect(result.errors![0].path).toEqual(['webhooks', 0, 'recentDeliveries', 0, 'job']);
+    await manager.save(Object.assign(message, { params }));
   });
 
   test('USER and AGENT get FORBIDDEN on every webhook operation, and nothing changes', async () => {

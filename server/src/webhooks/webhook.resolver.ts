@@ -1,8 +1,7 @@
-import DataLoader from 'dataloader';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
+import { NotFoundError } from '../errors';
 import { parseId } from '../ids';
-import type { Loaders } from '../loaders';
 import { Project } from '../projects/project.entity';
 import { Job } from '../tickets/job.entity';
 import { Role } from '../users/role';
@@ -10,18 +9,6 @@ import { CreatedWebhook } from './created-webhook';
 import { WebhookDelivery } from './webhook-delivery';
 import { CreateWebhookInput, UpdateWebhookArgs } from './webhook.inputs';
 import { Webhook } from './webhook.entity';
-
-/** One per request (keyed by its loaders): every webhook's deliveries in one query, not one each. */
-const deliveryLoaders = new WeakMap<Loaders, DataLoader<number, WebhookDelivery[]>>();
-
-function recentDeliveriesLoader(ctx: Context): DataLoader<number, WebhookDelivery[]> {
-  let loader = deliveryLoaders.get(ctx.loaders);
-  if (!loader) {
-    loader = new DataLoader((ids) => ctx.services.webhooks.recentDeliveries(ids));
-    deliveryLoaders.set(ctx.loaders, loader);
-  }
-  return loader;
-}
 
 @Resolver(() => Webhook)
 export class WebhookResolver {
@@ -70,7 +57,7 @@ export class WebhookResolver {
 
   @FieldResolver(() => [WebhookDelivery], { description: 'The last deliveries, newest first (at most 20).' })
   recentDeliveries(@Root() webhook: Webhook, @Ctx() ctx: Context): Promise<WebhookDelivery[]> {
-    return recentDeliveriesLoader(ctx).load(webhook.id);
+    return ctx.loaders.recentDeliveriesByWebhookId.load(webhook.id);
   }
 }
 
@@ -78,9 +65,9 @@ export class WebhookResolver {
 export class WebhookDeliveryResolver {
   @FieldResolver(() => Job)
   async job(@Root() delivery: WebhookDelivery, @Ctx() ctx: Context): Promise<Job> {
-    const jobs = await ctx.loaders.jobsByTicketId.load(delivery.ticketId);
-    const job = jobs.find((candidate) => candidate.id === delivery.jobId);
-    if (!job) throw new Error(`job ${delivery.jobId} of a webhook delivery is missing`);
+    const job = await ctx.loaders.jobById.load(delivery.jobId);
+    // Jobs are never deleted, but a delivery only names its job: a missing one is said, not a 500.
+    if (!job) throw new NotFoundError('Job', delivery.jobId);
     return job;
   }
 }

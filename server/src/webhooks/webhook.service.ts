@@ -1,10 +1,9 @@
-import { type EntityManager, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { parseId } from '../ids';
 import type { Outbox } from '../outbox/outbox';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { Project } from '../projects/project.entity';
 import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
@@ -12,7 +11,7 @@ import { Role } from '../users/role';
 import { User } from '../users/user.entity';
 import { CreatedWebhook } from './created-webhook';
 import { WebhookDelivery } from './webhook-delivery';
-import { deliveryOrderKey, enqueueWebhookDelivery } from './webhook-deliveries';
+import { enqueueWebhookDelivery } from './webhook-deliveries';
 import { ALL_WEBHOOK_EVENTS, type WebhookEvent, webhookEventOf } from './webhook-event';
 import { latestWantedEvent } from './webhook-matching';
 import { newWebhookSecret } from './webhook-signature';
@@ -20,10 +19,7 @@ import { checkWebhookUrl } from './webhook-url';
 import type { CreateWebhookInput, UpdateWebhookInput } from './webhook.inputs';
 import { Webhook } from './webhook.entity';
 
-/** Deliveries listed per webhook, newest first. */
-export const RECENT_DELIVERIES = 20;
-
-/** The admin's webhooks: register, change, pause, delete, look at the last deliveries, send one again. */
+/** The admin's webhooks: register, change, pause, delete, send one again (deliveries: recent-deliveries.ts). */
 export class WebhookService {
   constructor(
     private readonly database: Database,
@@ -95,11 +91,15 @@ export class WebhookService {
     return this.database.transaction(async (manager) => {
       const webhook = await this.find(manager, id);
       if (!webhook.active) {
-        throw BadInputError.field('id', 'invalid', 'This webhook is paused: set it active to redeliver.');
+        throw BadInputError.field('id', 'paused', 'This webhook is paused: resume it to redeliver.');
       }
       const latest = await latestWantedEvent(manager, webhook);
       if (!latest) {
-        throw BadInputError.field('id', 'invalid', 'This webhook has no matching job to deliver yet.');
+        throw BadInputError.field(
+          'id',
+          'nothingToDeliver',
+          'This webhook has no matching job to deliver yet.',
+        );
       }
       const job = await manager.findOneByOrFail(Job, { id: latest.jobId });
       const ticket = await manager.findOneByOrFail(Ticket, { id: latest.ticketId });
@@ -121,24 +121,6 @@ export class WebhookService {
       );
       return WebhookDelivery.of(message);
     });
-  }
-
-  /** The last deliveries of each webhook, newest first, in one query. */
-  async recentDeliveries(webhookIds: readonly number[]): Promise<WebhookDelivery[][]> {
-    const keys = webhookIds.map(deliveryOrderKey);
-    const messages = await this.database.manager
-      .createQueryBuilder(OutboxMessage, 'm')
-      .where({ orderKey: In(keys) })
-      .andWhere(
-        `(SELECT COUNT(*) FROM "outbox_message" "newer"
-          WHERE "newer"."orderKey" = "m"."orderKey" AND "newer"."id" > "m"."id") < :recent`,
-        { recent: RECENT_DELIVERIES },
-      )
-      .orderBy('m.id', 'DESC')
-      .getMany();
-    return keys.map((key) =>
-      messages.filter((message) => message.orderKey === key).map((message) => WebhookDelivery.of(message)),
-    );
   }
 
   private async find(manager: EntityManager, id: number): Promise<Webhook> {
