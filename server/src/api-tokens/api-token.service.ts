@@ -47,7 +47,7 @@ export class ApiTokenService {
       if (existing.length >= MAX_TOKENS_PER_USER) {
         throw BadInputError.field(
           'name',
-          'notAllowed',
+          'limitReached',
           `You have ${MAX_TOKENS_PER_USER} tokens, the most one person may hold: revoke one you no longer use first.`,
         );
       }
