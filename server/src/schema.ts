@@ -11,6 +11,7 @@ import { ProjectResolver } from './projects/project.resolver';
 import { StatsResolver } from './stats/stats.resolver';
 import { JobResolver, TicketResolver } from './tickets/ticket.resolver';
 import { UserResolver } from './users/user.resolver';
+import { OutboxWebhookResolver } from './webhooks/outbox-webhook.resolver';
 import { WebhookDeliveryResolver, WebhookResolver } from './webhooks/webhook.resolver';
 
 export const resolvers = [
@@ -25,6 +26,7 @@ export const resolvers = [
   OutboxResolver,
   WebhookResolver,
   WebhookDeliveryResolver,
+  OutboxWebhookResolver,
   ApiTokenResolver,
 ] as const;
 

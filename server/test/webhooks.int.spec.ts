@@ -9,7 +9,7 @@ import { UPDATE_TICKET } from './support/operations';
 import { TestApi, type TestUser, errorCodes } from './support/test-server';
 import { WebhookReceiver, silence, status } from './support/webhook-receiver';
 
-const DELIVERY_FIELDS = 'id event responseStatus attempts state createdAt lastError job { id }';
+const DELIVERY_FIELDS = 'id event responseStatus attempts state createdAt lastError nextAttemptAt job { id }';
 const WEBHOOK_FIELDS = `id url project { id name } events includeInternal active createdAt
   recentDeliveries { ${DELIVERY_FIELDS} }`;
 const WEBHOOKS = `{ webhooks { ${WEBHOOK_FIELDS} } }`;
@@ -34,6 +34,7 @@ interface Delivery {
   attempts: number;
   state: string;
   lastError: string | null;
+  nextAttemptAt: string | null;
   job: { id: string };
 }
 interface WebhookView {
@@ -175,6 +176,7 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
       attempts: 1,
       responseStatus: 500,
       lastError: 'Answered 500: receiver broke',
+      nextAttemptAt: new Date(clock.now().getTime() + RETRY_DELAYS_MS[0]).toISOString(),
     });
 
     // Not before its retry is due.
@@ -194,6 +196,7 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
       attempts: 2,
       responseStatus: 200,
       lastError: null,
+      nextAttemptAt: null,
     });
   });
 
@@ -216,6 +219,7 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
       attempts: MAX_ATTEMPTS,
       responseStatus: 500,
       lastError: 'Answered 500: still down',
+      nextAttemptAt: null,
     });
     // Nothing more is tried, however long one waits.
     clock.advance(RETRY_DELAYS_MS.at(-1)! * 2);
@@ -248,6 +252,18 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
     ]);
     const message = await database.manager.findOneByOrFail(OutboxMessage, { id: Number(delivery.id) });
     expect(message).toMatchObject({ state: OutboxState.FAILED, attempts: 1 });
+
+    // The outbox says what the delivery is, for a client to word in its own language.
+    const { outbox } = await api.ok<{ outbox: { nodes: unknown[] } }>(
+      `{ outbox(state: FAILED) { nodes { id channel webhookDelivery { id event job { id } } } } }`,
+      {},
+      admin.token,
+    );
+    expect(outbox.nodes).toContainEqual({
+      id: delivery.id,
+      channel: 'webhook',
+      webhookDelivery: { id: delivery.id, event: 'TICKET_OPENED', job: delivery.job },
+    });
   });
 
   test('deliveries to one webhook arrive in job order, even while the first one is retried', async () => {

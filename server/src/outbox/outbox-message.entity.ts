@@ -22,7 +22,7 @@ registerEnumType(OutboxState, {
 const nullableTimestamp = { ...timestampColumn, nullable: true } as const;
 
 /**
- * One message to deliver (an email now, a webhook call later), written in the transaction of what
+ * One message to deliver (an email or a webhook call), written in the transaction of what
  * caused it and delivered by the worker with retries; never dropped: it ends SENT, FAILED or CANCELLED.
  */
 @ObjectType({ description: 'A message waiting in, or gone through, the durable outbox (ADMIN only).' })
@@ -35,7 +35,7 @@ export class OutboxMessage {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Field(() => String, { description: 'email, or webhook once webhooks exist.' })
+  @Field(() => String, { description: 'email or webhook.' })
   @Column({ type: 'varchar', length: 16 })
   channel: string;
 

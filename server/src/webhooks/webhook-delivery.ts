@@ -52,6 +52,12 @@ export class WebhookDelivery {
   @Field(() => String, { nullable: true })
   lastError: string | null;
 
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a PENDING delivery will be tried (again); null once it is delivered or failed.',
+  })
+  nextAttemptAt: Date | null;
+
   static of(message: OutboxMessage): WebhookDelivery {
     const { event, ticketId, jobId } = deliveryParamsOf(message);
     return Object.assign(new WebhookDelivery(), {
@@ -64,6 +70,7 @@ export class WebhookDelivery {
       state: stateOfMessage[message.state],
       createdAt: message.createdAt,
       lastError: message.lastError,
+      nextAttemptAt: message.state === OutboxState.PENDING ? message.nextAttemptAt : null,
     });
   }
 }
