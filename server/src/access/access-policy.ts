@@ -7,7 +7,7 @@ import type { User } from '../users/user.entity';
 
 /*
  * Who sees what: the one place every reader (ticket, ticket list, search, stats, loaders, projects,
- * users, the history feed, and later webhooks, exports, subscriptions) asks. A reader never re-writes
+ * users, the history feed, webhooks, and later exports and subscriptions) asks. A reader never re-writes
  * a rule; what the viewer may not see is answered like what does not exist (NOT_FOUND), by the caller.
  *
  * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.

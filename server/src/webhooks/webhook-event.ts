@@ -30,8 +30,11 @@ export function webhookEventOf(type: DomainEventType): WebhookEvent {
   return eventOfDomainEvent[type];
 }
 
+const domainEventOfEvent: Record<WebhookEvent, DomainEventType> = {
+  [WebhookEvent.TICKET_OPENED]: DomainEventType.TICKET_OPENED,
+  [WebhookEvent.TICKET_UPDATED]: DomainEventType.TICKET_UPDATED,
+};
+
 export function domainEventTypeOf(event: WebhookEvent): DomainEventType {
-  return event === WebhookEvent.TICKET_OPENED
-    ? DomainEventType.TICKET_OPENED
-    : DomainEventType.TICKET_UPDATED;
+  return domainEventOfEvent[event];
 }
