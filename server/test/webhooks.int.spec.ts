@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import { ManualClock } from '../src/clock';
 import { SendFailed } from '../src/outbox/channel-sender';
+import { LinkSecrets } from '../src/outbox/link-secrets';
 import { OutboxMessage, OutboxState } from '../src/outbox/outbox-message.entity';
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../src/outbox/retry-schedule';
 import { WEBHOOK_TIMEOUT_MS, postWebhook } from '../src/webhooks/webhook-http';
+import { Webhook } from '../src/webhooks/webhook.entity';
 import { dataOf } from './support/graphql-client';
 import { UPDATE_TICKET } from './support/operations';
 import { TestApi, type TestUser, errorCodes } from './support/test-server';
@@ -405,6 +407,25 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
       state: OutboxState.CANCELLED,
       lastError: 'Not sent: the webhook was deleted',
     });
+  });
+
+  test('a signing secret sealed under another JWT_SECRET: the delivery says to add the webhook again', async () => {
+    const { id } = await createWebhook({ url: receiver.url('/old-key') });
+    // As after a change of JWT_SECRET: the sealed secret no longer opens with the server's key.
+    const other = LinkSecrets.derivedFrom('another-token-secret-of-at-least-32-characters');
+    await api.server.services.database.manager.update(Webhook, Number(id), {
+      secret: other.seal('whsec_sealed-under-the-old-key'),
+    });
+    await api.createTicket(user, projectA);
+    await deliver();
+    expect(receiver.callsTo('/old-key')).toHaveLength(0);
+    expect((await webhook(id)).recentDeliveries).toEqual([
+      expect.objectContaining({
+        state: 'FAILED',
+        lastError:
+          'Not sent: its signing secret can no longer be read, since JWT_SECRET changed: delete the webhook and add it again to get a new secret',
+      }),
+    ]);
   });
 
   test('redeliverWebhook sends the latest matching job again, as a new delivery', async () => {

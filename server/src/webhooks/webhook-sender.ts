@@ -44,7 +44,10 @@ export class WebhookSender implements ChannelSender {
     }
     const secret = this.deps.secrets.open(webhook.secret);
     if (secret === null) {
-      throw new MessageCancelled('its signing secret can no longer be read (the token secret changed)');
+      // Sealed with a key derived from JWT_SECRET: a new token secret leaves every webhook unable to sign.
+      throw new MessageCancelled(
+        'its signing secret can no longer be read, since JWT_SECRET changed: delete the webhook and add it again to get a new secret',
+      );
     }
     const responseStatus = await postWebhook(
       webhook.url,
