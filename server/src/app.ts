@@ -21,8 +21,8 @@ import {
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
-import { formatError } from './errors';
 import { EventConsumerRunner } from './events/event-consumers';
+import { formatError } from './http/graphql-errors';
 import { jobListLimitPlugin, requestLogPlugin, principalPlugin } from './http/graphql-plugins';
 import { noStore, securityHeaders } from './http/security-headers';
 import { unsubscribeRoutes } from './http/unsubscribe';

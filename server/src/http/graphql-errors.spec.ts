@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
-import { StorageUnavailableError } from './database/storage-fault';
-import { BadInputError, formatError } from './errors';
+import { StorageUnavailableError } from '../database/storage-fault';
+import { BadInputError } from '../errors';
+import { formatError } from './graphql-errors';
 
 const format = (
   message: string,

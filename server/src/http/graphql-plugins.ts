@@ -1,12 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { operationCost } from '../api-tokens/operation-cost';
 import { loadPrincipal } from '../auth/principal-loader';
 import { canWrite } from '../auth/principal';
 import type { Context } from '../context';
 import { StorageUnavailableError } from '../database/storage-fault';
-import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
+import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
 import { authProblemMessages } from '../auth/auth-checker';
 import { MAX_JOBS_PER_REQUEST, tooManyJobs } from '../tickets/ticket.resolver';
 
@@ -14,13 +14,11 @@ import { MAX_JOBS_PER_REQUEST, tooManyJobs } from '../tickets/ticket.resolver';
  * A request refused before execution answers with its own HTTP status (Apollo reads `extensions.http`
  * and leaves it out of the body); otherwise Apollo would answer 500 for an error thrown in a plugin.
  */
-function withHttpStatus<E extends GraphQLError>(
-  error: E,
-  status: number,
-  headers: Record<string, string> = {},
-): E {
-  Object.assign(error.extensions, { http: { status, headers: new Map(Object.entries(headers)) } });
-  return error;
+function withHttpStatus(error: AppError, status: number, headers: Record<string, string> = {}): GraphQLError {
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { ...error.extensions, http: { status, headers: new Map(Object.entries(headers)) } },
+  });
 }
 
 /**

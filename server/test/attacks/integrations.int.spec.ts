@@ -256,7 +256,7 @@ describe('the cost of one request', () => {
       await api.ok(COMMENT, { id: ticketId, input: { comment: `note ${i}` } }, alice.token);
     }
     const secret = await tokenOf(alice, 'READ');
-    // 30 feed jobs × 30 × 30 × 30: 810,000 jobs for one cost point, blocking every other request meanwhile.
+    // 30 feed jobs × 30 × 30 × 30: 810,000 jobs, blocking every other request meanwhile, had no limit.
     const amplified = `query ($first: Int) { history(first: $first, filter: { ticketId: "${ticketId}" }) { nodes {
       ticket { jobs { ticket { jobs { ticket { jobs { id } } } } } } } } }`;
     const started = Date.now();
@@ -266,7 +266,8 @@ describe('the cost of one request', () => {
     expect(result.data ?? null).toBeNull();
     expect(result.errors).toHaveLength(1);
     expect(result.status).toBeLessThan(500);
-    expect(result.extensions?.cost).toMatchObject({ requested: 1 });
+    // The budget prices each list of jobs once per item of the page above it: 1 + 3 × 500 requests → 16.
+    expect(result.extensions?.cost).toMatchObject({ requested: 16 });
     // What the pages and the client ask stays accepted.
     dataOf(
       await api.gql(`{ tickets(first: 100) { nodes { id jobs { id comment } } } }`, {}, { token: secret }),
