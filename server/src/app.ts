@@ -54,6 +54,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Default: SMTP when smtpUrl is set, otherwise .eml files in dataDir/outbox. */
   mailer?: Mailer;
+  /** false (tests): the event consumers and delivery workers run only when runOnce() is called. */
+  background?: boolean;
 }
 
 export const MAX_TOKENS = 2000;
@@ -221,9 +223,11 @@ export async function startServer(
   // Port 0 (tests): links in messages point to the port the system chose.
   if (config.port === 0 && config.publicUrl === defaultPublicUrl(0)) config.publicUrl = url;
   // Sending runs beside the requests, never inside them: a slow or absent SMTP server slows no mutation.
-  eventConsumers.start();
-  delivery.start();
-  webhookDelivery.start();
+  if (options.background !== false) {
+    eventConsumers.start();
+    delivery.start();
+    webhookDelivery.start();
+  }
   // The SMTP server without its credentials.
   const mailTo = config.smtpUrl ? describeSmtpUrl(config.smtpUrl) : `.eml files in ${config.dataDir}/outbox`;
   logger.info(

@@ -42,7 +42,11 @@ async function deliver(): Promise<void> {
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
   clock = new ManualClock(Date.parse('2026-05-04T09:00:00Z'));
-  api = await TestApi.start({ webhookAllowHosts: ['127.0.0.1'], apiTokenBudget: 100_000 }, { clock });
+  // Deliveries leave only when a test says so: what a test changes before deliver() is not raced.
+  api = await TestApi.start(
+    { webhookAllowHosts: ['127.0.0.1'], apiTokenBudget: 100_000 },
+    { clock, background: false },
+  );
   ({ admin, agent } = await api.registerAdminAndAgent());
   alice = await api.register('alice');
   bob = await api.register('bob');

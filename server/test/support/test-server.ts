@@ -46,7 +46,7 @@ export class TestApi {
 
   static async start(
     overrides: ConfigOverrides = {},
-    options: { captureLogs?: boolean; clock?: Clock; mailer?: Mailer } = {},
+    options: { captureLogs?: boolean; clock?: Clock; mailer?: Mailer; background?: boolean } = {},
   ): Promise<TestApi> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
     const logs: LogLine[] = [];
@@ -64,6 +64,7 @@ export class TestApi {
       {
         clock: options.clock,
         mailer: options.mailer,
+        background: options.background,
         ...(options.captureLogs
           ? { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } }
           : {}),
