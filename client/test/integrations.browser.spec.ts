@@ -62,6 +62,7 @@ describeWithBrowser('integrations: API tokens in Settings, webhooks in the admin
   let admin: Account;
   let user: Account;
   let ticketId: string;
+  let websiteId: string;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
   const suite = useBrowserSuite(
@@ -69,7 +70,7 @@ describeWithBrowser('integrations: API tokens in Settings, webhooks in the admin
       admin = await registerAccount(url, 'root');
       user = await registerAccount(url, 'ursula');
       const billing = await createProject(url, admin, 'Billing', 'Invoices and payments');
-      await createProject(url, admin, 'Website');
+      websiteId = await createProject(url, admin, 'Website');
       ticketId = await createTicket(url, user, {
         projectId: billing,
         title: 'Invoice total is wrong',
@@ -217,13 +218,16 @@ describeWithBrowser('integrations: API tokens in Settings, webhooks in the admin
       await page.getByText('No webhook yet').waitFor();
       await expect(blockingViolations(page)).resolves.toEqual([]);
 
-      // No event: said beside the events, before anything is sent.
+      // No event: the server's refusal, said beside the events.
       const url = page.getByLabel('URL');
       await url.fill(`${receiver.url}/hooks/ticketing`);
       await page.getByRole('checkbox', { name: /^Ticket opened/ }).uncheck();
       await page.getByRole('checkbox', { name: /^Ticket updated/ }).uncheck();
       await page.getByRole('button', { name: 'Add webhook' }).click();
-      await page.locator('#new-webhook-events-error').getByText('Choose at least one event.').waitFor();
+      await page
+        .locator('#new-webhook-events-error')
+        .getByText(/^Choose at least one event/)
+        .waitFor();
       await page.getByRole('checkbox', { name: /^Ticket opened/ }).check();
       await page.getByRole('checkbox', { name: /^Ticket updated/ }).check();
 
@@ -301,6 +305,12 @@ describeWithBrowser('integrations: API tokens in Settings, webhooks in the admin
         .getByRole('button', { name: `Pause ${receiver.url}/hooks/ticketing` })
         .click();
       await row().getByText('Paused', { exact: true }).waitFor();
+      // Paused, it sends nothing, so there is nothing to redeliver.
+      await expect(
+        row()
+          .getByRole('button', { name: /^Redeliver/ })
+          .count(),
+      ).resolves.toBe(0);
       const before = receiver.requests.length;
       await comment('Still looking.');
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -352,6 +362,50 @@ describeWithBrowser('integrations: API tokens in Settings, webhooks in the admin
       await page.getByText(`The webhook to ${receiver.url}/hooks/ticketing is deleted.`).waitFor();
       await page.getByText('No webhook yet').waitFor();
       await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('webhooks-list-title');
+    });
+
+    it('in French: a refused redelivery says why, and the outbox words webhook deliveries, with no Retry', async () => {
+      const quietUrl = `${receiver.url}/hooks/quiet`;
+      const { createWebhook } = await api<{ createWebhook: { webhook: { id: string } } }>(
+        suite.server.url,
+        'mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }',
+        { input: { url: quietUrl, projectId: websiteId } },
+        admin.token,
+      );
+      const { page: french, problems: frenchProblems } = await newPage(suite.browser, 'fr-FR');
+      try {
+        await logIn(french, suite.server.url, 'root', admin.password);
+        // Signed in, the account's language wins over the browser's: root chooses French.
+        await french.getByRole('button', { name: 'root' }).click();
+        await french.getByRole('button', { name: 'Français' }).click();
+        await french.goto(`${suite.server.url}/admin/webhooks`);
+        const quiet = french.locator('.webhook-row', { hasText: quietUrl });
+        await quiet.getByRole('button', { name: `Renvoyer ${quietUrl}` }).click();
+        await quiet
+          .getByRole('alert')
+          .getByText('Ce webhook n’a encore aucun événement correspondant à envoyer.')
+          .waitFor();
+
+        await french.goto(`${suite.server.url}/admin/outbox`);
+        const delivery = french
+          .locator('.outbox-row', { hasText: `${receiver.url}/hooks/ticketing` })
+          .first();
+        await delivery.waitFor();
+        await expect(delivery.locator('.outbox-channel').textContent()).resolves.toBe('Webhook');
+        await expect(delivery.locator('.outbox-subject').textContent()).resolves.toMatch(
+          new RegExp(`^Ticket mis à jour : ticket n° ${ticketId}, événement \\d+$`),
+        );
+        await expect(french.getByRole('button', { name: /Réessayer/ }).count()).resolves.toBe(0);
+        expect(frenchProblems.errors).toEqual([]);
+      } finally {
+        await french.context().close();
+        await api(
+          suite.server.url,
+          'mutation ($id: ID!) { deleteWebhook(id: $id) }',
+          { id: createWebhook.webhook.id },
+          admin.token,
+        );
+      }
     });
   });
 });

@@ -94,6 +94,7 @@ describeWithBrowser('an ADMIN reading the outbox', () => {
 
     const sent = row(page, 'reader-20@example.com');
     await expect(sent.locator('.outbox-state').textContent()).resolves.toBe('Sent');
+    await expect(sent.locator('.outbox-channel').textContent()).resolves.toBe('Email');
     await expect(sent.textContent()).resolves.toMatch(/1 attempt\b.*Sent \d/);
     await expect(sent.getByRole('button', { name: /Retry/ }).count()).resolves.toBe(0);
 

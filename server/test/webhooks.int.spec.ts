@@ -557,7 +557,11 @@ describe('webhooks, received by a real HTTP server on loopback', () => {
       { field: 'url', rule: 'notAllowed', message: expect.any(String) },
     ]);
     expect(await invalid(CREATE_WEBHOOK, { input: { url: receiver.url('/x'), events: [] } })).toEqual([
-      { field: 'events', rule: 'required', message: 'events must name at least one event, or be omitted.' },
+      {
+        field: 'events',
+        rule: 'required',
+        message: 'Choose at least one event, or leave events out for all of them.',
+      },
     ]);
     expect(await invalid(CREATE_WEBHOOK, { input: { url: receiver.url('/x'), projectId: 'abc' } })).toEqual([
       { field: 'projectId', rule: 'format', message: expect.any(String) },

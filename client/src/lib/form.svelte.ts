@@ -97,3 +97,47 @@ function formMessage(error: ApiError, fields: string[]): string {
   }
   return errorText(error, fields);
 }
+
+export interface Action {
+  /** True while a call runs; buttons stay enabled (keeping the keyboard focus) and a second press is ignored. */
+  readonly pending: boolean;
+  /** The last call's error, until the next call or clear(). */
+  readonly error: ApiError;
+  /** Runs one call unless one is already running (then resolves undefined); the data on success. */
+  run<Data>(send: () => PromiseLike<FormResult<Data>>): Promise<Data | undefined>;
+  clear(): void;
+}
+
+/**
+ * The pending → success or error cycle of a button that is not a form (revoke, pause, redeliver):
+ * one call at a time, its error kept for the page to show where it belongs.
+ */
+export function createAction(): Action {
+  const state = $state({ pending: false, error: undefined as ApiError });
+
+  async function run<Data>(send: () => PromiseLike<FormResult<Data>>): Promise<Data | undefined> {
+    if (state.pending) return undefined;
+    state.pending = true;
+    state.error = undefined;
+    try {
+      const result = await send();
+      state.error = result.error;
+      return result.error ? undefined : (result.data ?? undefined);
+    } finally {
+      state.pending = false;
+    }
+  }
+
+  return {
+    get pending() {
+      return state.pending;
+    },
+    get error() {
+      return state.error;
+    },
+    run,
+    clear() {
+      state.error = undefined;
+    },
+  };
+}

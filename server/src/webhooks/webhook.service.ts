@@ -137,7 +137,11 @@ export class WebhookService {
 
   private checkedEvents(events: readonly WebhookEvent[]): WebhookEvent[] {
     if (events.length === 0) {
-      throw BadInputError.field('events', 'required', 'events must name at least one event, or be omitted.');
+      throw BadInputError.field(
+        'events',
+        'required',
+        'Choose at least one event, or leave events out for all of them.',
+      );
     }
     return ALL_WEBHOOK_EVENTS.filter((event) => events.includes(event));
   }

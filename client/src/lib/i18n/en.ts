@@ -287,6 +287,7 @@ export const en = {
   'tokens.creating': 'Creating…',
   'tokens.secretTitle': 'Copy the token “{name}” now',
   'tokens.secretLabel': 'Secret of the token {name}',
+  'tokens.secretStatus': 'The token “{name}” is created: copy its secret below, it is shown only once.',
   'tokens.yours': 'Your tokens',
   'tokens.none': 'You have no token yet.',
   'tokens.created': 'Created {date}',
@@ -381,6 +382,12 @@ export const en = {
   'outbox.notFailed': 'This message is no longer failed: refresh the list to see where it is.',
   'outbox.loadMore': 'Load more',
   'outbox.shown': '{shown} of {total} shown',
+  'outbox.channel.email': 'Email',
+  'outbox.channel.webhook': 'Webhook',
+  'outbox.webhookSubject': '{event}: ticket #{ticket}, job {job}',
+  'outbox.webhookNoRetry':
+    'A webhook delivery is not retried here, so that deliveries keep the job order: send it again with Redeliver.',
+  'outbox.toWebhooks': 'Open Webhooks',
   'outboxState.PENDING': 'Pending',
   'outboxState.SENT': 'Sent',
   'outboxState.FAILED': 'Failed',
@@ -400,13 +407,14 @@ export const en = {
   'webhooks.eventHint.TICKET_OPENED': 'A new ticket (its first job).',
   'webhooks.event.TICKET_UPDATED': 'Ticket updated',
   'webhooks.eventHint.TICKET_UPDATED': 'Any later job: a change, a comment.',
-  'webhooks.noEvent': 'Choose at least one event.',
   'webhooks.includeInternal': 'Include internal notes',
   'webhooks.includeInternalHint': 'Only for a receiver that your team alone can read.',
   'webhooks.add': 'Add webhook',
   'webhooks.adding': 'Adding…',
   'webhooks.secretTitle': 'Copy the signing secret now',
   'webhooks.secretLabel': 'Signing secret of {url}',
+  'webhooks.secretStatus':
+    'The webhook to {url} is added: copy its signing secret below, it is shown only once.',
   'webhooks.all': 'Registered webhooks',
   'webhooks.count': '{count} webhooks',
   'webhooks.count_one': '{count} webhook',
@@ -436,6 +444,7 @@ export const en = {
   'webhooks.attempts': '{count} attempts',
   'webhooks.attempts_one': '{count} attempt',
   'webhooks.lastError': 'Last error:',
+  'webhooks.nextAttempt': 'Next try at {date}',
   'webhooks.allDeliveries': 'Show all {count}',
   'webhooks.fewerDeliveries': 'Show fewer',
   'deliveryState.PENDING': 'Pending',
@@ -494,6 +503,14 @@ export const en = {
   'invalid.url.notAllowed':
     'This address is not allowed: use https to a public address, or a host the service’s configuration allows.',
   'invalid.name.unique': 'This name is already taken.',
+  'invalid.paused': 'This webhook is paused: resume it first.',
+  'invalid.nothingToDeliver': 'This webhook has no matching job to deliver yet.',
+  'invalid.limitReached': 'You have reached the most you may hold: remove one you no longer use first.',
+  'invalid.name.limitReached':
+    'You have 50 tokens, the most one person may hold: revoke one you no longer use first.',
+  'invalid.useRedeliver':
+    'A webhook delivery is sent again from Webhooks (Redeliver), so that deliveries keep the job order.',
+  'invalid.events.required': 'Choose at least one event.',
 } as const;
 
 export type MessageKey = keyof typeof en;

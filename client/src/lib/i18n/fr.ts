@@ -294,6 +294,8 @@ export const fr: Record<MessageKey, string> = {
   'tokens.creating': 'Création…',
   'tokens.secretTitle': 'Copiez maintenant le jeton « {name} »',
   'tokens.secretLabel': 'Secret du jeton {name}',
+  'tokens.secretStatus':
+    'Le jeton « {name} » est créé : copiez son secret ci-dessous, il n’est affiché qu’une fois.',
   'tokens.yours': 'Vos jetons',
   'tokens.none': 'Vous n’avez encore aucun jeton.',
   'tokens.created': 'Créé le {date}',
@@ -389,6 +391,12 @@ export const fr: Record<MessageKey, string> = {
   'outbox.notFailed': 'Ce message n’est plus en échec : actualisez la liste pour voir où il en est.',
   'outbox.loadMore': 'Afficher plus',
   'outbox.shown': '{shown} sur {total} affichés',
+  'outbox.channel.email': 'E-mail',
+  'outbox.channel.webhook': 'Webhook',
+  'outbox.webhookSubject': '{event} : ticket n° {ticket}, événement {job}',
+  'outbox.webhookNoRetry':
+    'Une livraison de webhook n’est pas réessayée ici, pour que les livraisons gardent leur ordre : renvoyez-la avec Renvoyer.',
+  'outbox.toWebhooks': 'Ouvrir les webhooks',
   'outboxState.PENDING': 'En attente',
   'outboxState.SENT': 'Envoyé',
   'outboxState.FAILED': 'Échec',
@@ -409,13 +417,14 @@ export const fr: Record<MessageKey, string> = {
   'webhooks.eventHint.TICKET_OPENED': 'Un nouveau ticket (son premier événement).',
   'webhooks.event.TICKET_UPDATED': 'Ticket mis à jour',
   'webhooks.eventHint.TICKET_UPDATED': 'Tout événement suivant : une modification, un commentaire.',
-  'webhooks.noEvent': 'Choisissez au moins un événement.',
   'webhooks.includeInternal': 'Inclure les notes internes',
   'webhooks.includeInternalHint': 'Seulement pour un destinataire que votre équipe est seule à lire.',
   'webhooks.add': 'Ajouter le webhook',
   'webhooks.adding': 'Ajout…',
   'webhooks.secretTitle': 'Copiez maintenant le secret de signature',
   'webhooks.secretLabel': 'Secret de signature de {url}',
+  'webhooks.secretStatus':
+    'Le webhook vers {url} est ajouté : copiez son secret de signature ci-dessous, il n’est affiché qu’une fois.',
   'webhooks.all': 'Webhooks enregistrés',
   'webhooks.count': '{count} webhooks',
   'webhooks.count_one': '{count} webhook',
@@ -447,6 +456,7 @@ export const fr: Record<MessageKey, string> = {
   'webhooks.attempts': '{count} tentatives',
   'webhooks.attempts_one': '{count} tentative',
   'webhooks.lastError': 'Dernière erreur :',
+  'webhooks.nextAttempt': 'Prochain essai le {date}',
   'webhooks.allDeliveries': 'Afficher les {count}',
   'webhooks.fewerDeliveries': 'Afficher moins',
   'deliveryState.PENDING': 'En attente',
@@ -505,4 +515,12 @@ export const fr: Record<MessageKey, string> = {
   'invalid.url.notAllowed':
     'Cette adresse n’est pas permise : utilisez https vers une adresse publique, ou un hôte autorisé par la configuration du service.',
   'invalid.name.unique': 'Ce nom est déjà pris.',
+  'invalid.paused': 'Ce webhook est en pause : reprenez-le d’abord.',
+  'invalid.nothingToDeliver': 'Ce webhook n’a encore aucun événement correspondant à envoyer.',
+  'invalid.limitReached': 'Vous avez atteint le maximum autorisé : supprimez d’abord ce qui ne sert plus.',
+  'invalid.name.limitReached':
+    'Vous avez 50 jetons, le maximum par personne : révoquez d’abord un jeton qui ne sert plus.',
+  'invalid.useRedeliver':
+    'Une livraison de webhook se renvoie depuis les webhooks (Renvoyer), pour que les livraisons gardent leur ordre.',
+  'invalid.events.required': 'Choisissez au moins un événement.',
 };

@@ -3,8 +3,19 @@ import { graphql, type ResultOf } from '../../lib/graphql';
 export const OutboxMessageFields = graphql(`
   fragment OutboxMessageFields on OutboxMessage {
     id
+    channel
     recipient
     subject
+    webhookDelivery {
+      id
+      event
+      job {
+        id
+        ticket {
+          id
+        }
+      }
+    }
     state
     attempts
     lastError

@@ -9,6 +9,7 @@ export const WebhookDeliveryFields = graphql(`
     attempts
     createdAt
     lastError
+    nextAttemptAt
     job {
       id
       ticket {
