@@ -61,7 +61,8 @@ export class HistoryService {
       return new JobConnection(
         edges,
         { hasNextPage: rows.length > request.first, endCursor: edges.at(-1)?.cursor ?? null },
-        () => this.database.readCommitted((reader) => this.visible(reader, viewer, narrowing).getCount()),
+        // A count needs no commit order: it runs beside the writers, not in their queue.
+        () => this.visible(this.database.manager, viewer, narrowing).getCount(),
       );
     });
   }
