@@ -13,14 +13,17 @@ import type { User } from '../users/user.entity';
 import { userServiceFor } from '../../test/support/user-service';
 import {
   canListArchivedProjects,
+  canReadProjectReport,
   canSeeInternalNotes,
   canSeePrivateUserFields,
   canSeeProject,
   canSeeTicket,
   canSeeWhoFigures,
+  isInProjectReport,
   visibleJobs,
   visibleProjectDescription,
   webhookReceivesJob,
+  whereJobInProjectReport,
   whereJobReachesWebhook,
   whereJobVisible,
   whereTicketVisible,
@@ -78,6 +81,13 @@ test("projects: a USER never reads an archived project's description, whatever t
 test('stats: figures by author and by assignee are for staff only', () => {
   for (const viewer of staff) expect(canSeeWhoFigures(viewer)).toBe(true);
   expect(canSeeWhoFigures(reporter)).toBe(false);
+});
+
+test('project report: staff read it, and it holds public jobs only, even for them', () => {
+  for (const viewer of staff) expect(canReadProjectReport(viewer)).toBe(true);
+  expect(canReadProjectReport(reporter)).toBe(false);
+  expect(isInProjectReport({ internal: false })).toBe(true);
+  expect(isInProjectReport({ internal: true })).toBe(false);
 });
 
 test('users: email and settings are seen by the user themself and by admins only', () => {
@@ -196,5 +206,14 @@ describe('the SQL forms of the ticket and job rules agree with the predicates', 
     const all = await database.manager.find(Job, { order: { id: 'ASC' } });
     expect(listed).toEqual(all.filter((job) => webhookReceivesJob(webhook, job)).map((job) => job.id));
     expect(listed.length).toBeGreaterThan(0);
+  });
+
+  test('and so does the project report rule', async () => {
+    const query = whereJobInProjectReport(database.manager.createQueryBuilder(Job, 'j'));
+    const listed = (await query.orderBy('j.id', 'ASC').getMany()).map((job) => job.id);
+    const all = await database.manager.find(Job, { order: { id: 'ASC' } });
+    expect(listed).toEqual(all.filter(isInProjectReport).map((job) => job.id));
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThan(all.length);
   });
 });

@@ -18,6 +18,8 @@ import type { User } from '../users/user.entity';
  *   its id, name and archived flag (a reporter must understand where their ticket lives), never its
  *   description (staff matter), which reads as "" since the contract makes it non-null.
  * - Stats: who reports and who holds the work (by author, by assignee) are staff figures.
+ * - The project report: AGENT and ADMIN read it; it is project documentation, so it holds the public
+ *   history only (no internal note, even for the staff who read it).
  * - Users: email and notification settings are seen by the user themself and by ADMINs only.
  */
 
@@ -96,6 +98,21 @@ export function visibleProjectDescription(
   project: Pick<Project, 'archived' | 'description'>,
 ): string {
   return canSeeProject(viewer, project) ? project.description : '';
+}
+
+/** GET /api/projects/:id/report: the staff's printable documentation of a project. */
+export function canReadProjectReport(viewer: User): boolean {
+  return isStaff(viewer.role);
+}
+
+/** A job in the project report: public ones only, whoever reads it, since the report is shared documentation. */
+export function isInProjectReport(job: Pick<Job, 'internal'>): boolean {
+  return !job.internal;
+}
+
+/** The SQL form of isInProjectReport, added to a query over jobs aliased `jobAlias`. */
+export function whereJobInProjectReport<Q extends WhereExpressionBuilder>(query: Q, jobAlias = 'j'): Q {
+  return query.andWhere(`${jobAlias}.internal = :publicOnly`, { publicOnly: false });
 }
 
 /** Stats by author and by assignee. */
