@@ -92,17 +92,8 @@ function viewOf(
   texts: ActivityMessages,
   colon: string,
 ): JobView {
-  const opened = job.changes.some((change) => change.field === 'status' && change.from === null);
-  const changes = opened ? [] : job.changes.map((change) => changeLine(change, recipient, texts, colon));
-  const heading = job.internal
-    ? texts.internalNote(actor.username)
-    : opened
-      ? texts.opened(actor.username)
-      : job.comment && changes.length > 0
-        ? texts.commentedAndChanged(actor.username)
-        : job.comment
-          ? texts.commented(actor.username)
-          : texts.changed(actor.username);
+  const opened = isOpeningJob(job);
+  const changes = opened ? [] : job.changes.map((change) => describeChange(change, recipient, texts, colon));
   // The reply loop: only the reporter's answer moves a WAITING ticket back to OPEN.
   const reporterAnswered =
     isStaff(recipient.role) &&
@@ -111,21 +102,53 @@ function viewOf(
       (change) =>
         change.field === 'status' && change.from === TicketStatus.WAITING && change.to === TicketStatus.OPEN,
     );
-  return { heading, changes, reporterAnswered, text: opened ? ticket.description : job.comment };
+  return {
+    heading: jobHeading(job, actor.username, texts),
+    changes,
+    reporterAnswered,
+    text: opened ? ticket.description : job.comment,
+  };
 }
 
-function changeLine(change: FieldChange, recipient: User, texts: ActivityMessages, colon: string): string {
+/** The job that opened the ticket: its only change is the status from nothing to OPEN. */
+export function isOpeningJob(job: Pick<Job, 'changes'>): boolean {
+  return job.changes.some((change) => change.field === 'status' && change.from === null);
+}
+
+/** What a job did, in one line of the reader's language ("alice commented and changed the ticket"). */
+export function jobHeading(
+  job: Pick<Job, 'changes' | 'comment' | 'internal'>,
+  actorName: string,
+  texts: ActivityMessages,
+): string {
+  if (job.internal) return texts.internalNote(actorName);
+  if (isOpeningJob(job)) return texts.opened(actorName);
+  if (job.comment && job.changes.length > 0) return texts.commentedAndChanged(actorName);
+  return job.comment ? texts.commented(actorName) : texts.changed(actorName);
+}
+
+/**
+ * One change in the reader's words ("Status: Open → Resolved"); long values are cut at maxValueLength
+ * (the project report passes Infinity, since it is the full record).
+ */
+export function describeChange(
+  change: FieldChange,
+  reader: Pick<User, 'role'>,
+  texts: ActivityMessages,
+  colon: string,
+  maxValueLength = MAX_VALUE_LENGTH,
+): string {
   const value = (raw: string | null): string => {
     if (raw === null) return texts.none;
     if (change.field === 'status') {
-      return raw === TicketStatus.WAITING && isStaff(recipient.role)
+      return raw === TicketStatus.WAITING && isStaff(reader.role)
         ? texts.waitingForReporter
         : (texts.statuses[raw] ?? raw);
     }
     if (change.field === 'priority') return texts.priorities[raw] ?? raw;
     if (change.field === 'category') return texts.categories[raw] ?? raw;
     const oneLine = raw.replace(/\s+/g, ' ').trim();
-    return oneLine.length > MAX_VALUE_LENGTH ? `${oneLine.slice(0, MAX_VALUE_LENGTH)}…` : oneLine;
+    return oneLine.length > maxValueLength ? `${oneLine.slice(0, maxValueLength)}…` : oneLine;
   };
   return `${texts.fields[change.field] ?? change.field}${colon}${value(change.from)} → ${value(change.to)}`;
 }
