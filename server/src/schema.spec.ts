@@ -23,7 +23,7 @@ if (!contractPresent) {
 }
 
 describe('schema.graphql', () => {
-  test('is up to date with the code (run `npm run build:server` to regenerate it)', async () => {
+  test('the committed copy is up to date with the code (run `npm run schema` to regenerate it)', async () => {
     expect(fs.readFileSync(schemaFile, 'utf8')).toBe(await printApiSchema());
   });
 

@@ -47,5 +47,5 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
 }
 
 export async function printApiSchema(): Promise<string> {
-  return `# Generated from the server's code by \`npm run build:server\`. Do not edit.\n\n${printSchema(await buildApiSchema())}\n`;
+  return `# Generated from the server's code by \`npm run schema\`. Do not edit.\n\n${printSchema(await buildApiSchema())}\n`;
 }

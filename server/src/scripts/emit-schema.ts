@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import { printApiSchema, schemaFile } from '../schema';
 
-/** Writes schema.graphql at the top of the repository from the code (run by `npm run build:server`). */
+/** Writes schema.graphql at the top of the repository from the code (`npm run schema`; the build never writes it, so the test that compares it with the code can fail). */
 printApiSchema().then(
   (printed) => {
     fs.writeFileSync(schemaFile, printed);
