@@ -22,6 +22,7 @@ const patterns: [string, RegExp][] = [
   ['stats', /^\/admin\/stats$/],
   ['outbox', /^\/admin\/outbox$/],
   ['webhooks', /^\/admin\/webhooks$/],
+  ['data', /^\/admin\/data$/],
   ['playground', /^\/playground$/],
 ];
 
