@@ -12,6 +12,7 @@ import { Role } from '../users/role';
 import type { User } from '../users/user.entity';
 import { userServiceFor } from '../../test/support/user-service';
 import {
+  canExport,
   canListArchivedProjects,
   canReadProjectReport,
   canSeeInternalNotes,
@@ -69,6 +70,12 @@ test('projects: only an admin lists the archived ones', () => {
   expect(canListArchivedProjects(admin)).toBe(true);
   expect(canListArchivedProjects(agent)).toBe(false);
   expect(canListArchivedProjects(reporter)).toBe(false);
+});
+
+test('exports: only an admin takes the whole record out', () => {
+  expect(canExport(admin)).toBe(true);
+  expect(canExport(agent)).toBe(false);
+  expect(canExport(reporter)).toBe(false);
 });
 
 test("projects: a USER never reads an archived project's description, whatever the way in", () => {

@@ -7,7 +7,7 @@ import type { User } from '../users/user.entity';
 
 /*
  * Who sees what: the one place every reader (ticket, ticket list, search, stats, loaders, projects,
- * users, the history feed, webhooks, and later exports and subscriptions) asks. A reader never re-writes
+ * users, the history feed, webhooks, exports, and later subscriptions) asks. A reader never re-writes
  * a rule; what the viewer may not see is answered like what does not exist (NOT_FOUND), by the caller.
  *
  * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.
@@ -20,6 +20,7 @@ import type { User } from '../users/user.entity';
  * - Stats: who reports and who holds the work (by author, by assignee) are staff figures.
  * - The project report: AGENT and ADMIN read it; it is project documentation, so it holds the public
  *   history only (no internal note, even for the staff who read it).
+ * - Exports: ADMIN only; the whole record (internal notes flagged, email addresses), never a secret.
  * - Users: email and notification settings are seen by the user themself and by ADMINs only.
  */
 
@@ -113,6 +114,11 @@ export function isInProjectReport(job: Pick<Job, 'internal'>): boolean {
 /** The SQL form of isInProjectReport, added to a query over jobs aliased `jobAlias`. */
 export function whereJobInProjectReport<Q extends WhereExpressionBuilder>(query: Q, jobAlias = 'j'): Q {
   return query.andWhere(`${jobAlias}.internal = :publicOnly`, { publicOnly: false });
+}
+
+/** GET /api/export and `npm run export`: the whole record, internal notes and email addresses included. */
+export function canExport(viewer: User): boolean {
+  return viewer.role === Role.ADMIN;
 }
 
 /** Stats by author and by assignee. */
