@@ -31,6 +31,7 @@ import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
 import { EmailSender } from './outbox/email-sender';
 import { type Mailer, createMailer } from './outbox/mailer';
+import { reportRoutes } from './reports/report.routes';
 import { buildApiSchema } from './schema';
 import { createServices, type Services } from './services';
 import { WebhookSender } from './webhooks/webhook-sender';
@@ -202,6 +203,7 @@ export async function startServer(
     expressMiddleware(apollo, { context: async ({ req, res }) => createContext(services, req, res) }),
   );
   app.use('/api/unsubscribe', noStore, unsubscribeRoutes(services.users, logger));
+  app.use('/api/projects', noStore, reportRoutes(services, logger));
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 
