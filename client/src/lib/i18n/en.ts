@@ -156,6 +156,7 @@ export const en = {
   'tickets.shown': '{shown} of {total} shown',
   'tickets.noMatch': 'No ticket matches these filters',
   'tickets.none': 'No tickets yet',
+  'tickets.projectReport': 'Project report',
 
   'ticket.titleField': 'Title',
   'ticket.description': 'Description',
@@ -328,6 +329,8 @@ export const en = {
   'projects.openCount': '{count} open tickets',
   'projects.openCount_one': '{count} open ticket',
   'projects.createdOn': 'created {date}',
+  'projects.report': 'Report',
+  'projects.opensInNewTab': '(opens in a new tab)',
 
   'users.title': 'Users',
   'users.intro': 'Agents work on tickets; admins also manage projects and users.',

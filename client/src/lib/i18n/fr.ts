@@ -162,6 +162,7 @@ export const fr: Record<MessageKey, string> = {
   'tickets.shown': '{shown} sur {total} affichés',
   'tickets.noMatch': 'Aucun ticket ne correspond à ces filtres',
   'tickets.none': 'Aucun ticket pour l’instant',
+  'tickets.projectReport': 'Rapport du projet',
 
   'ticket.titleField': 'Titre',
   'ticket.description': 'Description',
@@ -337,6 +338,8 @@ export const fr: Record<MessageKey, string> = {
   'projects.openCount': '{count} tickets ouverts',
   'projects.openCount_one': '{count} ticket ouvert',
   'projects.createdOn': 'créé le {date}',
+  'projects.report': 'Rapport',
+  'projects.opensInNewTab': '(s’ouvre dans un nouvel onglet)',
 
   'users.title': 'Utilisateurs',
   'users.intro': 'Les agents traitent les tickets ; les admins gèrent aussi les projets et les utilisateurs.',
