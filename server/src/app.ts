@@ -27,6 +27,8 @@ import { jobListLimitPlugin, requestLogPlugin, principalPlugin } from './http/gr
 import { noStore, securityHeaders } from './http/security-headers';
 import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
+import { exportRoutes } from './exports/export.routes';
+import { importRoutes } from './imports/import.routes';
 import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
 import { EmailSender } from './outbox/email-sender';
@@ -203,7 +205,9 @@ export async function startServer(
     expressMiddleware(apollo, { context: async ({ req, res }) => createContext(services, req, res) }),
   );
   app.use('/api/unsubscribe', noStore, unsubscribeRoutes(services.users, logger));
+  app.use('/api/export', noStore, exportRoutes(services, logger));
   app.use('/api/projects', noStore, reportRoutes(services, logger));
+  app.use('/api/import', noStore, importRoutes(services, config, logger));
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 
