@@ -468,7 +468,7 @@ export const en = {
   'data.json': 'JSON',
   'data.csvTickets': 'CSV of tickets',
   'data.csvJobs': 'CSV of jobs',
-  'data.exportOf': ', export of {scope}',
+  'data.exportLink': '{format}, export of {scope}',
   'data.archived': 'Archived',
   'data.openTickets': '{count} open tickets',
   'data.openTickets_one': '{count} open ticket',

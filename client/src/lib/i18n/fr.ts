@@ -480,7 +480,7 @@ export const fr: Record<MessageKey, string> = {
   'data.json': 'JSON',
   'data.csvTickets': 'CSV des tickets',
   'data.csvJobs': 'CSV des événements',
-  'data.exportOf': ', export de {scope}',
+  'data.exportLink': '{format}, export de {scope}',
   'data.archived': 'Archivé',
   'data.openTickets': '{count} tickets ouverts',
   'data.openTickets_one': '{count} ticket ouvert',
