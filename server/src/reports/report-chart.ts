@@ -13,6 +13,7 @@ export interface ChartText {
 const WIDTH = 720;
 const HEIGHT = 240;
 const PLOT = { left: 40, right: 10, top: 30, bottom: 30 };
+const MAX_SLOT = 48;
 // Dark and light, so the two series stay apart on a black-and-white printer too.
 export const OPENED_COLOUR = '#1e3a8a';
 export const CLOSED_COLOUR = '#f59e0b';
@@ -35,7 +36,8 @@ export function weeklyChart(weeks: WeekCount[], text: ChartText): string {
   const top = axisMax(Math.max(0, ...weeks.map((week) => Math.max(week.opened, week.closed))));
   const plotWidth = WIDTH - PLOT.left - PLOT.right;
   const plotHeight = HEIGHT - PLOT.top - PLOT.bottom;
-  const slot = plotWidth / Math.max(1, weeks.length);
+  // A few weeks get slim bars on the left, not bars as wide as the page.
+  const slot = Math.min(MAX_SLOT, plotWidth / Math.max(1, weeks.length));
   const bar = Math.max(0.5, (slot * 0.8) / 2);
   const y = (count: number) => PLOT.top + plotHeight - (count / top) * plotHeight;
   const bars = weeks.flatMap((week, index) => {
@@ -63,7 +65,7 @@ export function weeklyChart(weeks: WeekCount[], text: ChartText): string {
       ? `<text x="${PLOT.left}" y="${HEIGHT - 10}">${escapeHtml(text.weekLabel(first.weekStart))}</text>`
       : '',
     last && last !== first
-      ? `<text x="${WIDTH - PLOT.right}" y="${HEIGHT - 10}" text-anchor="end">${escapeHtml(text.weekLabel(last.weekStart))}</text>`
+      ? `<text x="${round(PLOT.left + weeks.length * slot)}" y="${HEIGHT - 10}" text-anchor="end">${escapeHtml(text.weekLabel(last.weekStart))}</text>`
       : '',
     `</g>`,
     `<line x1="${PLOT.left}" y1="${PLOT.top}" x2="${PLOT.left}" y2="${baseline}" stroke="#999"/>`,
