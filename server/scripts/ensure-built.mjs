@@ -9,10 +9,16 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const serverDist = path.join(root, 'server', 'dist');
 const clientEntry = path.join(root, 'client', 'dist', 'index.html');
 
-/** Runs `npm run build` unless both the server and the client are built; exits when the build fails. */
-export function ensureBuilt() {
+/**
+ * Runs `npm run build` unless both the server and the client are built; exits when the build fails.
+ * `stdoutIsData`: the command writes a file to standard output, so the build talks on standard error.
+ */
+export function ensureBuilt({ stdoutIsData = false } = {}) {
   if (existsSync(path.join(serverDist, 'main.js')) && existsSync(clientEntry)) return;
-  console.log('No build yet: building the service and the web client (npm run build)…');
-  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  (stdoutIsData ? console.error : console.log)(
+    'No build yet: building the service and the web client (npm run build)…',
+  );
+  const stdio = stdoutIsData ? ['ignore', process.stderr, process.stderr] : 'inherit';
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }

@@ -14,19 +14,30 @@ export class ExportAbortedError extends Error {
  */
 export async function writeChunks(out: Writable, chunks: AsyncIterable<string>): Promise<void> {
   let closed = out.destroyed;
+  let failure: Error | null = null;
   const onClose = () => (closed = true);
+  // A closed pipe (EPIPE) is an error event: without a listener it would end the process.
+  const onError = (error: Error) => {
+    failure ??= error;
+    closed = true;
+  };
   out.once('close', onClose);
+  out.on('error', onError);
+  const stopIfClosed = () => {
+    if (closed) throw failure ?? new ExportAbortedError();
+  };
   try {
     for await (const chunk of chunks) {
-      if (closed) throw new ExportAbortedError();
+      stopIfClosed();
       if (!out.write(chunk)) await drained(out);
     }
-    if (closed) throw new ExportAbortedError();
+    stopIfClosed();
     await new Promise<void>((resolve, reject) => {
       out.end((error?: Error | null) => (error ? reject(error) : resolve()));
     });
   } finally {
     out.off('close', onClose);
+    out.off('error', onError);
   }
 }
 
