@@ -1,5 +1,8 @@
 import { ManualClock, DAY_MS, HOUR_MS } from '../src/clock';
-import { ReportService } from '../src/reports/report.service';
+import { REPORT_BATCH_SIZE, ReportService } from '../src/reports/report.service';
+import { Job } from '../src/tickets/job.entity';
+import { Ticket } from '../src/tickets/ticket.entity';
+import { Priority, TicketCategory, TicketStatus } from '../src/tickets/ticket.enums';
 import { User } from '../src/users/user.entity';
 import { CREATE_PROJECT, UPDATE_ME, UPDATE_TICKET } from './support/operations';
 import { type RawResponse, TestApi, type TestUser } from './support/test-server';
@@ -412,5 +415,53 @@ describe('a large project is read in batches', () => {
     expect(sizes).toEqual([2, 1]);
     // Per batch: the tickets, their public jobs, the people named.
     expect(statements).toBe(2 * 3);
+  });
+
+  test('over HTTP, a project of several batches is streamed whole, in order', async () => {
+    const bigId = await api.createProject(admin, 'Big');
+    const { manager } = api.server.services.database;
+    const count = 2 * REPORT_BATCH_SIZE + 30;
+    const at = new Date('2025-03-20T12:00:00Z');
+    await manager.insert(
+      Ticket,
+      Array.from({ length: count }, (_, n) => ({
+        title: `Bulk ${n + 1}`,
+        description: 'Imported.',
+        status: TicketStatus.OPEN,
+        priority: Priority.NORMAL,
+        category: TicketCategory.OTHER,
+        projectId: Number(bigId),
+        authorId: Number(alice.id),
+        assigneeId: null,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: null,
+      })),
+    );
+    const bulk = await manager.find(Ticket, { where: { projectId: Number(bigId) }, order: { id: 'ASC' } });
+    await manager.insert(
+      Job,
+      bulk.map((ticket) => ({
+        ticketId: ticket.id,
+        authorId: Number(alice.id),
+        createdAt: at,
+        comment: null,
+        internal: false,
+        status: TicketStatus.OPEN,
+        changes: [{ field: 'status', from: null, to: TicketStatus.OPEN }],
+      })),
+    );
+    const response = await report(`${bigId}/report`, {
+      token: agent.token,
+      headers: { accept: 'text/html' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('transfer-encoding')).toBe('chunked');
+    const listed = [...response.text.matchAll(/<article class="ticket" id="ticket-(\d+)"/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(listed).toEqual(bulk.map((ticket) => ticket.id));
+    expect(response.text).toContain(`<p class="meta">${count} tickets</p>`);
+    expect(response.text).toMatch(/End of the report\.<\/p><\/footer>/);
   });
 });
