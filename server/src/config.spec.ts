@@ -50,9 +50,17 @@ describe('configuration from the environment', () => {
     [{ FAILED_LOGINS_PER_ADDRESS: '0' }, /FAILED_LOGINS_PER_ADDRESS/],
     [{ FAILED_LOGINS_PER_ADDRESS: '100001' }, /FAILED_LOGINS_PER_ADDRESS/],
     [{ FAILED_LOGINS_PER_ADDRESS: 'many' }, /FAILED_LOGINS_PER_ADDRESS/],
+    [{ IMPORT_MAX_MB: '0' }, /IMPORT_MAX_MB/],
+    [{ IMPORT_MAX_MB: '2.5' }, /IMPORT_MAX_MB/],
+    [{ IMPORT_MAX_MB: '5000' }, /IMPORT_MAX_MB/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('imports: 50 MB unless set', () => {
+    expect(loadConfig({}).importMaxMb).toBe(50);
+    expect(loadConfig({ IMPORT_MAX_MB: '200' }).importMaxMb).toBe(200);
   });
 
   test('failed logins per address: 100 per 15 minutes unless raised (many people behind one address)', () => {

@@ -37,6 +37,8 @@ export interface Config {
   webhookAllowHosts: string[];
   /** Cost points one API token may spend per hour (GitHub's model: a query costs 1 per 100 nodes asked). */
   apiTokenBudget: number;
+  /** The largest file POST /api/import and `npm run import` accept, in megabytes. */
+  importMaxMb: number;
 }
 
 /** The validated value given to Express as "trust proxy". */
@@ -70,6 +72,7 @@ export const defaultConfig: Omit<Config, 'publicUrl'> = {
   mailFrom: 'Simple Ticketing <no-reply@localhost>',
   webhookAllowHosts: [],
   apiTokenBudget: 5000,
+  importMaxMb: 50,
 };
 
 /** "12h", "30m", "45s", "2d" or a plain number of seconds. */
@@ -92,6 +95,8 @@ function parseInteger(name: string, raw: string, min: number, max: number): numb
 }
 
 const MAX_PROXY_HOPS = 10;
+/** A JSON import is parsed in memory (about ten times the file's size): past 1 GB, split the export. */
+const MAX_IMPORT_MB = 1024;
 /** Express's names for groups of addresses (proxy-addr). */
 const PROXY_ADDRESS_GROUPS = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -312,6 +317,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (read('API_TOKEN_BUDGET')) {
     config.apiTokenBudget = parseInteger('API_TOKEN_BUDGET', read('API_TOKEN_BUDGET'), 1, 10_000_000);
   }
+  if (read('IMPORT_MAX_MB')) {
+    config.importMaxMb = parseInteger('IMPORT_MAX_MB', read('IMPORT_MAX_MB'), 1, MAX_IMPORT_MB);
+  }
   return config;
 }
 
@@ -358,5 +366,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   config.mailFrom = validateMailFrom('mailFrom', config.mailFrom);
   config.publicUrl = validatePublicUrl('publicUrl', overrides.publicUrl ?? defaultPublicUrl(config.port));
   config.webhookAllowHosts = validateWebhookAllowHosts('webhookAllowHosts', config.webhookAllowHosts);
+  parseInteger('importMaxMb', String(config.importMaxMb), 1, MAX_IMPORT_MB);
   return config;
 }

@@ -1,0 +1,91 @@
+import type { EntityManager } from 'typeorm';
+import type { FieldChange } from '../tickets/job.entity';
+import { TicketSearchIndex } from '../tickets/ticket-search';
+import {
+  type Priority,
+  type TicketCategory,
+  type TicketStatus,
+  priorityRank,
+  statusRank,
+} from '../tickets/ticket.enums';
+
+export interface TicketRow {
+  projectId: number;
+  title: string;
+  description: string;
+  status: TicketStatus;
+  priority: Priority;
+  category: TicketCategory;
+  authorId: number;
+  assigneeId: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+}
+
+export interface JobRow {
+  authorId: number;
+  createdAt: Date;
+  comment: string | null;
+  internal: boolean;
+  status: TicketStatus;
+  changes: FieldChange[];
+}
+
+/**
+ * Writes imported tickets with their whole history as they were, in the import's transaction: straight
+ * SQL, no JobRecorder, so no domain event (old history must not email or call webhooks), and the search
+ * index filled as the ticket rules fill it (comments in order, internal notes apart).
+ */
+export class TicketWriter {
+  private readonly search = new TicketSearchIndex();
+
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Inserts the ticket, its jobs in the given order and its search entry; returns the new ticket id. */
+  async write(ticket: TicketRow, jobs: JobRow[]): Promise<number> {
+    const [row] = (await this.manager.query(
+      `INSERT INTO "ticket" ("title", "description", "status", "priority", "category", "projectId", "authorId",
+         "assigneeId", "createdAt", "updatedAt", "closedAt")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+      [
+        ticket.title,
+        ticket.description,
+        statusRank(ticket.status),
+        priorityRank(ticket.priority),
+        ticket.category,
+        ticket.projectId,
+        ticket.authorId,
+        ticket.assigneeId,
+        ticket.createdAt.getTime(),
+        ticket.updatedAt.getTime(),
+        ticket.closedAt?.getTime() ?? null,
+      ],
+    )) as { id: number }[];
+    const id = Number(row.id);
+    for (const job of jobs) {
+      await this.manager.query(
+        `INSERT INTO "job" ("ticketId", "authorId", "createdAt", "comment", "internal", "status", "changes")
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [
+          id,
+          job.authorId,
+          job.createdAt.getTime(),
+          job.comment,
+          job.internal ? 1 : 0,
+          statusRank(job.status),
+          JSON.stringify(job.changes.map(({ field, from, to }) => ({ field, from, to }))),
+        ],
+      );
+    }
+    await this.search.add(this.manager, { id, title: ticket.title, description: ticket.description });
+    const comments = (internal: boolean) =>
+      jobs.filter((job) => job.internal === internal && job.comment).map((job) => job.comment as string);
+    // One update per column: the same text as one addComment per comment, without rewriting the entry each time.
+    for (const internal of [false, true]) {
+      const text = comments(internal);
+      if (text.length > 0) await this.search.addComment(this.manager, id, text.join('\n'), internal);
+    }
+    return id;
+  }
+}
