@@ -29,7 +29,6 @@ import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
 import { exportRoutes } from './exports/export.routes';
 import { importRoutes } from './imports/import.routes';
-import { importRoutes } from './imports/import.routes';
 import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
 import { EmailSender } from './outbox/email-sender';
@@ -208,7 +207,6 @@ export async function startServer(
   app.use('/api/unsubscribe', noStore, unsubscribeRoutes(services.users, logger));
   app.use('/api/export', noStore, exportRoutes(services, logger));
   app.use('/api/projects', noStore, reportRoutes(services, logger));
-  app.use('/api/import', noStore, importRoutes(services, config, logger));
   app.use('/api/import', noStore, importRoutes(services, config, logger));
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
