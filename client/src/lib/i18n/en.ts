@@ -457,7 +457,7 @@ export const en = {
 
   'data.title': 'Data',
   'data.intro':
-    'Take the service’s data out, or bring tickets in from a file. Exports and imports include every project, archived ones too.',
+    'Take the service’s data out, or bring tickets in from a file. Archived projects are listed too.',
   'data.export': 'Export',
   'data.formatJson':
     'JSON: lossless (projects, users without passwords, tickets with their whole history); it can be imported back.',
@@ -478,7 +478,7 @@ export const en = {
     'A JSON export of this service, or a CSV of tickets kept elsewhere. A dry run first says what would be imported; nothing is written until you press Import, and a refused file writes nothing.',
   'data.file': 'File to import',
   'data.fileHint': 'A .json export or a .csv of tickets, at most {size}.',
-  'data.drop': 'or drop the file here',
+  'data.drop': 'You can also drop the file on this box.',
   'data.dropActive': 'Drop the file to choose it',
   'data.chosen': '{name}, {size}',
   'data.csvColumns':
@@ -502,11 +502,21 @@ export const en = {
   'data.wouldCreate_one': '{count} ticket would be created in {project}.',
   'data.created': '{count} tickets were created in {project}.',
   'data.created_one': '{count} ticket was created in {project}.',
-  'data.jsonWould':
-    'The file holds {projects} projects, {users} users, {tickets} tickets and {jobs} jobs; they would be imported together.',
-  'data.jsonDone': 'Imported: {projects} projects, {users} users, {tickets} tickets and {jobs} jobs.',
-  'data.jsonCounted':
-    'Counted in your browser: {projects} projects, {users} users, {tickets} tickets and {jobs} jobs. The service checks the file when you import it.',
+  'data.jsonWould': 'The file is valid: importing it would bring in, all together:',
+  'data.jsonDone': 'The file is imported:',
+  'data.figureProjects': 'Projects',
+  'data.figureTickets': 'Tickets',
+  'data.figureJobs': 'Jobs',
+  'data.figureUsersMatched': 'Users found by email',
+  'data.figureUsersToCreate': 'Users to create',
+  'data.figureUsersCreated': 'Users created',
+  'data.usersWithoutPassword':
+    'New users have no usable password: they set one through “Forgot password” (if email is set up).',
+  'data.accountsToCreate': '{count} accounts would be created for author emails not known here: {emails}.',
+  'data.accountsToCreate_one':
+    '{count} account would be created for an author email not known here: {emails}.',
+  'data.accountsCreated': '{count} accounts were created for author emails not known here: {emails}.',
+  'data.accountsCreated_one': '{count} account was created for an author email not known here: {emails}.',
   'data.unknownColumns': 'Columns not imported (unknown): {columns}.',
   'data.refusedRows': '{count} rows refused, which will not be imported:',
   'data.refusedRows_one': '{count} row refused, which will not be imported:',
@@ -518,7 +528,6 @@ export const en = {
   'data.problems': 'Problems found:',
   'data.moreProblems': 'And {count} more problems: correct these first, then check the file again.',
   'data.moreProblems_one': 'And {count} more problem: correct these first, then check the file again.',
-  'data.badJson': 'This file is not valid JSON: {reason}',
 
   'playground.title': 'GraphQL playground',
   'playground.loading': 'Loading the playground…',

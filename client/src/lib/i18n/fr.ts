@@ -469,7 +469,7 @@ export const fr: Record<MessageKey, string> = {
 
   'data.title': 'Données',
   'data.intro':
-    'Sortez les données du service, ou faites entrer des tickets depuis un fichier. Exports et imports comprennent tous les projets, archivés compris.',
+    'Sortez les données du service, ou faites entrer des tickets depuis un fichier. Les projets archivés sont listés aussi.',
   'data.export': 'Exporter',
   'data.formatJson':
     'JSON : sans perte (projets, utilisateurs sans mots de passe, tickets avec tout leur historique) ; il peut être réimporté.',
@@ -490,7 +490,7 @@ export const fr: Record<MessageKey, string> = {
     'Un export JSON de ce service, ou un CSV de tickets tenus ailleurs. Un essai à blanc dit d’abord ce qui serait importé ; rien n’est écrit avant que vous appuyiez sur Importer, et un fichier refusé n’écrit rien.',
   'data.file': 'Fichier à importer',
   'data.fileHint': 'Un export .json ou un .csv de tickets, de {size} au plus.',
-  'data.drop': 'ou déposez le fichier ici',
+  'data.drop': 'Vous pouvez aussi déposer le fichier sur ce cadre.',
   'data.dropActive': 'Déposez le fichier pour le choisir',
   'data.chosen': '{name}, {size}',
   'data.csvColumns':
@@ -516,12 +516,21 @@ export const fr: Record<MessageKey, string> = {
   'data.wouldCreate_one': '{count} ticket serait créé dans {project}.',
   'data.created': '{count} tickets ont été créés dans {project}.',
   'data.created_one': '{count} ticket a été créé dans {project}.',
-  'data.jsonWould':
-    'Le fichier contient {projects} projets, {users} utilisateurs, {tickets} tickets et {jobs} événements ; ils seraient importés ensemble.',
-  'data.jsonDone':
-    'Importé : {projects} projets, {users} utilisateurs, {tickets} tickets et {jobs} événements.',
-  'data.jsonCounted':
-    'Compté dans votre navigateur : {projects} projets, {users} utilisateurs, {tickets} tickets et {jobs} événements. Le service vérifie le fichier quand vous l’importez.',
+  'data.jsonWould': 'Le fichier est valide : l’importer ferait entrer, d’un bloc :',
+  'data.jsonDone': 'Le fichier est importé :',
+  'data.figureProjects': 'Projets',
+  'data.figureTickets': 'Tickets',
+  'data.figureJobs': 'Événements',
+  'data.figureUsersMatched': 'Utilisateurs retrouvés par e-mail',
+  'data.figureUsersToCreate': 'Utilisateurs à créer',
+  'data.figureUsersCreated': 'Utilisateurs créés',
+  'data.usersWithoutPassword':
+    'Les nouveaux utilisateurs n’ont pas de mot de passe utilisable : ils en choisissent un via « Mot de passe oublié » (si l’e-mail est configuré).',
+  'data.accountsToCreate':
+    '{count} comptes seraient créés pour des e-mails d’auteurs inconnus ici : {emails}.',
+  'data.accountsToCreate_one': '{count} compte serait créé pour un e-mail d’auteur inconnu ici : {emails}.',
+  'data.accountsCreated': '{count} comptes ont été créés pour des e-mails d’auteurs inconnus ici : {emails}.',
+  'data.accountsCreated_one': '{count} compte a été créé pour un e-mail d’auteur inconnu ici : {emails}.',
   'data.unknownColumns': 'Colonnes non importées (inconnues) : {columns}.',
   'data.refusedRows': '{count} lignes refusées, qui ne seront pas importées :',
   'data.refusedRows_one': '{count} ligne refusée, qui ne sera pas importée :',
@@ -536,7 +545,6 @@ export const fr: Record<MessageKey, string> = {
     'Et {count} autres problèmes : corrigez d’abord ceux-ci, puis vérifiez à nouveau le fichier.',
   'data.moreProblems_one':
     'Et {count} autre problème : corrigez d’abord ceux-ci, puis vérifiez à nouveau le fichier.',
-  'data.badJson': 'Ce fichier n’est pas du JSON valide : {reason}',
 
   'playground.title': 'Bac à sable GraphQL',
   'playground.loading': 'Chargement du bac à sable…',

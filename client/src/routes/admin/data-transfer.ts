@@ -48,33 +48,38 @@ export interface ImportRefusal {
   problems: ImportProblem[];
 }
 
-/** A row of a CSV that is not imported, by its line in the file (1 is the header). */
+/** A row of a CSV that is not imported, by the line of the file where it starts (1 is the header). */
 export interface RefusedRow {
   line: number;
   reason: string;
 }
 
+/** What a CSV import did, or would do on a dry run (the service's CsvImportResult). */
 export interface CsvImportReport {
+  format: 'csv';
   dryRun: boolean;
-  /** Tickets created, or that would be on a dry run. */
-  created: number;
-  unknownColumns: string[];
-  refused: RefusedRow[];
-}
-
-export interface JsonCounts {
-  projects: number;
-  users: number;
+  project: { id: string; name: string };
+  /** Tickets created, or that would be. */
   tickets: number;
-  jobs: number;
+  refusedRows: RefusedRow[];
+  unknownColumns: string[];
+  /** Authors found by email, and accounts created (or to create) for the other emails. */
+  users: { matched: number; created: number; createdEmails: string[] };
 }
 
+/** What a JSON import did, or would do on a dry run (the service's JsonImportResult). */
 export interface JsonImportReport {
+  format: 'json';
   dryRun: boolean;
-  counts: JsonCounts;
+  users: { created: number; matched: number };
+  projects: { created: number };
+  tickets: { created: number };
+  jobs: { created: number };
 }
 
-export type ImportAnswer<Report> = { report: Report } | { refusal: ImportRefusal };
+export type ImportReport = CsvImportReport | JsonImportReport;
+
+export type ImportAnswer = { report: ImportReport } | { refusal: ImportRefusal };
 
 interface ImportRequest {
   file: File;
@@ -87,12 +92,7 @@ interface ImportRequest {
  * POST /api/import with the file as the body. The Content-Type is text/csv or application/json, never a
  * type an HTML form could send: with the session cookie, the service refuses those (CSRF).
  */
-export async function sendImport({
-  file,
-  format,
-  projectId,
-  dryRun,
-}: ImportRequest): Promise<ImportAnswer<unknown>> {
+export async function sendImport({ file, format, projectId, dryRun }: ImportRequest): Promise<ImportAnswer> {
   const query = new URLSearchParams();
   if (format === 'csv') query.set('format', 'csv');
   if (projectId) query.set('project', projectId);
@@ -110,7 +110,7 @@ export async function sendImport({
   }
   const body = (await response.json().catch(() => undefined)) as
     { error?: { code?: string; message?: string; invalidFields?: ImportProblem[] } } | undefined;
-  if (response.ok && body && !body.error) return { report: body };
+  if (response.ok && body && !body.error) return { report: body as ImportReport };
   return {
     refusal: {
       status: response.status,
