@@ -20,6 +20,9 @@ const CSV = [
   'Badge reader is offline,"Door 3 says ""no""\nsince Monday",LOW,green',
 ].join('\r\n');
 
+/** Cut off in the middle of its list of users. */
+const BROKEN_JSON = '{ "format": "simple-ticketing-export", "version": 1, "users": [ }';
+
 describeWithBrowser('an ADMIN on the Data page', () => {
   let admin: Account;
   let reader: Account;
@@ -149,8 +152,50 @@ describeWithBrowser('an ADMIN on the Data page', () => {
     await expect(page.getByRole('button', { name: 'Import', exact: true }).count()).resolves.toBe(0);
   });
 
+  it('brings a JSON export back in: a dry run counts what it holds, then Import creates it', async () => {
+    const answer = await fetch(`${suite.server.url}/api/export?format=json&project=${website}`, {
+      headers: { Authorization: `Bearer ${admin.token}` },
+    });
+    const exported = (await answer.json()) as { projects: { name: string }[] };
+    // A project of the same name refuses the file: this one comes back as a copy.
+    exported.projects[0].name = 'Website, last year';
+    await gotoDataPage();
+    await page.locator('#import-file').setInputFiles({
+      name: 'website.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(exported)),
+    });
+    await page.getByText('A JSON export is imported whole').waitFor();
+    await expect(page.locator('#import-project').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+
+    const report = page.locator('.import-report');
+    await report.getByText('The file is valid: importing it would bring in, all together:').waitFor();
+    const figure = (label: string) => report.locator('.import-figures div', { hasText: label }).locator('dd');
+    expect(await figure('Projects').textContent()).toBe('1');
+    expect(await figure('Tickets').textContent()).toBe('1');
+    const projects = async () =>
+      (
+        await api<{ projects: { name: string }[] }>(
+          suite.server.url,
+          '{ projects { name } }',
+          {},
+          admin.token,
+        )
+      ).projects
+        .map((project) => project.name)
+        .sort();
+    expect(await projects()).toEqual(['Helpdesk', 'Website']);
+
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await report.getByText('The file is imported:').waitFor();
+    // The Import button is gone: the focus is on the result's heading, not lost to the page.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('import-report-title');
+    expect(await projects()).toEqual(['Helpdesk', 'Website', 'Website, last year']);
+  });
+
   it('shows the service’s message and problems for a malformed JSON file, and writes nothing', async () => {
-    const broken = '{ "format": "simple-ticketing-export", "version": 1, "users": [ }';
+    const broken = BROKEN_JSON;
     // What the service says of this file, asked directly, is what the page must show.
     const answer = await fetch(`${suite.server.url}/api/import?dryRun=true`, {
       method: 'POST',
@@ -203,8 +248,14 @@ describeWithBrowser('an ADMIN on the Data page', () => {
     expect(sent).toEqual([]);
   });
 
-  it('passes axe with the export list and an import report shown, at 1280 and 390 px', async () => {
+  it('passes axe with a dry-run report, then with a refusal, at 1280 and 390 px', async () => {
     const found: string[] = [];
+    const check = async (state: string, width: number) => {
+      for (const violation of await axeViolations(page)) {
+        if (BLOCKING_IMPACTS.includes(violation.impact))
+          found.push(`${width} px, ${state}: ${violation.text}`);
+      }
+    };
     for (const [width, height] of [
       [1280, 900],
       [390, 844],
@@ -219,9 +270,16 @@ describeWithBrowser('an ADMIN on the Data page', () => {
       await page.locator('#import-project').selectOption({ label: 'Website' });
       await page.getByRole('button', { name: 'Dry run' }).click();
       await page.locator('.import-report').waitFor();
-      for (const violation of await axeViolations(page)) {
-        if (BLOCKING_IMPACTS.includes(violation.impact)) found.push(`${width} px ${violation.text}`);
-      }
+      await check('report', width);
+      await page.locator('#import-file').setInputFiles({
+        name: 'broken.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(BROKEN_JSON),
+      });
+      await page.getByRole('button', { name: 'Dry run' }).click();
+      await page.locator('.refusal').waitFor();
+      await check('refusal', width);
+      if (width < 1000) await screenshots(page, 'data-import-refused');
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     expect(found).toEqual([]);
