@@ -1,4 +1,7 @@
 import type { ExportDocument, ExportedTicket } from '../src/exports/export-format';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runImportCommand } from '../src/imports/import.command';
 import { MailCatcher } from './support/mail-catcher';
 import { UPDATE_TICKET } from './support/operations';
 import { type RawResponse, TestApi, type TestUser, errorCodes } from './support/test-server';
@@ -693,6 +696,74 @@ describe('who may import', () => {
     expect(crossSite.json.error.message).toMatch(/another site/);
     const sameSite = await postImport(JSON.stringify(fixture()), { headers: { cookie, origin: api.url } });
     expect(sameSite.status).toBe(200);
+  });
+});
+
+describe('npm run import (the command line)', () => {
+  /** Runs the command on this file's database, as `npm run import -- ...argv` would. */
+  async function run(argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runImportCommand(
+      argv,
+      { DATA_DIR: api.dataDir, LOG_LEVEL: 'error' },
+      {
+        stdout: { write: (chunk: string) => out.push(chunk) } as never,
+        stderr: { write: (chunk: string) => err.push(chunk) } as never,
+      },
+    );
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+  const write = (name: string, content: string) => {
+    const file = path.join(api.dataDir, name);
+    fs.writeFileSync(file, content);
+    return file;
+  };
+
+  test('bad arguments: exit code 2 with the usage', async () => {
+    for (const argv of [
+      [],
+      ['a.json', 'b.json'],
+      ['x.csv', '--csv'],
+      ['--nope', 'a.json'],
+      [path.join(api.dataDir, 'missing.json')],
+    ]) {
+      const { code, stderr } = await run(argv);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/Usage: npm run import/);
+    }
+  });
+
+  test('a refused file: exit code 1, the same messages as the API, nothing written', async () => {
+    const before = await api.snapshot();
+    const { code, stderr } = await run([
+      write(
+        'bad.json',
+        broken((d) => (d.version = 3)),
+      ),
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/version 3 is not supported[^]*version \(format\)/);
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test('a JSON export and a CSV dry run: exit code 0 and the report as JSON on standard output', async () => {
+    const json = await run([write('good.json', JSON.stringify(fixture()))]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ format: 'json', tickets: { created: 2 } });
+    const project = await api.createProject(admin, 'From the shell');
+    const before = await api.snapshot();
+    const csv = await run([
+      write('t.csv', 'title\nTyped in a shell\n'),
+      '--csv',
+      '--project',
+      project,
+      '--dry-run',
+    ]);
+    expect(csv.code).toBe(0);
+    expect(JSON.parse(csv.stdout)).toMatchObject({ dryRun: true, tickets: 1 });
+    expect(csv.stderr).toMatch(/1 ticket would be created in "From the shell"/);
+    expect(await api.snapshot()).toEqual(before);
   });
 });
 
