@@ -130,6 +130,10 @@ describeWithBrowser('an ADMIN on the Data page', () => {
     const csvFile = path.join(workDir, 'from-the-old-tracker.csv');
     writeFileSync(csvFile, CSV);
     await page.locator('#import-file').setInputFiles(csvFile);
+    // A CSV goes into one project: without one, nothing is sent and the select says so.
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.locator('#import-project-error').getByText('Choose a project.').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('import-project');
     await page.locator('#import-project').selectOption({ label: 'Helpdesk' });
     await page.getByRole('button', { name: 'Dry run' }).click();
 
