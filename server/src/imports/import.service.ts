@@ -94,99 +94,97 @@ export class ImportService {
     document: ExportDocument,
     dryRun: boolean,
   ): Promise<JsonImportResult> {
-    {
-      await this.assertNewProjects(manager, document);
-      const users = await ImportedUsers.find(
-        manager,
-        document.users.map((user) => normalizeKey(user.email)),
+    await this.assertNewProjects(manager, document);
+    const users = await ImportedUsers.find(
+      manager,
+      document.users.map((user) => normalizeKey(user.email)),
+    );
+    const userIds = new Map<string, number>();
+    let created = 0;
+    for (const user of document.users) {
+      const existing = users.idOf(normalizeKey(user.email));
+      if (existing !== undefined) {
+        userIds.set(user.id, existing);
+        continue;
+      }
+      userIds.set(
+        user.id,
+        await users.create({
+          email: user.email,
+          username: user.username,
+          role: user.role,
+          locale: user.locale,
+          createdAt: new Date(user.createdAt),
+        }),
       );
-      const userIds = new Map<string, number>();
-      let created = 0;
-      for (const user of document.users) {
-        const existing = users.idOf(normalizeKey(user.email));
-        if (existing !== undefined) {
-          userIds.set(user.id, existing);
-          continue;
-        }
-        userIds.set(
-          user.id,
-          await users.create({
-            email: user.email,
-            username: user.username,
-            role: user.role,
-            locale: user.locale,
-            createdAt: new Date(user.createdAt),
-          }),
-        );
-        created += 1;
-      }
-      const projectIds = new Map<string, number>();
-      for (const project of document.projects) {
-        const [row] = (await manager.query(
-          `INSERT INTO "project" ("name", "nameKey", "description", "archived", "createdAt")
-           VALUES (?, ?, ?, ?, ?) RETURNING "id"`,
-          [
-            project.name,
-            normalizeKey(project.name),
-            project.description,
-            project.archived ? 1 : 0,
-            Date.parse(project.createdAt),
-          ],
-        )) as { id: number }[];
-        projectIds.set(project.id, Number(row.id));
-      }
-      const writer = new TicketWriter(manager);
-      const ticketIds: Record<string, string> | null =
-        document.tickets.length <= TICKET_ID_MAP_LIMIT ? {} : null;
-      let jobs = 0;
-      const userId = (id: string) => userIds.get(id) as number;
-      for (const ticket of document.tickets) {
-        const id = await writer.write(
-          {
-            projectId: projectIds.get(ticket.projectId) as number,
-            title: ticket.title,
-            description: ticket.description,
-            status: ticket.status,
-            priority: ticket.priority,
-            category: ticket.category,
-            authorId: userId(ticket.authorId),
-            assigneeId: ticket.assigneeId === null ? null : userId(ticket.assigneeId),
-            createdAt: new Date(ticket.createdAt),
-            updatedAt: new Date(ticket.updatedAt),
-            closedAt: ticket.closedAt === null ? null : new Date(ticket.closedAt),
-          },
-          ticket.jobs.map((job) => ({
-            authorId: userId(job.authorId),
-            createdAt: new Date(job.createdAt),
-            comment: job.comment,
-            internal: job.internal,
-            status: job.status,
-            changes: job.changes,
-          })),
-        );
-        jobs += ticket.jobs.length;
-        if (ticketIds) ticketIds[ticket.id] = String(id);
-      }
-      const matched = document.users.length - created;
-      return {
-        format: 'json' as const,
-        dryRun,
-        users: { created, matched },
-        projects: { created: projectIds.size },
-        tickets: { created: document.tickets.length },
-        jobs: { created: jobs },
-        ids: dryRun
-          ? { users: {}, projects: {}, tickets: null }
-          : {
-              users: Object.fromEntries([...userIds].map(([from, to]) => [from, String(to)])),
-              projects: Object.fromEntries([...projectIds].map(([from, to]) => [from, String(to)])),
-              tickets: ticketIds,
-            },
-        message:
-          `${dryRun ? 'Would import' : 'Imported'} ${plural(projectIds.size, 'project')}, ${plural(document.tickets.length, 'ticket')} and ` +
-          `${plural(jobs, 'job')}; ${plural(matched, 'user')} matched by email, ${plural(created, 'user')} ${dryRun ? 'to create' : 'created'} (they set a password through "Forgot password").`,
-      };
+      created += 1;
     }
+    const projectIds = new Map<string, number>();
+    for (const project of document.projects) {
+      const [row] = (await manager.query(
+        `INSERT INTO "project" ("name", "nameKey", "description", "archived", "createdAt")
+         VALUES (?, ?, ?, ?, ?) RETURNING "id"`,
+        [
+          project.name,
+          normalizeKey(project.name),
+          project.description,
+          project.archived ? 1 : 0,
+          Date.parse(project.createdAt),
+        ],
+      )) as { id: number }[];
+      projectIds.set(project.id, Number(row.id));
+    }
+    const writer = new TicketWriter(manager);
+    const ticketIds: Record<string, string> | null =
+      document.tickets.length <= TICKET_ID_MAP_LIMIT ? {} : null;
+    let jobs = 0;
+    const userId = (id: string) => userIds.get(id) as number;
+    for (const ticket of document.tickets) {
+      const id = await writer.write(
+        {
+          projectId: projectIds.get(ticket.projectId) as number,
+          title: ticket.title,
+          description: ticket.description,
+          status: ticket.status,
+          priority: ticket.priority,
+          category: ticket.category,
+          authorId: userId(ticket.authorId),
+          assigneeId: ticket.assigneeId === null ? null : userId(ticket.assigneeId),
+          createdAt: new Date(ticket.createdAt),
+          updatedAt: new Date(ticket.updatedAt),
+          closedAt: ticket.closedAt === null ? null : new Date(ticket.closedAt),
+        },
+        ticket.jobs.map((job) => ({
+          authorId: userId(job.authorId),
+          createdAt: new Date(job.createdAt),
+          comment: job.comment,
+          internal: job.internal,
+          status: job.status,
+          changes: job.changes,
+        })),
+      );
+      jobs += ticket.jobs.length;
+      if (ticketIds) ticketIds[ticket.id] = String(id);
+    }
+    const matched = document.users.length - created;
+    return {
+      format: 'json' as const,
+      dryRun,
+      users: { created, matched },
+      projects: { created: projectIds.size },
+      tickets: { created: document.tickets.length },
+      jobs: { created: jobs },
+      ids: dryRun
+        ? { users: {}, projects: {}, tickets: null }
+        : {
+            users: Object.fromEntries([...userIds].map(([from, to]) => [from, String(to)])),
+            projects: Object.fromEntries([...projectIds].map(([from, to]) => [from, String(to)])),
+            tickets: ticketIds,
+          },
+      message:
+        `${dryRun ? 'Would import' : 'Imported'} ${plural(projectIds.size, 'project')}, ${plural(document.tickets.length, 'ticket')} and ` +
+        `${plural(jobs, 'job')}; ${plural(matched, 'user')} matched by email, ${plural(created, 'user')} ${dryRun ? 'to create' : 'created'} (they set a password through "Forgot password").`,
+    };
   }
 
   /**
@@ -234,16 +232,16 @@ export class ImportService {
         manager,
         parsed.rows.flatMap((row) => (row.authorEmail ? [row.authorEmail] : [])),
       );
-      const createdEmails: string[] = [];
+      const createdEmails = new Set<string>();
       const matchedEmails = new Set<string>();
       const authorOf = async (email: string | null): Promise<number> => {
         if (email === null) return actor.id;
         const known = users.idOf(email);
         if (known !== undefined) {
-          if (!createdEmails.includes(email)) matchedEmails.add(email);
+          if (!createdEmails.has(email)) matchedEmails.add(email);
           return known;
         }
-        createdEmails.push(email);
+        createdEmails.add(email);
         if (request.dryRun) return users.reserve(email);
         return users.create({
           email,
@@ -295,11 +293,15 @@ export class ImportService {
         refusedRows: parsed.refused,
         columns: parsed.columns,
         unknownColumns: parsed.unknownColumns,
-        users: { matched: matchedEmails.size, created: createdEmails.length, createdEmails },
+        users: {
+          matched: matchedEmails.size,
+          created: createdEmails.size,
+          createdEmails: [...createdEmails],
+        },
         message:
           `${plural(tickets, 'ticket')} ${verb} in "${project.name}", ${plural(parsed.refused.length, 'row')} refused` +
-          (createdEmails.length > 0
-            ? `, ${plural(createdEmails.length, 'account')} ${verb} for unknown author emails.`
+          (createdEmails.size > 0
+            ? `, ${plural(createdEmails.size, 'account')} ${verb} for unknown author emails.`
             : '.') +
           (parsed.unknownColumns.length > 0
             ? ` Columns not read: ${parsed.unknownColumns.map((name) => `"${name}"`).join(', ')}.`
