@@ -21,8 +21,11 @@ import type {
   ExportedUser,
 } from './export-format';
 
-/** Tickets per query: with a few jobs each, a batch is a few hundred kB however large the export. */
-export const TICKET_BATCH = 500;
+/**
+ * Tickets per query. Measured with ten jobs a ticket: at 500, a batch's rows lived long enough to reach
+ * V8's old generation (a saw-tooth up to 110 MB of garbage); at 200, the heap stays near 50 MB.
+ */
+export const TICKET_BATCH = 200;
 const USER_BATCH = 1000;
 
 /** A ticket as the CSV file shows it: names where the JSON has ids. */
@@ -167,8 +170,10 @@ export class ExportReader {
           ])
           .addSelect('s.username', 'assigneeUsername')
           .where('t.id > :after', { after });
+        // Unary + keeps the planner off the (projectId, status) index, whose rows it would sort on every
+        // batch; walking the primary key from `after` reads each ticket once over the whole export.
         if (scope.projectId !== null)
-          query.andWhere('t."projectId" = :projectId', { projectId: scope.projectId });
+          query.andWhere('+t."projectId" = :projectId', { projectId: scope.projectId });
         return whereTicketVisible(query, scope.actor, 't')
           .orderBy('t.id')
           .limit(TICKET_BATCH)
