@@ -417,7 +417,7 @@ describe('bad requests: the contract code, before any byte of the file', () => {
 describe('a database fault half-way through', () => {
   test('cuts the connection, so the file cannot pass for complete, and is logged', async () => {
     const database = api.server.services.database;
-    // Enough tickets for three batches of 500.
+    // Enough tickets for several batches (TICKET_BATCH).
     await database.transaction(async (manager) => {
       for (let i = 0; i < 1200; i += 1) {
         await manager.query(
@@ -439,7 +439,7 @@ describe('a database fault half-way through', () => {
       return original(work);
     });
     try {
-      // The read of the second batch, once the first (some 100 kB) has gone out: JSON reads the project,
+      // The read of the second batch, once the first (some 60 kB) has gone out: JSON reads the project,
       // users (twice), projects, then tickets and jobs; CSV the project, then tickets and job counts.
       for (const [query, read] of [
         [`?project=${harbour}&format=json`, 8],
