@@ -461,3 +461,44 @@ describe('a database fault half-way through', () => {
     expect((await download(`?project=${lighthouse}`, bearer(admin.token))).status).toBe(200);
   });
 });
+
+test('a download abandoned half-way stops the reading, and is logged as such', async () => {
+  const database = api.server.services.database;
+  const archive = await api.createProject(admin, 'Archive');
+  // Some 12 MB: more than the sockets between the two ends can hold, so the service must wait for the reader.
+  await database.transaction((manager) =>
+    manager.query(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+       INSERT INTO "ticket" (title, description, status, priority, category, "projectId", "authorId", "createdAt", "updatedAt")
+       SELECT 'Old ' || i, printf('%.4000c', 'x'), 0, 1, 'BUG', ?, ?, ?, ? FROM n`,
+      [Number(archive), Number(admin.id), Date.now(), Date.now()],
+    ),
+  );
+  let reads = 0;
+  const original = database.readCommitted.bind(database);
+  const spy = jest.spyOn(database, 'readCommitted').mockImplementation((work) => {
+    reads += 1;
+    return original(work);
+  });
+  try {
+    const controller = new AbortController();
+    const response = await fetch(`${api.url}/api/export?project=${archive}`, {
+      headers: bearer(admin.token),
+      signal: controller.signal,
+    });
+    await response.body!.getReader().read();
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (!api.logs.some((line) => line.msg === 'export abandoned by the reader') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(api.logs.filter((line) => line.msg === 'export abandoned by the reader')).toHaveLength(1);
+    const readsWhenAbandoned = reads;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reads).toBe(readsWhenAbandoned);
+    // 15 batches of 200 tickets, two reads each, had it gone to the end.
+    expect(reads).toBeLessThan(30);
+  } finally {
+    spy.mockRestore();
+  }
+});
