@@ -20,6 +20,13 @@ const COLUMN_NAMES = {
 type ColumnKey = (typeof COLUMN_NAMES)[keyof typeof COLUMN_NAMES];
 
 const DESCRIPTION_MAX_LENGTH = COMMENT_MAX_LENGTH;
+/**
+ * The most rows one CSV import reads: past it the file is refused whole. Every row of a file is held,
+ * and refused ones listed back: 50 MB of one-letter rows would be 25 million of them (gigabytes).
+ */
+export const CSV_MAX_ROWS = 100_000;
+/** The most fields a line may have: real exports have dozens; a million would hold the parser for seconds. */
+export const CSV_MAX_COLUMNS = 1_000;
 const DATE_SLACK_MS = 24 * 3_600_000;
 /** 2026-03-01, 2026-03-01 09:30, 2026-03-01T09:30:00Z, 2026-03-01T09:30:00+02:00: never 03/01/2026. */
 const CSV_DATE =
@@ -65,6 +72,16 @@ const enumKey = (value: string): string =>
     .trim()
     .toUpperCase()
     .replace(/[\s-]+/g, '_');
+
+/** A record as csv-parse gives it with `info`: its fields, and where it ends in the file. */
+type ParsedRecord = { record: string[]; info: { bytes: number } };
+
+/** Thrown from csv-parse's on_record at the first record past CSV_MAX_COLUMNS fields, with where it starts. */
+class TooManyColumns extends Error {
+  constructor(readonly recordStart: number) {
+    super('too many columns');
+  }
+}
 
 /** Why csv-parse stopped, in words a spreadsheet user can act on. */
 function describeCsvError(error: CsvError): string {
@@ -139,19 +156,40 @@ export function parseTicketCsv(file: Buffer, now: Date): ParsedTicketCsv {
       'The file is empty: expected a header line with a title column.',
     );
   }
-  let records: { record: string[]; info: { bytes: number } }[];
+  const lineOfByte = (offset: number) => 1 + file.subarray(0, offset).filter((byte) => byte === 0x0a).length;
+  let records: ParsedRecord[];
+  // Where the record being read starts: the end of the one before it.
+  let recordStart = 0;
   try {
     records = parse(file, {
       bom: true,
       info: true,
       relax_column_count: true,
       delimiter: delimiterOf(text.replace(/^\uFEFF/, '')),
-    }) as unknown as { record: string[]; info: { bytes: number } }[];
+      // The header, the most rows read, and one more to know there are more: the rest is never parsed.
+      to: CSV_MAX_ROWS + 2,
+      // A line of more fields than any real file has is refused once read; the rest is never parsed.
+      on_record: (record, context) => {
+        // With info, csv-parse passes each record as { record, info }; its types say string[].
+        if ((record as unknown as ParsedRecord).record.length > CSV_MAX_COLUMNS) {
+          throw new TooManyColumns(recordStart);
+        }
+        recordStart = context.bytes;
+        return record;
+      },
+    }) as unknown as ParsedRecord[];
   } catch (error) {
+    if (error instanceof TooManyColumns) {
+      const line = lineOfByte(error.recordStart);
+      throw ImportRefusedError.one(
+        `line ${line}`,
+        'length',
+        `Line ${line} has more than ${CSV_MAX_COLUMNS.toLocaleString('en')} fields, the most a line may have: check the delimiter, or remove the empty columns.`,
+      );
+    }
     if (!(error instanceof CsvError)) throw error;
     // The error's bytes are where the failing record starts: its line is the one to open.
-    const offset = (error as CsvError & { bytes?: number }).bytes ?? 0;
-    const line = 1 + file.subarray(0, offset).filter((byte) => byte === 0x0a).length;
+    const line = lineOfByte((error as CsvError & { bytes?: number }).bytes ?? 0);
     throw ImportRefusedError.one(
       `line ${line}`,
       'format',
@@ -168,6 +206,14 @@ export function parseTicketCsv(file: Buffer, now: Date): ParsedTicketCsv {
   };
 
   const [header, ...body] = records;
+  if (body.length > CSV_MAX_ROWS) {
+    const line = lineOfByte(body[CSV_MAX_ROWS - 1].info.bytes);
+    throw ImportRefusedError.one(
+      `line ${line}`,
+      'length',
+      `The file has more than ${CSV_MAX_ROWS.toLocaleString('en')} rows, the most one import reads (line ${line} is one too many): split it into several files.`,
+    );
+  }
   const columnOf = new Map<ColumnKey, number>();
   const columns: string[] = [];
   const unknownColumns: string[] = [];
