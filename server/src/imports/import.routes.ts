@@ -86,6 +86,14 @@ function bodyErrors(maxMb: number): ErrorRequestHandler {
         rule: 'format',
         message: 'Send the file as it is, or compressed with gzip, deflate or br.',
       });
+    } else if (/^(Z_|ERR__ERROR_)/.test(String((error as { code?: unknown }).code))) {
+      // zlib (Z_…) or brotli (ERR__ERROR_…) could not inflate it: the bytes are not what Content-Encoding says.
+      refusal = new BodyRefusal(400, {
+        field: 'Content-Encoding',
+        rule: 'format',
+        message:
+          'The file could not be decompressed: it is not what its Content-Encoding says. Send it as it is, or compressed whole.',
+      });
     }
     if (!refusal) return next(error);
     const body: HttpErrorBody = {

@@ -389,6 +389,30 @@ describe('hostile JSON imports', () => {
     expect(leakedInternals(ids.text)).toEqual([]);
   });
 
+  test('invalid UTF-8 and binary bodies are refused 400, not 500', async () => {
+    for (const body of [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), zlib.gzipSync(Buffer.from('not json'))]) {
+      const response = await postImport(body);
+      expect(response.status).toBe(400);
+      expect(leakedInternals(response.text)).toEqual([]);
+    }
+  });
+
+  test('a body that says gzip (or deflate, br) and is not is refused 400 by its Content-Encoding, not 500', async () => {
+    const before = await api.snapshot();
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const response = await postImport('{"format":"simple-ticketing-export"}', {
+        headers: { ...bearer(admin.token), 'content-encoding': encoding },
+      });
+      expect([encoding, response.status]).toEqual([encoding, 400]);
+      expect(response.json.error).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        invalidFields: [{ field: 'Content-Encoding', rule: 'format' }],
+      });
+      expect(leakedInternals(response.text)).toEqual([]);
+    }
+    expect(await api.snapshot()).toEqual(before);
+  });
+
   test('a gzip bomb is measured inflated: 413, nothing written', async () => {
     const before = await api.snapshot();
     const bomb = zlib.gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
