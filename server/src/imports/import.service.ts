@@ -19,10 +19,19 @@ import { TicketWriter } from './ticket-writer';
 export const TICKET_ID_MAP_LIMIT = 10_000;
 
 /** What a JSON import did: counts per kind and the ids of the file → the ids here. */
+/** An account an import creates (or would, on a dry run): the importer sees every role it hands out. */
+export interface CreatedAccount {
+  email: string;
+  /** The name it gets here: the file's, with -2, -3… when that one is taken. */
+  username: string;
+  role: Role;
+}
+
 export interface JsonImportResult {
   format: 'json';
   dryRun: boolean;
-  users: { created: number; matched: number };
+  /** createdAccounts: every account created, or to create, in the file's order. */
+  users: { created: number; matched: number; createdAccounts: CreatedAccount[] };
   projects: { created: number };
   tickets: { created: number };
   jobs: { created: number };
@@ -100,25 +109,24 @@ export class ImportService {
       document.users.map((user) => normalizeKey(user.email)),
     );
     const userIds = new Map<string, number>();
-    let created = 0;
+    const createdAccounts: CreatedAccount[] = [];
     for (const user of document.users) {
       const existing = users.idOf(normalizeKey(user.email));
       if (existing !== undefined) {
         userIds.set(user.id, existing);
         continue;
       }
-      userIds.set(
-        user.id,
-        await users.create({
-          email: user.email,
-          username: user.username,
-          role: user.role,
-          locale: user.locale,
-          createdAt: new Date(user.createdAt),
-        }),
-      );
-      created += 1;
+      const account = await users.create({
+        email: user.email,
+        username: user.username,
+        role: user.role,
+        locale: user.locale,
+        createdAt: new Date(user.createdAt),
+      });
+      userIds.set(user.id, account.id);
+      createdAccounts.push({ email: user.email.trim(), username: account.username, role: user.role });
     }
+    const created = createdAccounts.length;
     const projectIds = new Map<string, number>();
     for (const project of document.projects) {
       const [row] = (await manager.query(
@@ -170,7 +178,7 @@ export class ImportService {
     return {
       format: 'json' as const,
       dryRun,
-      users: { created, matched },
+      users: { created, matched, createdAccounts },
       projects: { created: projectIds.size },
       tickets: { created: document.tickets.length },
       jobs: { created: jobs },
@@ -183,7 +191,7 @@ export class ImportService {
           },
       message:
         `${dryRun ? 'Would import' : 'Imported'} ${plural(projectIds.size, 'project')}, ${plural(document.tickets.length, 'ticket')} and ` +
-        `${plural(jobs, 'job')}; ${plural(matched, 'user')} matched by email, ${plural(created, 'user')} ${dryRun ? 'to create' : 'created'} (they set a password through "Forgot password").`,
+        `${plural(jobs, 'job')}; ${plural(matched, 'user')} matched by email, ${plural(created, 'user')} ${dryRun ? 'to create' : 'created'}${staffOf(createdAccounts)} (they set a password through "Forgot password").`,
     };
   }
 
@@ -243,13 +251,14 @@ export class ImportService {
         }
         createdEmails.add(email);
         if (request.dryRun) return users.reserve(email);
-        return users.create({
+        const account = await users.create({
           email,
           username: usernameFromEmail(email),
           role: Role.USER,
           locale: Locale.EN,
           createdAt: now,
         });
+        return account.id;
       };
       const writer = request.dryRun ? null : new TicketWriter(manager);
       for (const row of parsed.rows) {
@@ -310,6 +319,15 @@ export class ImportService {
     };
     return request.dryRun ? this.database.readCommitted(run) : this.database.transaction(run);
   }
+}
+
+/** ", 1 ADMIN and 2 AGENT among them": the roles above USER an import hands out, said in its message. */
+function staffOf(accounts: CreatedAccount[]): string {
+  const parts = [Role.ADMIN, Role.AGENT].flatMap((role) => {
+    const count = accounts.filter((account) => account.role === role).length;
+    return count > 0 ? [`${count} ${role}`] : [];
+  });
+  return parts.length === 0 ? '' : `, ${parts.join(' and ')} among them`;
 }
 
 /** Carries a dry run's answer out of its transaction, which rolls back on the way. */

@@ -72,8 +72,8 @@ export class ImportedUsers {
     }
   }
 
-  /** Creates the account without a usable password; returns its id. */
-  async create(account: AccountToCreate): Promise<number> {
+  /** Creates the account without a usable password; returns its id and the username it got. */
+  async create(account: AccountToCreate): Promise<{ id: number; username: string }> {
     const username = this.freeUsername(account.username);
     const emailKey = normalizeKey(account.email);
     const [row] = (await this.manager.query(
@@ -100,6 +100,6 @@ export class ImportedUsers {
     const id = Number(row.id);
     this.usernameKeys.add(normalizeKey(username));
     this.idByEmail.set(emailKey, id);
-    return id;
+    return { id, username };
   }
 }

@@ -466,6 +466,51 @@ describe('hostile JSON imports', () => {
     expect((await api.login(victim.email, victim.password)).errors).toBeUndefined();
   });
 
+  test('the dry run names every account it would create with its role, ADMIN above all', async () => {
+    const before = await api.snapshot();
+    const document = exportDocument({
+      users: [
+        {
+          id: 'a',
+          username: 'stranger',
+          email: 'stranger@elsewhere.test',
+          role: 'ADMIN',
+          locale: 'EN',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+        {
+          id: 'b',
+          username: admin.username,
+          email: admin.email,
+          role: 'ADMIN',
+          locale: 'EN',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+        {
+          id: 'c',
+          username: agent.username,
+          email: 'second.agent@elsewhere.test',
+          role: 'AGENT',
+          locale: 'EN',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+    });
+    // The importer sees, before anything is written, who would become an ADMIN or an AGENT here.
+    const response = await postImport(JSON.stringify(document), { query: '?dryRun=true' });
+    expect(response.status).toBe(200);
+    expect(response.json.users).toMatchObject({ created: 2, matched: 1 });
+    expect(response.json.users.createdAccounts).toEqual([
+      { email: 'stranger@elsewhere.test', username: 'stranger', role: 'ADMIN' },
+      { email: 'second.agent@elsewhere.test', username: `${agent.username}-2`, role: 'AGENT' },
+    ]);
+    expect(response.json.message).toContain('2 users to create, 1 ADMIN and 1 AGENT among them');
+    expect(await api.snapshot()).toEqual(before);
+    // The real import answers the same list.
+    const done = await postImport(JSON.stringify(document));
+    expect(done.json.users.createdAccounts).toEqual(response.json.users.createdAccounts);
+  });
+
   test('an imported account cannot sign in before a reset, and its login is a clean refusal', async () => {
     const document = exportDocument({
       users: [

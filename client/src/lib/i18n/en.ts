@@ -510,6 +510,12 @@ export const en = {
   'data.figureUsersMatched': 'Users found by email',
   'data.figureUsersToCreate': 'Users to create',
   'data.figureUsersCreated': 'Users created',
+  'data.staffToCreate':
+    '{count} of the accounts to create would be staff (Agent or Admin): check them before you import.',
+  'data.staffToCreate_one':
+    '{count} of the accounts to create would be staff (Agent or Admin): check it before you import.',
+  'data.staffCreated': '{count} of the accounts created are staff (Agent or Admin).',
+  'data.staffCreated_one': '{count} of the accounts created is staff (Agent or Admin).',
   'data.usersWithoutPassword':
     'New users have no usable password: they set one through “Forgot password” (if email is set up).',
   'data.accountsToCreate': '{count} accounts would be created for author emails not known here: {emails}.',

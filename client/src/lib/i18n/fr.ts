@@ -524,6 +524,12 @@ export const fr: Record<MessageKey, string> = {
   'data.figureUsersMatched': 'Utilisateurs retrouvés par e-mail',
   'data.figureUsersToCreate': 'Utilisateurs à créer',
   'data.figureUsersCreated': 'Utilisateurs créés',
+  'data.staffToCreate':
+    '{count} des comptes à créer seraient de l’équipe (agent ou admin) : vérifiez-les avant d’importer.',
+  'data.staffToCreate_one':
+    '{count} des comptes à créer serait de l’équipe (agent ou admin) : vérifiez-le avant d’importer.',
+  'data.staffCreated': '{count} des comptes créés sont de l’équipe (agent ou admin).',
+  'data.staffCreated_one': '{count} des comptes créés est de l’équipe (agent ou admin).',
   'data.usersWithoutPassword':
     'Les nouveaux utilisateurs n’ont pas de mot de passe utilisable : ils en choisissent un via « Mot de passe oublié » (si l’e-mail est configuré).',
   'data.accountsToCreate':

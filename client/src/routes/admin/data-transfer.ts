@@ -68,10 +68,17 @@ export interface CsvImportReport {
 }
 
 /** What a JSON import did, or would do on a dry run (the service's JsonImportResult). */
+/** An account a JSON import creates, or would: the importer sees every role the file hands out. */
+export interface CreatedAccount {
+  email: string;
+  username: string;
+  role: 'USER' | 'AGENT' | 'ADMIN';
+}
+
 export interface JsonImportReport {
   format: 'json';
   dryRun: boolean;
-  users: { created: number; matched: number };
+  users: { created: number; matched: number; createdAccounts: CreatedAccount[] };
   projects: { created: number };
   tickets: { created: number };
   jobs: { created: number };
