@@ -95,7 +95,10 @@ describeWithBrowser('the printable project report', () => {
         .locator(selector)
         .first()
         .evaluate((element, name) => getComputedStyle(element).getPropertyValue(name), property);
-    expect(await style('article.ticket', 'break-before')).toBe('page');
+    // The tickets' section starts a page; its first ticket stays under the heading, every other one starts its own.
+    expect(await style('#tickets', 'break-before')).toBe('page');
+    expect(await style('article.ticket', 'break-before')).toBe('avoid');
+    expect(await style('article.ticket:nth-of-type(2)', 'break-before')).toBe('page');
     expect(await style('li.job', 'break-inside')).toBe('avoid');
   });
 

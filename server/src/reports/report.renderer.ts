@@ -64,6 +64,9 @@ footer { margin-top: 3rem; color: #555; }
   .toolbar, #print { display: none !important; }
   .notice { background: none; }
   .ticket { break-before: page; border-top: none; margin-top: 0; }
+  /* The tickets start a page with their heading, never leaving it alone under the figures. */
+  #tickets { break-before: page; }
+  #tickets > article.ticket:first-of-type { break-before: avoid; }
   .job, tr, .chart, .figures table { break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
