@@ -143,8 +143,9 @@ export class ImportService {
       projectIds.set(project.id, Number(row.id));
     }
     const writer = new TicketWriter(manager);
+    // No prototype: a ticket whose id in the file is "__proto__" is a key like any other.
     const ticketIds: Record<string, string> | null =
-      document.tickets.length <= TICKET_ID_MAP_LIMIT ? {} : null;
+      document.tickets.length <= TICKET_ID_MAP_LIMIT ? Object.create(null) : null;
     let jobs = 0;
     const userId = (id: string) => userIds.get(id) as number;
     for (const ticket of document.tickets) {

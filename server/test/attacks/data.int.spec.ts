@@ -376,6 +376,29 @@ describe('hostile JSON imports', () => {
     expect(await api.snapshot()).toEqual(before);
   });
 
+  test('__proto__ and constructor keys are data, not prototypes', async () => {
+    const document = exportDocument({
+      users: [
+        {
+          id: '__proto__',
+          username: 'proto.user',
+          email: 'proto@elsewhere.test',
+          role: 'USER',
+          locale: 'EN',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+      tickets: [ticketOf('__proto__', '__proto__'), ticketOf('constructor', '__proto__')],
+    });
+    const text = JSON.stringify(document).replace('"tickets":[', '"__proto__":{"polluted":true},"tickets":[');
+    const response = await postImport(text);
+    expect(response.status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(response.json.ids.users)).toEqual(['__proto__']);
+    // Every ticket of the file has its new id in the answer, "__proto__" included.
+    expect(Object.keys(response.json.ids.tickets).sort()).toEqual(['__proto__', 'constructor']);
+  });
+
   test('enormous numbers and wrong types are refused by name, not thrown', async () => {
     const document: Record<string, unknown> = exportDocument();
     const text = JSON.stringify({ ...document, version: 1 }).replace('"version":1', '"version":1e999');
