@@ -65,6 +65,8 @@ test('CSV of jobs into --output: written under a temporary name, then renamed', 
   expect(text.startsWith('\uFEFFticket,job,author,created,status,internal,comment,changes\r\n')).toBe(true);
   expect(parse(text, { bom: true })).toHaveLength(2);
   expect(fs.existsSync(`${output}.partial`)).toBe(false);
+  // Emails and internal notes: readable by its owner only.
+  expect(fs.statSync(output).mode & 0o777).toBe(0o600);
 });
 
 test('everything, by default as JSON', async () => {

@@ -108,7 +108,8 @@ async function exportTo(
   };
   // A file is written under a temporary name and renamed once complete: a cut export never has the name.
   const partial = options.output === null ? null : `${options.output}.partial`;
-  const out = partial === null ? io.stdout : fs.createWriteStream(partial);
+  // The file holds emails and internal notes: readable by its owner only, like the database.
+  const out = partial === null ? io.stdout : fs.createWriteStream(partial, { mode: 0o600 });
   try {
     await writeChunks(out, counted(exporter.chunks(plan)));
     if (partial !== null) fs.renameSync(partial, options.output!);
