@@ -40,6 +40,14 @@ export function authenticateApi(services: Pick<Services, 'authenticators'>): Req
   };
 }
 
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /** Content types a page of another site may send without a CORS preflight (HTML forms, fetch no-cors). */
 const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
@@ -51,13 +59,8 @@ const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/fo
 function assertNotCrossSite(req: Request): void {
   const origin = req.headers.origin;
   if (origin !== undefined) {
-    let sameOrigin = false;
-    try {
-      sameOrigin = new URL(origin).host === req.headers.host;
-    } catch {
-      sameOrigin = false;
-    }
-    if (!sameOrigin) throw new ForbiddenError('This request comes from another site: it was refused.');
+    if (!isSameOrigin(origin, req.headers.host))
+      throw new ForbiddenError('This request comes from another site: it was refused.');
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const simple = type === '' || SIMPLE_CONTENT_TYPES.includes(type);
