@@ -45,6 +45,14 @@ const assertContentType: RequestHandler = (req, _res, next) => {
   const [type, ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
   const charset = parameters.find((part) => part.startsWith('charset='))?.slice('charset='.length);
   const wanted = CONTENT_TYPES[format];
+  if (format === 'json' && type === CONTENT_TYPES.csv) {
+    throw new BodyRefusal(415, {
+      field: 'Content-Type',
+      rule: 'format',
+      message:
+        'A CSV of tickets is imported with ?format=csv&project=ID (without format=csv, this address reads a JSON export).',
+    });
+  }
   if (type !== wanted) {
     throw new BodyRefusal(415, {
       field: 'Content-Type',

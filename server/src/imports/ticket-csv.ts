@@ -15,7 +15,14 @@ const COLUMN_NAMES = {
   priority: 'priority',
   category: 'category',
   created: 'created',
+  'created at': 'created',
+  'created on': 'created',
+  'date created': 'created',
+  'creation date': 'created',
   'author email': 'authorEmail',
+  'author e mail': 'authorEmail',
+  'reporter email': 'authorEmail',
+  'reporter e mail': 'authorEmail',
 } as const;
 type ColumnKey = (typeof COLUMN_NAMES)[keyof typeof COLUMN_NAMES];
 
@@ -62,6 +69,15 @@ export interface ParsedTicketCsv {
   refused: RefusedRow[];
 }
 
+/**
+ * Our own CSV export (and spreadsheets' "text" cells) put a `'` before a cell that would start a formula:
+ * read back, the cell is the text it was, not the guard.
+ */
+const withoutFormulaGuard = (value: string): string => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+
+/** A refused cell as the answer repeats it: enough to find it, never the whole of a huge cell. */
+const shortened = (value: string): string => (value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
 const headerKey = (name: string): string =>
   name
     .trim()
@@ -107,7 +123,7 @@ function delimiterOf(text: string): string {
 function parseCsvDate(raw: string, latest: number): Date | string {
   const match = CSV_DATE.exec(raw);
   if (!match) {
-    return `created "${raw}" is not a date like 2026-03-01 or 2026-03-01T09:30:00Z (day/month orders are ambiguous).`;
+    return `created "${shortened(raw)}" is not a date like 2026-03-01 or 2026-03-01T09:30:00Z (day/month orders are ambiguous).`;
   }
   const [, year, month, day, hour = '00', minute = '00', second = '00', zone] = match;
   const text = `${year}-${month}-${day}T${hour}:${minute}:${second}${zone ?? 'Z'}`;
@@ -129,7 +145,7 @@ function enumCell<T extends string>(
   if (raw.trim() === '') return fallback;
   const key = enumKey(raw) as T;
   if (values.includes(key)) return key;
-  reasons.push(`${column} "${raw}" is not one of ${values.join(', ')}.`);
+  reasons.push(`${column} "${shortened(raw)}" is not one of ${values.join(', ')}.`);
   return null;
 }
 
@@ -250,7 +266,7 @@ export function parseTicketCsv(file: Buffer, now: Date): ParsedTicketCsv {
     if (record.every((cell) => cell.trim() === '')) continue;
     const cell = (key: ColumnKey) => {
       const index = columnOf.get(key);
-      return index === undefined ? '' : (record[index] ?? '');
+      return index === undefined ? '' : withoutFormulaGuard(record[index] ?? '');
     };
     const reasons: string[] = [];
     if (record.length !== header.record.length) {
@@ -291,7 +307,7 @@ export function parseTicketCsv(file: Buffer, now: Date): ParsedTicketCsv {
     const createdAt = createdCell === '' ? null : parseCsvDate(createdCell, latest);
     const emailCell = cell('authorEmail').trim();
     if (emailCell !== '' && (emailCell.length > 254 || !isEmail(emailCell))) {
-      reasons.push(`author email "${emailCell}" is not an email address.`);
+      reasons.push(`author email "${shortened(emailCell)}" is not an email address.`);
     }
     if (typeof createdAt === 'string') reasons.push(createdAt);
     if (reasons.length > 0 || status === null || priority === null || category === null) {
