@@ -29,6 +29,10 @@ describe('RFC 4180 as spreadsheets read it', () => {
     );
   });
 
+  test('a cell holding ";" is quoted: Excel in a ";" locale must not split it into a formula cell', () => {
+    expect(csvText([["x;=cmd|' /C calc'!A0", 'plain']])).toBe('"x;=cmd|\' /C calc\'!A0",plain\r\n');
+  });
+
   test('the first chunk starts with the UTF-8 byte order mark, the next ones do not', () => {
     expect(csvText([['id']], true)).toBe('\uFEFFid\r\n');
     expect(csvText([['1']])).toBe('1\r\n');

@@ -42,6 +42,9 @@ const CSV_OPTIONS: Options = {
   record_delimiter: 'windows',
   quote_record_delimiter: true,
   escape_formulas: true,
+  // Excel where the list separator is ";" (French, German…) splits an unquoted cell at ";", and the part
+  // after it could start a formula: a cell holding ";" is quoted, so it stays one cell there too.
+  quoted_match: ';',
 };
 
 /** Records as CSV text; `first` adds the byte order mark, so Excel reads the file as UTF-8. */
