@@ -407,6 +407,25 @@ describe('bad requests: the contract code, before any byte of the file', () => {
     expect(file.headers.get('content-disposition')).toBeNull();
   });
 
+  test('HEAD says whether the export would be given (status, headers), and runs nothing', async () => {
+    let response: Response | undefined;
+    const statements = await api.sqlDuring(async () => {
+      response = await fetch(`${api.url}/api/export?project=${lighthouse}&format=json`, {
+        method: 'HEAD',
+        headers: bearer(admin.token),
+      });
+    });
+    expect(response!.status).toBe(200);
+    expect(response!.headers.get('content-disposition')).toMatch(/attachment; filename="simple-ticketing-/);
+    // Authentication and the plan's checks, not the thousands of rows of an export.
+    expect(statements).toBeLessThan(5);
+    const refused = await fetch(`${api.url}/api/export?format=xml`, {
+      method: 'HEAD',
+      headers: bearer(admin.token),
+    });
+    expect(refused.status).toBe(400);
+  });
+
   test('the refusals say nothing of SQL or stacks', async () => {
     const file = await download("?project=1'--", bearer(admin.token));
     expect(file.status).toBe(400);

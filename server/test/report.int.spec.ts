@@ -465,3 +465,12 @@ describe('a large project is read in batches', () => {
     expect(response.text).toMatch(/End of the report\.<\/p><\/footer>/);
   });
 });
+
+test('a median time to close under an hour reads in minutes, not "0 h"', async () => {
+  const quick = await api.createProject(admin, 'Quick fixes');
+  const id = await api.createTicket(alice, quick, { title: 'Typo on the home page' });
+  clock.advance(5 * 60_000);
+  await update(agent, id, { status: 'RESOLVED', comment: 'Fixed.' });
+  const html = await page(`${quick}/report`);
+  expect(html).toContain('<tr><th scope="row">Median time to close</th><td class="n">5 min</td></tr>');
+});

@@ -25,6 +25,11 @@ export function exportRoutes(
       'Content-Type': plan.contentType,
       'Content-Disposition': `attachment; filename="${plan.filename}"`,
     });
+    // HEAD asks whether the export would be given, not for the export: checked, never run.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     try {
       await writeChunks(res, exporter.chunks(plan));
     } catch (error) {

@@ -24,6 +24,7 @@ export interface ReportMessages {
   medianTimeToClose: string;
   noneClosed: string;
   hours(value: string): string;
+  minutes(value: string): string;
   days(value: string): string;
   byStatus: string;
   byCategory: string;
@@ -67,6 +68,7 @@ const en: ReportMessages = {
   medianTimeToClose: 'Median time to close',
   noneClosed: 'no ticket closed',
   hours: (value) => `${value} h`,
+  minutes: (value) => `${value} min`,
   days: (value) => `${value} days`,
   byStatus: 'By status',
   byCategory: 'By category',
@@ -111,6 +113,7 @@ const fr: ReportMessages = {
   medianTimeToClose: 'Délai médian de fermeture',
   noneClosed: 'aucun ticket fermé',
   hours: (value) => `${value}\u00a0h`,
+  minutes: (value) => `${value}\u00a0min`,
   days: (value) => `${value}\u00a0jours`,
   byStatus: 'Par statut',
   byCategory: 'Par catégorie',

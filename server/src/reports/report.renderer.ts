@@ -120,6 +120,8 @@ const personName = (words: Words, person: ReportPerson) =>
 
 function duration(words: Words, hours: number | null): string {
   if (hours === null) return words.report.noneClosed;
+  // Under an hour in minutes: a fast team's median must not read "0 h".
+  if (hours < 1) return words.report.minutes(number(words, Math.round(hours * 60)));
   return hours < 48 ? words.report.hours(number(words, hours)) : words.report.days(number(words, hours / 24));
 }
 
