@@ -143,14 +143,19 @@ export function describeChange(
     if (change.field === 'status') {
       return raw === TicketStatus.WAITING && isStaff(reader.role)
         ? texts.waitingForReporter
-        : (texts.statuses[raw] ?? raw);
+        : wordFor(texts.statuses, raw);
     }
-    if (change.field === 'priority') return texts.priorities[raw] ?? raw;
-    if (change.field === 'category') return texts.categories[raw] ?? raw;
+    if (change.field === 'priority') return wordFor(texts.priorities, raw);
+    if (change.field === 'category') return wordFor(texts.categories, raw);
     const oneLine = raw.replace(/\s+/g, ' ').trim();
     return oneLine.length > maxValueLength ? `${oneLine.slice(0, maxValueLength)}…` : oneLine;
   };
-  return `${texts.fields[change.field] ?? change.field}${colon}${value(change.from)} → ${value(change.to)}`;
+  return `${wordFor(texts.fields, change.field)}${colon}${value(change.from)} → ${value(change.to)}`;
+}
+
+/** The word for a value, or the value: own keys only, so an imported "constructor" stays "constructor". */
+function wordFor(words: Record<string, string>, key: string): string {
+  return Object.hasOwn(words, key) ? words[key] : key;
 }
 
 /**
