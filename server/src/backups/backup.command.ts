@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sqlitePath } from '../database/data-source';
+import {
+  BackupCommandError,
+  type BackupExitCode,
+  type CommandIo,
+  POSTGRES_NOT_YET,
+  describe,
+  inspectDatabaseFile,
+  isPostgresUrl,
+  readCommandConfig,
+  readFileArguments,
+  megabytes,
+  syncFileAndFolder,
+} from './database-file';
+
+export const BACKUP_USAGE = `Usage: npm run backup -- FILE [--force]
+
+Copies the service's database (DATA_DIR or DATABASE_URL, like the service) into FILE, safely while
+the service runs and writes. The copy is checked (integrity check) before it takes its name, and is
+readable by its owner only: it holds password hashes, emails and internal notes.
+
+  --force   replace FILE if it exists
+
+  npm run backup -- /backups/ticketing-$(date +%F).sqlite
+`;
+
+/** `npm run backup`: a consistent copy of the live database, verified, under its final name only when whole. */
+export async function runBackupCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CommandIo,
+): Promise<BackupExitCode> {
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    const options = readFileArguments(argv, 'Name the backup file to write.');
+    if (options.help) {
+      io.stdout.write(BACKUP_USAGE);
+      return 0;
+    }
+    if (isPostgresUrl(env)) throw new BackupCommandError(POSTGRES_NOT_YET, 2);
+    const source = sqlitePath(readCommandConfig(env));
+    await backUp(source, options.file, options.force, say);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BackupCommandError)) throw error;
+    say(
+      error.exitCode === 2 && !error.message.startsWith('DATABASE_URL')
+        ? `${error.message}\n\n${BACKUP_USAGE}`
+        : error.message,
+    );
+    return error.exitCode;
+  }
+}
+
+async function backUp(
+  source: string,
+  target: string,
+  force: boolean,
+  say: (line: string) => void,
+): Promise<void> {
+  if (!fs.existsSync(source)) {
+    throw new BackupCommandError(
+      `No database at ${source}: set DATA_DIR or DATABASE_URL to the service's.`,
+      1,
+    );
+  }
+  const folder = path.dirname(target);
+  if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new BackupCommandError(
+      `The folder ${folder} does not exist: create it first, or name a file in another folder.`,
+      1,
+    );
+  }
+  if (path.resolve(target) === path.resolve(source)) {
+    throw new BackupCommandError('The backup cannot be the database itself: name another file.', 2);
+  }
+  if (fs.existsSync(target) && !force) {
+    throw new BackupCommandError(
+      `${target} already exists: name a new file, or add --force to replace it.`,
+      3,
+    );
+  }
+  const started = performance.now();
+  const partial = `${target}.partial`;
+  say(`Backing up ${source} into ${target}…`);
+  try {
+    // Created empty first: VACUUM INTO writes into an empty file and keeps its mode (owner only).
+    fs.rmSync(partial, { force: true });
+    fs.closeSync(fs.openSync(partial, 'wx', 0o600));
+    copyLive(source, partial);
+    syncFileAndFolder(partial);
+    const summary = inspectDatabaseFile(partial, 'The copy');
+    fs.renameSync(partial, target);
+    syncFileAndFolder(target);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    say(
+      `Backed up ${summary.tickets} tickets (${megabytes(fs.statSync(target).size)}, integrity check ok) into ${target} in ${seconds} s.`,
+    );
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    if (error instanceof BackupCommandError) throw error;
+    throw new BackupCommandError(
+      `The backup failed (${describe(error)}); nothing was written to ${target}.`,
+      1,
+    );
+  }
+}
+
+/**
+ * VACUUM INTO rather than the online backup API: one read transaction is one consistent snapshot that a
+ * busy writer cannot restart (the backup API starts over whenever another connection writes), and in
+ * WAL mode a reader never blocks the service's writers.
+ */
+function copyLive(source: string, partial: string): void {
+  const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('VACUUM INTO ?').run(partial);
+  } finally {
+    db.close();
+  }
+}
