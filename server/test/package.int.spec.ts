@@ -32,8 +32,9 @@ online('the packed package', () => {
       throw new Error('no build: run npm run build first (npm test does)');
     }
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-package-'));
-    installDir = path.join(workDir, 'install');
-    fs.mkdirSync(installDir);
+    // Under a dot folder, as npx installs into ~/.npm/_npx: a path with a dot segment must still serve.
+    installDir = path.join(workDir, '.npx', 'install');
+    fs.mkdirSync(installDir, { recursive: true });
 
     let started = Date.now();
     // The build exists: prepack would only build it again.

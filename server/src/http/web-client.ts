@@ -29,7 +29,8 @@ export function webClient(clientDir: string): Router {
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(indexFile);
+    // Relative to a root: send refuses an absolute path through a dot folder (npx installs under ~/.npm/_npx).
+    res.sendFile('index.html', { root: clientDir });
   });
   return router;
 }
