@@ -457,6 +457,26 @@ describe('JSON import', () => {
     expect(second.ticket.author.id).toBe(admin.id);
   });
 
+  test('a ticket whose assignee is a USER here (matched by email) is imported without one, and the answer says so', async () => {
+    const document = fixture();
+    // The file's AGENT has the address of this instance's reporter, a USER: USERs hold no tickets.
+    document.users[1].email = reporter.email;
+    const dry = await postImport(JSON.stringify(document), { query: '?dryRun=true' });
+    expect(dry.json.tickets).toEqual({ created: 2, unassigned: 1 });
+    expect(dry.json.message).toMatch(
+      /1 ticket would be left unassigned: their assignee is not an agent or an admin here/,
+    );
+    const answer = await postImport(JSON.stringify(document));
+    expect(answer.status).toBe(200);
+    expect(answer.json.tickets).toEqual({ created: 2, unassigned: 1 });
+    const { tickets } = await api.ok<{ tickets: { nodes: { assignee: { id: string } | null }[] } }>(
+      `query ($filter: TicketFilter) { tickets(filter: $filter) { nodes { assignee { id } } } }`,
+      { filter: { projectId: answer.json.ids.projects['10'] } },
+      admin.token,
+    );
+    expect(tickets.nodes.map((ticket) => ticket.assignee)).toEqual([null, null]);
+  });
+
   test('imported tickets are in the search index: title and comments, internal notes for staff', async () => {
     const document = fixture();
     expect((await postImport(JSON.stringify(document))).status).toBe(200);

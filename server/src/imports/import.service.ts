@@ -6,7 +6,7 @@ import type { ExportDocument } from '../exports/export-format';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
 import { isDone } from '../tickets/ticket.enums';
-import { Locale, Role } from '../users/role';
+import { Locale, Role, isStaff } from '../users/role';
 import type { User } from '../users/user.entity';
 import { normalizeKey } from '../users/user-key';
 import { checkExportDocument, parseJsonFile } from './export-document-check';
@@ -33,7 +33,8 @@ export interface JsonImportResult {
   /** createdAccounts: every account created, or to create, in the file's order. */
   users: { created: number; matched: number; createdAccounts: CreatedAccount[] };
   projects: { created: number };
-  tickets: { created: number };
+  /** unassigned: tickets whose assignee is not an AGENT or ADMIN here, imported without one. */
+  tickets: { created: number; unassigned: number };
   jobs: { created: number };
   ids: {
     users: Record<string, string>;
@@ -109,9 +110,12 @@ export class ImportService {
       document.users.map((user) => normalizeKey(user.email)),
     );
     const userIds = new Map<string, number>();
+    // The file's user ids that are staff here: only they may hold tickets, as the API's notAssignable says.
+    const staffIds = new Set<string>();
     const createdAccounts: CreatedAccount[] = [];
     for (const user of document.users) {
       const existing = users.idOf(normalizeKey(user.email));
+      if (isStaff(users.roleOf(normalizeKey(user.email)) ?? user.role)) staffIds.add(user.id);
       if (existing !== undefined) {
         userIds.set(user.id, existing);
         continue;
@@ -147,8 +151,10 @@ export class ImportService {
     const ticketIds: Record<string, string> | null =
       document.tickets.length <= TICKET_ID_MAP_LIMIT ? Object.create(null) : null;
     let jobs = 0;
+    let unassigned = 0;
     const userId = (id: string) => userIds.get(id) as number;
     for (const ticket of document.tickets) {
+      if (ticket.assigneeId !== null && !staffIds.has(ticket.assigneeId)) unassigned += 1;
       const id = await writer.write(
         {
           projectId: projectIds.get(ticket.projectId) as number,
@@ -158,7 +164,8 @@ export class ImportService {
           priority: ticket.priority,
           category: ticket.category,
           authorId: userId(ticket.authorId),
-          assigneeId: ticket.assigneeId === null ? null : userId(ticket.assigneeId),
+          assigneeId:
+            ticket.assigneeId === null || !staffIds.has(ticket.assigneeId) ? null : userId(ticket.assigneeId),
           createdAt: new Date(ticket.createdAt),
           updatedAt: new Date(ticket.updatedAt),
           closedAt: ticket.closedAt === null ? null : new Date(ticket.closedAt),
@@ -181,7 +188,7 @@ export class ImportService {
       dryRun,
       users: { created, matched, createdAccounts },
       projects: { created: projectIds.size },
-      tickets: { created: document.tickets.length },
+      tickets: { created: document.tickets.length, unassigned },
       jobs: { created: jobs },
       ids: dryRun
         ? { users: {}, projects: {}, tickets: null }
@@ -192,7 +199,10 @@ export class ImportService {
           },
       message:
         `${dryRun ? 'Would import' : 'Imported'} ${plural(projectIds.size, 'project')}, ${plural(document.tickets.length, 'ticket')} and ` +
-        `${plural(jobs, 'job')}; ${plural(matched, 'user')} matched by email, ${plural(created, 'user')} ${dryRun ? 'to create' : 'created'}${staffOf(createdAccounts)} (they set a password through "Forgot password").`,
+        `${plural(jobs, 'job')}; ${plural(matched, 'user')} matched by email, ${plural(created, 'user')} ${dryRun ? 'to create' : 'created'}${staffOf(createdAccounts)} (they set a password through "Forgot password")` +
+        (unassigned > 0
+          ? `; ${plural(unassigned, 'ticket')} ${dryRun ? 'would be' : 'were'} left unassigned: their assignee is not an agent or an admin here.`
+          : '.'),
     };
   }
 

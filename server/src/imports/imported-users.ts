@@ -35,26 +35,36 @@ export class ImportedUsers {
     private readonly manager: EntityManager,
     private readonly idByEmail: Map<string, number>,
     private readonly usernameKeys: Set<string>,
+    private readonly roleByEmail: Map<string, Role>,
   ) {}
 
   /** Finds the accounts that already hold these emails (lower-cased keys). */
   static async find(manager: EntityManager, emailKeys: Iterable<string>): Promise<ImportedUsers> {
     const keys = [...new Set(emailKeys)];
     const idByEmail = new Map<string, number>();
+    const roleByEmail = new Map<string, Role>();
     for (let from = 0; from < keys.length; from += LOOKUP_CHUNK) {
       const chunk = keys.slice(from, from + LOOKUP_CHUNK);
       const rows = (await manager.query(
-        `SELECT "id", "emailKey" FROM "user" WHERE "emailKey" IN (${chunk.map(() => '?').join(', ')})`,
+        `SELECT "id", "emailKey", "role" FROM "user" WHERE "emailKey" IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
-      )) as { id: number; emailKey: string }[];
-      for (const row of rows) idByEmail.set(row.emailKey, Number(row.id));
+      )) as { id: number; emailKey: string; role: Role }[];
+      for (const row of rows) {
+        idByEmail.set(row.emailKey, Number(row.id));
+        roleByEmail.set(row.emailKey, row.role);
+      }
     }
     const names = (await manager.query(`SELECT "usernameKey" FROM "user"`)) as { usernameKey: string }[];
-    return new ImportedUsers(manager, idByEmail, new Set(names.map((row) => row.usernameKey)));
+    return new ImportedUsers(manager, idByEmail, new Set(names.map((row) => row.usernameKey)), roleByEmail);
   }
 
   idOf(emailKey: string): number | undefined {
     return this.idByEmail.get(emailKey);
+  }
+
+  /** The role an existing account has here (matched by email): it, not the file's, is what counts. */
+  roleOf(emailKey: string): Role | undefined {
+    return this.roleByEmail.get(emailKey);
   }
 
   /** A dry run's stand-in for create: the email counts as known from now on. */
