@@ -1,17 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { sqlitePath } from '../database/data-source';
 import {
   BackupCommandError,
   type BackupExitCode,
   type CommandIo,
-  POSTGRES_NOT_YET,
   describe,
   inspectDatabaseFile,
-  isPostgresUrl,
-  readCommandConfig,
-  readFileArguments,
+  runFileCommand,
   megabytes,
   syncFileAndFolder,
 } from './database-file';
@@ -28,31 +24,21 @@ readable by its owner only: it holds password hashes, emails and internal notes.
 `;
 
 /** `npm run backup`: a consistent copy of the live database, verified, under its final name only when whole. */
-export async function runBackupCommand(
+export function runBackupCommand(
   argv: string[],
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<BackupExitCode> {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
-  try {
-    const options = readFileArguments(argv, 'Name the backup file to write.');
-    if (options.help) {
-      io.stdout.write(BACKUP_USAGE);
-      return 0;
-    }
-    if (isPostgresUrl(env)) throw new BackupCommandError(POSTGRES_NOT_YET, 2);
-    const source = sqlitePath(readCommandConfig(env));
-    await backUp(source, options.file, options.force, say);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof BackupCommandError)) throw error;
-    say(
-      error.exitCode === 2 && !error.message.startsWith('DATABASE_URL')
-        ? `${error.message}\n\n${BACKUP_USAGE}`
-        : error.message,
-    );
-    return error.exitCode;
-  }
+  return runFileCommand(
+    {
+      usage: BACKUP_USAGE,
+      missingFile: 'Name the backup file to write.',
+      run: (file, database, force, say) => backUp(database, file, force, say),
+    },
+    argv,
+    env,
+    io,
+  );
 }
 
 async function backUp(

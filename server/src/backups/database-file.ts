@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Config, ConfigError, loadConfig } from '../config';
+import { sqlitePath } from '../database/data-source';
 import { migrations } from '../migrations';
 import { sqliteCodeOf } from '../database/storage-fault';
 
@@ -162,4 +163,44 @@ export function readFileArguments(
     throw new BackupCommandError(positionals.length === 0 ? missing : 'Name one file only.', 2);
   }
   return { file: path.resolve(positionals[0]), force: values.force ?? false, help: false };
+}
+
+export interface FileCommand {
+  usage: string;
+  /** Said when FILE is missing. */
+  missingFile: string;
+  /** The work on FILE and the service's SQLite file; throws BackupCommandError to refuse. */
+  run(file: string, database: string, force: boolean, say: (line: string) => void): Promise<void>;
+}
+
+/**
+ * backup and restore alike: FILE [--force] [--help], the configuration read like the service's, and
+ * every refusal said on stderr with its exit code (the usage too, for a bad argument).
+ */
+export async function runFileCommand(
+  command: FileCommand,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CommandIo,
+): Promise<BackupExitCode> {
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    const options = readFileArguments(argv, command.missingFile);
+    if (options.help) {
+      io.stdout.write(command.usage);
+      return 0;
+    }
+    if (isPostgresUrl(env)) throw new BackupCommandError(POSTGRES_NOT_YET, 2);
+    const database = sqlitePath(readCommandConfig(env));
+    await command.run(options.file, database, options.force, say);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BackupCommandError)) throw error;
+    say(
+      error.exitCode === 2 && !error.message.startsWith('DATABASE_URL')
+        ? `${error.message}\n\n${command.usage}`
+        : error.message,
+    );
+    return error.exitCode;
+  }
 }

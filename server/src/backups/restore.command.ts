@@ -2,17 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { sqlitePath } from '../database/data-source';
 import {
   BackupCommandError,
   type BackupExitCode,
   type CommandIo,
-  POSTGRES_NOT_YET,
   describe,
   inspectDatabaseFile,
-  isPostgresUrl,
-  readCommandConfig,
-  readFileArguments,
+  runFileCommand,
   megabytes,
   syncFileAndFolder,
   syncFolder,
@@ -33,31 +29,21 @@ a newer version). Everyone signs in again afterwards.
 type TargetState = { kind: 'absent' } | { kind: 'empty' } | { kind: 'data'; what: string };
 
 /** `npm run restore`: a checked backup copied into place atomically, the replaced file kept aside. */
-export async function runRestoreCommand(
+export function runRestoreCommand(
   argv: string[],
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<BackupExitCode> {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
-  try {
-    const options = readFileArguments(argv, 'Name the backup file to restore.');
-    if (options.help) {
-      io.stdout.write(RESTORE_USAGE);
-      return 0;
-    }
-    if (isPostgresUrl(env)) throw new BackupCommandError(POSTGRES_NOT_YET, 2);
-    const config = readCommandConfig(env);
-    await restore(options.file, sqlitePath(config), options.force, say);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof BackupCommandError)) throw error;
-    say(
-      error.exitCode === 2 && !error.message.startsWith('DATABASE_URL')
-        ? `${error.message}\n\n${RESTORE_USAGE}`
-        : error.message,
-    );
-    return error.exitCode;
-  }
+  return runFileCommand(
+    {
+      usage: RESTORE_USAGE,
+      missingFile: 'Name the backup file to restore.',
+      run: (file, database, force, say) => restore(file, database, force, say),
+    },
+    argv,
+    env,
+    io,
+  );
 }
 
 async function restore(
