@@ -12,6 +12,7 @@ import {
 import type { Config } from '../config';
 import { migrations } from '../migrations';
 import { entities } from './entities';
+import { sqliteDriver } from './sqlite-driver';
 import { DatabaseStartError, checkBeforeOpen, checkOpened, describeOpenFailure } from './startup-checks';
 import { StorageUnavailableError, isStorageFault, sqliteCodeOf } from './storage-fault';
 
@@ -35,6 +36,7 @@ export function dataSourceOptions(
     logger,
     maxQueryExecutionTime: 500,
     type: 'better-sqlite3',
+    driver: sqliteDriver(),
     database: sqlitePath(config),
     enableWAL: true,
     // FULL: a committed ticket survives a power cut; the busy timeout lets a second process wait its turn.
