@@ -1,10 +1,10 @@
-// `npm run backup -- FILE [--force]`: building first on a fresh checkout.
+// `npm run backup -- FILE [--force]` with the built service, refusing a missing or stale build.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureBuilt, serverDist } from './ensure-built.mjs';
+import { requireFreshBuild, serverDist } from './ensure-built.mjs';
 
-ensureBuilt();
+requireFreshBuild('npm run backup', ['server']);
 const command = path.join(serverDist, 'scripts', 'backup.js');
 if (!existsSync(command)) {
   console.error('The build predates the backup command: run npm run build, then this again.');

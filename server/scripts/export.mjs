@@ -1,11 +1,11 @@
-// `npm run -s export -- --project ID --format json|csv [--part jobs] > file`: building first on a fresh
-// checkout, with the build's output on standard error, since standard output is the file.
+// `npm run -s export -- --project ID --format json|csv [--part jobs] > file`, refusing a missing or stale
+// build on standard error, since standard output is the file.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureBuilt, serverDist } from './ensure-built.mjs';
+import { requireFreshBuild, serverDist } from './ensure-built.mjs';
 
-ensureBuilt({ stdoutIsData: true });
+requireFreshBuild('npm run export', ['server']);
 const command = path.join(serverDist, 'scripts', 'export.js');
 if (!existsSync(command)) {
   console.error('The build predates the export command: run npm run build, then this again.');

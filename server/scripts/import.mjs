@@ -1,10 +1,10 @@
-// `npm run import -- file.json` (or `--csv --project ID`): building first on a fresh checkout.
+// `npm run import -- file.json` (or `--csv --project ID`), refusing a missing or stale build.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureBuilt, serverDist } from './ensure-built.mjs';
+import { requireFreshBuild, serverDist } from './ensure-built.mjs';
 
-ensureBuilt();
+requireFreshBuild('npm run import', ['server']);
 const command = path.join(serverDist, 'scripts', 'import.js');
 if (!existsSync(command)) {
   console.error('The build predates the import command: run npm run build, then this again.');

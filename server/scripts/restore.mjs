@@ -1,10 +1,10 @@
-// `npm run restore -- FILE [--force]`: building first on a fresh checkout.
+// `npm run restore -- FILE [--force]` with the built service, refusing a missing or stale build.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureBuilt, serverDist } from './ensure-built.mjs';
+import { requireFreshBuild, serverDist } from './ensure-built.mjs';
 
-ensureBuilt();
+requireFreshBuild('npm run restore', ['server']);
 const command = path.join(serverDist, 'scripts', 'restore.js');
 if (!existsSync(command)) {
   console.error('The build predates the restore command: run npm run build, then this again.');

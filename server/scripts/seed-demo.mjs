@@ -1,7 +1,7 @@
-// `npm run seed:demo`: writes the demo data, building the service first on a fresh checkout.
+// `npm run seed:demo`: writes the demo data with the built service, refusing a missing or stale build.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureBuilt, serverDist } from './ensure-built.mjs';
+import { requireFreshBuild, serverDist } from './ensure-built.mjs';
 
-ensureBuilt();
+requireFreshBuild('npm run seed:demo', ['server']);
 createRequire(import.meta.url)(path.join(serverDist, 'scripts', 'seed-demo.js'));

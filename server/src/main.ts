@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { startServer } from './app';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseStartError } from './database/startup-checks';
+import { User } from './users/user.entity';
 
 /** Exit code when the database connection cannot be trusted any more: the supervisor restarts us. */
 const EXIT_DATABASE_UNUSABLE = 70;
@@ -47,8 +48,8 @@ async function main(): Promise<void> {
   // Never go on with an unknown transaction state: SQLite recovers the committed data at the next start.
   server.services.database.once('fatal', () => process.exit(EXIT_DATABASE_UNUSABLE));
   server.logger.info(
-    { url: server.url, dataDir: config.dataDir },
-    `Simple Ticketing is listening on ${server.url}`,
+    { url: server.url, publicUrl: config.publicUrl, dataDir: config.dataDir },
+    `Simple Ticketing is listening on ${server.url}: open ${config.publicUrl} in a browser`,
   );
 
   let stopping = false;
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A hint, never a reason to stop: a failed read leaves it out.
+  const hasAccount = await server.services.database.manager.exists(User).catch(() => true);
+  if (!hasAccount) {
+    server.logger.info('No account yet: the first account registered becomes the administrator (ADMIN)');
+  }
 }
 
 main().catch((error: unknown) => {
