@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { openSqlite } from '../database/sqlite-driver';
 import {
   BackupCommandError,
   type BackupExitCode,
@@ -101,7 +101,7 @@ async function backUp(
  * WAL mode a reader never blocks the service's writers.
  */
 function copyLive(source: string, partial: string): void {
-  const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  const db = openSqlite(source, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     db.prepare('VACUUM INTO ?').run(partial);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { openSqlite } from '../database/sqlite-driver';
 import { type Config, ConfigError, loadConfig } from '../config';
 import { sqlitePath } from '../database/data-source';
 import { migrations } from '../migrations';
@@ -49,7 +50,7 @@ export function isPostgresUrl(env: NodeJS.ProcessEnv): boolean {
 export function inspectDatabaseFile(file: string, label: string): DatabaseSummary {
   let db: BetterSqlite3.Database;
   try {
-    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    db = openSqlite(file, { readonly: true, fileMustExist: true });
   } catch (error) {
     throw new BackupCommandError(`${label} cannot be opened (${describe(error)}).`, 1);
   }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { openSqlite } from '../database/sqlite-driver';
 import {
   BackupCommandError,
   type BackupExitCode,
@@ -104,7 +105,7 @@ function examineTarget(target: string): TargetState {
   if (stat.size === 0 && !fs.existsSync(`${target}-wal`)) return { kind: 'empty' };
   let db: BetterSqlite3.Database;
   try {
-    db = new BetterSqlite3(target, { fileMustExist: true });
+    db = openSqlite(target, { fileMustExist: true });
   } catch (error) {
     return { kind: 'data', what: `it cannot be opened: ${describe(error)}` };
   }
@@ -145,13 +146,13 @@ function examineTarget(target: string): TargetState {
  * the backup was taken and those logged out since (the backup does not know of those logouts).
  */
 function copyWithNewInstanceId(source: string, partial: string): void {
-  const from = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  const from = openSqlite(source, { readonly: true, fileMustExist: true });
   try {
     from.prepare('VACUUM INTO ?').run(partial);
   } finally {
     from.close();
   }
-  const copy = new BetterSqlite3(partial, { fileMustExist: true });
+  const copy = openSqlite(partial, { fileMustExist: true });
   try {
     copy.prepare('UPDATE "instance" SET "id" = ?').run(crypto.randomBytes(16).toString('hex'));
   } finally {

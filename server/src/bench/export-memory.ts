@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { openSqlite } from '../database/sqlite-driver';
 
 /**
  * The export's memory, measured where an operator sees it: the built service in a process of its own,
@@ -145,7 +145,7 @@ function exportOver(url: string, token: string, projectId: number): Promise<numb
 
 /** Bulk data straight into the tables, in one transaction, as the other benches do. */
 function seed(file: string, tickets: number, jobsPerTicket: number) {
-  const db = new BetterSqlite3(file);
+  const db = openSqlite(file);
   try {
     db.pragma('busy_timeout = 10000');
     const now = Date.now();

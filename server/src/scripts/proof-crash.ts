@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../database/sqlite-driver';
 
 const ROUNDS = 20;
 const WRITERS = 4;
@@ -163,7 +163,7 @@ async function main(): Promise<number> {
     unexpected.push(`aborted: ${(error as Error).message}`);
   }
 
-  const db = new Database(path.join(dataDir, 'ticketing.sqlite'), { readonly: true });
+  const db = openSqlite(path.join(dataDir, 'ticketing.sqlite'), { readonly: true });
   const integrity = db.pragma('integrity_check', { simple: true }) as string;
   const ticket = db.prepare('SELECT "title" FROM "ticket" WHERE "id" = ?');
   const openingJob = db.prepare('SELECT "changes" FROM "job" WHERE "ticketId" = ? ORDER BY "id" LIMIT 1');
