@@ -39,6 +39,15 @@ describe('configuration from the environment', () => {
     });
   });
 
+  test('takes a PostgreSQL URL with the shared JWT_SECRET', () => {
+    const secret = 'x'.repeat(32);
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://st:p%40ss@db.internal:5433/tickets',
+      JWT_SECRET: secret,
+    });
+    expect(config.databaseUrl).toBe('postgresql://st:p%40ss@db.internal:5433/tickets');
+  });
+
   test.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
@@ -47,6 +56,9 @@ describe('configuration from the environment', () => {
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ DATABASE_URL: 'postgres:tickets' }, /DATABASE_URL must name the PostgreSQL host/],
+    [{ DATABASE_URL: 'postgres://db:99999/tickets' }, /DATABASE_URL is not a valid PostgreSQL URL/],
+    [{ DATABASE_URL: 'postgres://db/tickets' }, /JWT_SECRET must be set .* when DATABASE_URL is PostgreSQL/],
     [{ FAILED_LOGINS_PER_ADDRESS: '0' }, /FAILED_LOGINS_PER_ADDRESS/],
     [{ FAILED_LOGINS_PER_ADDRESS: '100001' }, /FAILED_LOGINS_PER_ADDRESS/],
     [{ FAILED_LOGINS_PER_ADDRESS: 'many' }, /FAILED_LOGINS_PER_ADDRESS/],

@@ -9,7 +9,7 @@ export interface Config {
   host: string;
   /** Holds the SQLite file, the generated token secret and, later, the mail outbox. */
   dataDir: string;
-  /** Empty: the embedded SQLite file in dataDir. Otherwise sqlite:<path>. */
+  /** Empty: the embedded SQLite file in dataDir. Otherwise sqlite:<path> or postgres://… */
   databaseUrl: string;
   /** Empty: generated once and kept in dataDir/jwt-secret. */
   jwtSecret: string;
@@ -156,12 +156,37 @@ function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[
 
 export function validateDatabaseUrl(raw: string): string {
   if (raw === '' || /^sqlite:.+/.test(raw)) return raw;
-  if (/^postgres(ql)?:/.test(raw)) {
+  if (/^postgres(ql)?:/i.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(
+        'DATABASE_URL is not a valid PostgreSQL URL: postgres://user:password@host:5432/database (special characters in the password percent-encoded)',
+      );
+    }
+    if (!/^\/\/./.test(raw.replace(/^postgres(ql)?:/i, '')) || !url.hostname) {
+      throw new ConfigError(
+        'DATABASE_URL must name the PostgreSQL host: postgres://user:password@host:5432/database',
+      );
+    }
+    return raw;
+  }
+  throw new ConfigError(
+    'DATABASE_URL must be empty (embedded SQLite), sqlite:<path to a file>, or postgres://user:password@host:5432/database',
+  );
+}
+
+/**
+ * Several instances on one PostgreSQL database must sign and check sessions with the same key: a secret
+ * generated into each one's data folder would log people out at every hop between instances.
+ */
+export function validateSharedSecret(config: Pick<Config, 'databaseUrl' | 'jwtSecret'>): void {
+  if (/^postgres(ql)?:/i.test(config.databaseUrl) && config.jwtSecret === '') {
     throw new ConfigError(
-      'DATABASE_URL: PostgreSQL is not supported yet; leave it empty for the embedded SQLite file',
+      'JWT_SECRET must be set (at least 32 characters, the same on every instance) when DATABASE_URL is PostgreSQL, for example: JWT_SECRET=$(openssl rand -hex 32)',
     );
   }
-  throw new ConfigError('DATABASE_URL must be empty (embedded SQLite) or sqlite:<path to a file>');
 }
 
 export function validateJwtSecret(raw: string): string {
@@ -277,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (read('DATA_DIR')) config.dataDir = path.resolve(read('DATA_DIR'));
   config.databaseUrl = validateDatabaseUrl(read('DATABASE_URL'));
   config.jwtSecret = validateJwtSecret(read('JWT_SECRET'));
+  validateSharedSecret(config);
   if (read('TOKEN_TTL')) config.tokenTtlSeconds = parseDuration('TOKEN_TTL', read('TOKEN_TTL'));
   if (read('NODE_ENV'))
     config.nodeEnv = oneOf('NODE_ENV', read('NODE_ENV'), ['development', 'production', 'test'] as const);
@@ -362,6 +388,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   };
   validateDatabaseUrl(config.databaseUrl);
   validateJwtSecret(config.jwtSecret);
+  validateSharedSecret(config);
   validateSmtpUrl('smtpUrl', config.smtpUrl);
   config.mailFrom = validateMailFrom('mailFrom', config.mailFrom);
   config.publicUrl = validatePublicUrl('publicUrl', overrides.publicUrl ?? defaultPublicUrl(config.port));

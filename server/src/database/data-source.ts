@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { types as pgTypes } from 'pg';
 import {
   DataSource,
   type DataSourceOptions,
@@ -10,13 +11,37 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import type { Config } from '../config';
-import { migrations } from '../migrations';
+import { migrations, postgresMigrations } from '../migrations';
 import { entities } from './entities';
 import { sqliteDriver } from './sqlite-driver';
-import { DatabaseStartError, checkBeforeOpen, checkOpened, describeOpenFailure } from './startup-checks';
-import { StorageUnavailableError, isStorageFault, sqliteCodeOf } from './storage-fault';
+import { isPostgresUrl } from './database-url';
+import {
+  DatabaseStartError,
+  checkBeforeOpen,
+  checkOpened,
+  describeOpenFailure,
+  describePostgresFailure,
+} from './startup-checks';
+import { rawQuery } from './sql';
+import {
+  StorageUnavailableError,
+  isRetryableConflict,
+  isStorageFault,
+  postgresCodeOf,
+  sqliteCodeOf,
+} from './storage-fault';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+// Timestamps and counts are bigint (int8): numbers, as on SQLite, not strings (ms since 1970 fit well
+// within 2^53). NUMERIC (averages) likewise: no money is kept here.
+pgTypes.setTypeParser(pgTypes.builtins.INT8, (value) => Number(value));
+pgTypes.setTypeParser(pgTypes.builtins.NUMERIC, (value) => Number(value));
+
+/** Connections per instance on PostgreSQL. */
+const POSTGRES_POOL_SIZE = 10;
+/** How long a PostgreSQL statement may run before the server cancels it (a runaway query, not a 30 s hang). */
+const POSTGRES_STATEMENT_TIMEOUT_MS = 30_000;
 
 export function sqlitePath(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {
   if (config.databaseUrl.startsWith('sqlite:'))
@@ -28,6 +53,24 @@ export function dataSourceOptions(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   logger?: Logger,
 ): DataSourceOptions {
+  if (isPostgresUrl(config.databaseUrl)) {
+    return {
+      entities,
+      migrations: postgresMigrations,
+      migrationsRun: false,
+      synchronize: false,
+      logger,
+      maxQueryExecutionTime: 500,
+      type: 'postgres',
+      url: config.databaseUrl,
+      applicationName: 'simple-ticketing',
+      extra: {
+        max: POSTGRES_POOL_SIZE,
+        connectionTimeoutMillis: LOCK_WAIT_MS,
+        statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
+      },
+    };
+  }
   return {
     entities,
     migrations,
@@ -60,6 +103,7 @@ export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   logger?: Logger,
 ): Promise<Database> {
+  if (isPostgresUrl(config.databaseUrl)) return openPostgres(config, logger);
   const file = sqlitePath(config);
   checkBeforeOpen(config.dataDir, file);
   const dataSource = new DataSource(dataSourceOptions(config, logger));
@@ -79,6 +123,55 @@ export async function openDatabase(
     throw error instanceof DatabaseStartError ? error : describeOpenFailure(file, error);
   }
 }
+
+/** A key of PostgreSQL's advisory locks: instances starting together migrate one after the other. */
+const MIGRATION_LOCK = 7_305_100;
+/** The key of the lock that keeps jobs and events in commit order (see holdAppendOrder). */
+const APPEND_ORDER_LOCK = 7_305_101;
+
+async function openPostgres(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  logger?: Logger,
+): Promise<Database> {
+  const dataSource = new DataSource(dataSourceOptions(config, logger));
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw describePostgresFailure(config.databaseUrl, error);
+  }
+  try {
+    // One instance migrates while the others wait, then finds nothing left to do.
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await runner.release();
+    }
+    const database = new Database(dataSource);
+    await database.load();
+    return database;
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw describePostgresFailure(config.databaseUrl, error);
+  }
+}
+
+/**
+ * Called before a transaction appends a job or a domain event. Readers follow both by id (the history
+ * feed, the event consumers), so ids must become visible in order: on PostgreSQL a transaction that took
+ * id 11 could commit before the one holding id 10, and a reader past 11 would never see 10. This lock,
+ * held from before the id is taken until the commit, makes id order the commit order across every
+ * instance. On SQLite there is one writer at a time: nothing to do.
+ */
+export async function holdAppendOrder(manager: EntityManager): Promise<void> {
+  if (manager.connection.options.type !== 'postgres') return;
+  await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK]);
+}
+
+/** How many times a PostgreSQL transaction that lost to a concurrent one is run again before giving up. */
+const CONFLICT_ATTEMPTS = 8;
 
 /** The health of the database as /healthz reports it. */
 export type DatabaseHealth = { ok: true } | { ok: false; detail: string };
@@ -101,7 +194,10 @@ type FileIdentity = { dev: number; ino: number };
 /**
  * The database as the rules see it. On SQLite every caller shares the single connection: transactions
  * wait in line (a queue), start with BEGIN IMMEDIATE and, when a COMMIT or ROLLBACK fails, the
- * connection is brought back to a known state or declared unusable (the 'fatal' event).
+ * connection is brought back to a known state or declared unusable (the 'fatal' event). On PostgreSQL
+ * each transaction has its own pooled connection and runs SERIALIZABLE: one that loses to a concurrent
+ * one (another request, another instance) is rolled back and run again, so the rules written for one
+ * writer at a time hold across instances too.
  */
 export class Database extends EventEmitter<{
   fault: [error: unknown];
@@ -139,7 +235,7 @@ export class Database extends EventEmitter<{
 
   /** Reads the instance id (and proves the schema is there). */
   async load(): Promise<void> {
-    const [row] = (await this.dataSource.query('SELECT "id" FROM "instance" LIMIT 1')) as { id: string }[];
+    const [row] = await rawQuery<{ id: string }[]>(this.manager, 'SELECT "id" FROM "instance" LIMIT 1');
     if (!row) throw new Error('the database has no instance row');
     this.loadedInstanceId = row.id;
     if (this.dialect === 'sqlite') this.openedFile = fs.statSync(this.file);
@@ -174,7 +270,7 @@ export class Database extends EventEmitter<{
    * COMMIT is done (synchronous=FULL: on disk). A storage fault becomes StorageUnavailableError.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dialect === 'postgres') return this.dataSource.transaction(work);
+    if (this.dialect === 'postgres') return this.postgresTransaction(work);
     const run = this.queue.then(() => this.sqliteTransaction(work));
     this.queue = run.catch(() => undefined);
     return run;
@@ -190,6 +286,32 @@ export class Database extends EventEmitter<{
     const run = this.queue.then(() => work(this.manager));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * SERIALIZABLE, run again (after a short random pause) when it lost to a concurrent transaction; work
+   * must therefore only touch the database. A storage fault becomes StorageUnavailableError.
+   */
+  private async postgresTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await this.dataSource.transaction('SERIALIZABLE', work);
+        this.writeFault = null;
+        this.emit('committed');
+        return result;
+      } catch (error) {
+        if (isRetryableConflict(error) && attempt < CONFLICT_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+          continue;
+        }
+        if (isStorageFault(error)) {
+          this.writeFault = postgresCodeOf(error) ?? 'connection';
+          this.emit('fault', error);
+          throw new StorageUnavailableError(error);
+        }
+        throw error;
+      }
+    }
   }
 
   private get connection(): BetterSqlite3.Database {
@@ -301,14 +423,14 @@ export class Database extends EventEmitter<{
       },
       (error: unknown): DatabaseHealth => ({
         ok: false,
-        detail: `cannot write (${sqliteCodeOf(error) ?? this.writeFault ?? 'error'})`,
+        detail: `cannot write (${sqliteCodeOf(error) ?? postgresCodeOf(error) ?? this.writeFault ?? 'error'})`,
       }),
     );
   }
 
   /** The smallest real write: one row, one commit. */
   private writeProbe(now: number): Promise<unknown> {
-    return this.transaction((manager) => manager.query('UPDATE "instance" SET "checkedAt" = ?', [now]));
+    return this.transaction((manager) => rawQuery(manager, 'UPDATE "instance" SET "checkedAt" = ?', [now]));
   }
 
   /** Waits for queued transactions, moves the WAL into the main file and closes the connection. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { sqliteCodeOf, storageAdvice } from './storage-fault';
+import { postgresCodeOf, sqliteCodeOf, storageAdvice } from './storage-fault';
 
 /** The service must not start on this database; the message says what is wrong and what to do. */
 export class DatabaseStartError extends Error {}
@@ -74,4 +74,36 @@ export function describeOpenFailure(file: string, error: unknown): DatabaseStart
             : 'could not be opened';
   const detail = code ?? (error instanceof Error ? error.message : String(error));
   return new DatabaseStartError(`The database file ${file} ${what} (${detail}). ${storageAdvice(code)}`);
+}
+
+/** Where a PostgreSQL URL points, for messages: host, port and database, never the password. */
+export function describePostgresTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
+    return `PostgreSQL at ${parsed.hostname || 'localhost'}:${parsed.port || '5432'}, database ${database}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)';
+  }
+}
+
+/** A failure to connect to, check or migrate a PostgreSQL database, as a message an operator can act on. */
+export function describePostgresFailure(url: string, error: unknown): DatabaseStartError {
+  if (error instanceof DatabaseStartError) return error;
+  const target = describePostgresTarget(url);
+  const code = postgresCodeOf(error);
+  const advice: Record<string, string> = {
+    ECONNREFUSED: 'nothing answers there: start PostgreSQL, or correct the host and port in DATABASE_URL',
+    ENOTFOUND: 'the host name does not resolve: correct the host in DATABASE_URL',
+    ETIMEDOUT: 'the connection timed out: check the host, the port and the network',
+    '28P01': 'the password was refused: correct the user and password in DATABASE_URL',
+    '28000': 'the server refuses this user from here: check pg_hba.conf and the user in DATABASE_URL',
+    '3D000': 'the database does not exist: create it (createdb) or correct its name in DATABASE_URL',
+    '42501': 'the user may not create tables: grant it CREATE on the database (or make it its owner)',
+    '53300':
+      'the server has no connection left: raise its max_connections (each instance of the service opens up to 10)',
+  };
+  const what = (code && advice[code]) ?? 'it could not be opened';
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return new DatabaseStartError(`${target}: ${what} (${detail}).`);
 }

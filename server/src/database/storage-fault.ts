@@ -13,8 +13,51 @@ export function sqliteCodeOf(error: unknown): string | undefined {
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
+/**
+ * PostgreSQL's side of the same: the server cannot be reached or is going away (class 08, 57P01–57P03),
+ * is out of disk or memory (class 53), a system or data-corruption error (class 58, XX001, XX002), or
+ * the network gave up (ECONNREFUSED…). A constraint, a serialization failure or a bug is not one.
+ */
+const POSTGRES_STORAGE_CODES = /^(08...|53...|57P0[123]|58...|XX00[12])$/;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+/** node-postgres errors that carry no code: the connection was lost or the pool could not get one. */
+const POSTGRES_CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/;
+
+/** The SQLSTATE (or network code) of an error from node-postgres, directly or wrapped by TypeORM. */
+export function postgresCodeOf(error: unknown): string | undefined {
+  if (error instanceof StorageUnavailableError) return postgresCodeOf(error.fault);
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' && !code.startsWith('SQLITE_') ? code : undefined;
+}
+
+function isPostgresStorageFault(error: unknown): boolean {
+  const code = postgresCodeOf(error);
+  if (code) return POSTGRES_STORAGE_CODES.test(code) || NETWORK_CODES.has(code);
+  const message = (error as { driverError?: { message?: unknown }; message?: unknown } | null)?.message;
+  return typeof message === 'string' && POSTGRES_CONNECTION_MESSAGES.test(message);
+}
+
 export function isStorageFault(error: unknown): boolean {
-  return STORAGE_CODES.test(sqliteCodeOf(error) ?? '');
+  return STORAGE_CODES.test(sqliteCodeOf(error) ?? '') || isPostgresStorageFault(error);
+}
+
+/**
+ * A PostgreSQL transaction that lost to a concurrent one and may simply run again: a serialization
+ * failure (40001), a deadlock (40P01), or a unique key another transaction took first (23505: run again,
+ * the rule's own check then sees the row and answers with the field's message).
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = postgresCodeOf(error);
+  return code === '40001' || code === '40P01' || code === '23505';
 }
 
 /** What an operator should do about a storage fault, in one sentence. */

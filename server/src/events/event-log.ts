@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Database } from '../database/data-source';
+import { type Database, holdAppendOrder } from '../database/data-source';
 import { DomainEvent, EventConsumerCursor } from './domain-event.entity';
 
 export type NewDomainEvent = Omit<DomainEvent, 'id'>;
@@ -13,6 +13,7 @@ export class EventLog {
 
   /** Written with the change it describes: both are committed, or neither. */
   async append(manager: EntityManager, event: NewDomainEvent): Promise<DomainEvent> {
+    await holdAppendOrder(manager);
     return manager.save(manager.create(DomainEvent, event));
   }
 

@@ -14,6 +14,7 @@ import { ImportRefusedError, ProblemList } from './import-refusal';
 import { ImportedUsers, usernameFromEmail } from './imported-users';
 import { type RefusedRow, parseTicketCsv } from './ticket-csv';
 import { TicketWriter } from './ticket-writer';
+import { rawQuery } from '../database/sql';
 
 /** Past this many tickets the answer gives their count, not each old → new id. */
 export const TICKET_ID_MAP_LIMIT = 10_000;
@@ -133,7 +134,8 @@ export class ImportService {
     const created = createdAccounts.length;
     const projectIds = new Map<string, number>();
     for (const project of document.projects) {
-      const [row] = (await manager.query(
+      const [row] = (await rawQuery(
+        manager,
         `INSERT INTO "project" ("name", "nameKey", "description", "archived", "createdAt")
          VALUES (?, ?, ?, ?, ?) RETURNING "id"`,
         [

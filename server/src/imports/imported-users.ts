@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Locale, Role } from '../users/role';
 import { normalizeKey } from '../users/user-key';
+import { rawQuery } from '../database/sql';
 
 /** Not a bcrypt hash, so no password ever matches it: the account is opened by a password reset. */
 export const UNUSABLE_PASSWORD_HASH = '!imported: set through password reset';
@@ -45,7 +46,8 @@ export class ImportedUsers {
     const roleByEmail = new Map<string, Role>();
     for (let from = 0; from < keys.length; from += LOOKUP_CHUNK) {
       const chunk = keys.slice(from, from + LOOKUP_CHUNK);
-      const rows = (await manager.query(
+      const rows = (await rawQuery(
+        manager,
         `SELECT "id", "emailKey", "role" FROM "user" WHERE "emailKey" IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
       )) as { id: number; emailKey: string; role: Role }[];
@@ -54,7 +56,7 @@ export class ImportedUsers {
         roleByEmail.set(row.emailKey, row.role);
       }
     }
-    const names = (await manager.query(`SELECT "usernameKey" FROM "user"`)) as { usernameKey: string }[];
+    const names = (await rawQuery(manager, `SELECT "usernameKey" FROM "user"`)) as { usernameKey: string }[];
     return new ImportedUsers(manager, idByEmail, new Set(names.map((row) => row.usernameKey)), roleByEmail);
   }
 
@@ -86,7 +88,8 @@ export class ImportedUsers {
   async create(account: AccountToCreate): Promise<{ id: number; username: string }> {
     const username = this.freeUsername(account.username);
     const emailKey = normalizeKey(account.email);
-    const [row] = (await this.manager.query(
+    const [row] = (await rawQuery(
+      this.manager,
       `INSERT INTO "user" ("username", "usernameKey", "email", "emailKey", "passwordHash", "role", "locale",
          "notifyByEmail", "emailVerified", "notifyNewTickets", "sessionVersion", "createdAt")
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,

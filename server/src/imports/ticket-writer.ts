@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { FieldChange } from '../tickets/job.entity';
-import { TicketSearchIndex } from '../tickets/ticket-search';
+import { searchIndexOf } from '../tickets/ticket-search';
 import {
   type Priority,
   type TicketCategory,
@@ -8,6 +8,8 @@ import {
   priorityRank,
   statusRank,
 } from '../tickets/ticket.enums';
+import { holdAppendOrder } from '../database/data-source';
+import { rawQuery } from '../database/sql';
 
 export interface TicketRow {
   projectId: number;
@@ -38,13 +40,13 @@ export interface JobRow {
  * index filled as the ticket rules fill it (comments in order, internal notes apart).
  */
 export class TicketWriter {
-  private readonly search = new TicketSearchIndex();
-
   constructor(private readonly manager: EntityManager) {}
 
   /** Inserts the ticket, its jobs in the given order and its search entry; returns the new ticket id. */
   async write(ticket: TicketRow, jobs: JobRow[]): Promise<number> {
-    const [row] = (await this.manager.query(
+    await holdAppendOrder(this.manager);
+    const [row] = (await rawQuery(
+      this.manager,
       `INSERT INTO "ticket" ("title", "description", "status", "priority", "category", "projectId", "authorId",
          "assigneeId", "createdAt", "updatedAt", "closedAt")
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
@@ -64,7 +66,8 @@ export class TicketWriter {
     )) as { id: number }[];
     const id = Number(row.id);
     for (const job of jobs) {
-      await this.manager.query(
+      await rawQuery(
+        this.manager,
         `INSERT INTO "job" ("ticketId", "authorId", "createdAt", "comment", "internal", "status", "changes")
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [
@@ -78,13 +81,18 @@ export class TicketWriter {
         ],
       );
     }
-    await this.search.add(this.manager, { id, title: ticket.title, description: ticket.description });
+    await searchIndexOf(this.manager).add(this.manager, {
+      id,
+      title: ticket.title,
+      description: ticket.description,
+    });
     const comments = (internal: boolean) =>
       jobs.filter((job) => job.internal === internal && job.comment).map((job) => job.comment as string);
     // One update per column: the same text as one addComment per comment, without rewriting the entry each time.
     for (const internal of [false, true]) {
       const text = comments(internal);
-      if (text.length > 0) await this.search.addComment(this.manager, id, text.join('\n'), internal);
+      if (text.length > 0)
+        await searchIndexOf(this.manager).addComment(this.manager, id, text.join('\n'), internal);
     }
     return id;
   }

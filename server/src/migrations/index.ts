@@ -4,8 +4,9 @@ import { LoginAttempts1764600000000 } from './1764600000000-login-attempts';
 import { Outbox1764800000000 } from './1764800000000-outbox';
 import { ApiTokens1764900000000 } from './1764900000000-api-tokens';
 import { Webhooks1764900100000 } from './1764900100000-webhooks';
+import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 
-/** Every migration, oldest first. They run at start-up. */
+/** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
   Initial1764072000000,
   Instance1764500000000,
@@ -14,3 +15,9 @@ export const migrations = [
   ApiTokens1764900000000,
   Webhooks1764900100000,
 ];
+
+/**
+ * Every PostgreSQL migration, oldest first: one migration set per database kind. PostgreSQL support
+ * began with the whole schema in one step; a later change of the schema adds one migration to each set.
+ */
+export const postgresMigrations = [PostgresSchema1764950000000];

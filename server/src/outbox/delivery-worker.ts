@@ -9,6 +9,7 @@ import { MailServerUnreachable } from './mailer';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
 import { MessageCancelled } from './renderers';
 import { nextAttemptAfterFailure } from './retry-schedule';
+import { isPostgres } from '../database/sql';
 
 /** While a worker sends a message, others leave it alone; a crashed worker's claim runs out after this. */
 export const CLAIM_MS = 2 * MINUTE_MS;
@@ -148,13 +149,13 @@ export class DeliveryWorker {
     if (!(await this.dueQuery(database.manager, clock.now()).getExists())) return null;
     return database.transaction(async (manager) => {
       const now = clock.now();
-      const message = await this.dueQuery(manager, now)
-        .orderBy('m.nextAttemptAt', 'ASC')
-        .addOrderBy('m.id', 'ASC')
-        .getOne();
+      const due = this.dueQuery(manager, now).orderBy('m.nextAttemptAt', 'ASC').addOrderBy('m.id', 'ASC');
+      // PostgreSQL: another instance's worker passes over the row it is claiming instead of waiting for it.
+      if (isPostgres(manager)) due.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const message = await due.getOne();
       if (!message) return null;
       const until = new Date(now.getTime() + CLAIM_MS);
-      // Conditional, should another process have claimed it since the read (PostgreSQL).
+      // Conditional all the same: the claim holds on its own, whatever the read saw.
       const claimed = await manager
         .createQueryBuilder()
         .update(OutboxMessage)

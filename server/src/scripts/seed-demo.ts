@@ -9,6 +9,7 @@ import type { UpdateTicketInput } from '../tickets/ticket.inputs';
 import { Role } from '../users/role';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { User } from '../users/user.entity';
+import { rawQuery } from '../database/sql';
 
 const DEMO_PASSWORD = 'demo-password-2026';
 
@@ -122,18 +123,20 @@ async function backdate(database: Database, history: { ticketId: number; daysAgo
   await database.transaction(async (manager) => {
     for (const { ticketId, daysAgo } of history) {
       const opened = Date.now() - daysAgo * 24 * HOUR_MS;
-      const jobs: { id: number }[] = await manager.query(
+      const jobs: { id: number }[] = await rawQuery(
+        manager,
         'SELECT id FROM "job" WHERE "ticketId" = ? ORDER BY id',
         [ticketId],
       );
       for (const [step, job] of jobs.entries()) {
-        await manager.query('UPDATE "job" SET "createdAt" = ? WHERE id = ?', [
+        await rawQuery(manager, 'UPDATE "job" SET "createdAt" = ? WHERE id = ?', [
           opened + step * 5 * HOUR_MS,
           job.id,
         ]);
       }
       const last = opened + (jobs.length - 1) * 5 * HOUR_MS;
-      await manager.query(
+      await rawQuery(
+        manager,
         'UPDATE "ticket" SET "createdAt" = ?, "updatedAt" = ?, "closedAt" = CASE WHEN "closedAt" IS NULL THEN NULL ELSE ? END WHERE id = ?',
         [opened, last, last, ticketId],
       );

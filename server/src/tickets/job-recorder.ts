@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { holdAppendOrder } from '../database/data-source';
 import { DomainEventType } from '../events/domain-event.entity';
 import type { EventLog } from '../events/event-log';
 import type { User } from '../users/user.entity';
@@ -27,6 +28,7 @@ export class JobRecorder {
     content: JobContent,
     type: DomainEventType,
   ): Promise<Job> {
+    await holdAppendOrder(manager);
     const job = await manager.save(
       manager.create(Job, { ...content, ticketId: ticket.id, authorId: actor.id, status: ticket.status }),
     );

@@ -5,7 +5,7 @@ import { parseOptionalId } from '../ids';
 import type { User } from '../users/user.entity';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { TicketConnection } from './ticket-connection';
-import { TicketSearchIndex } from './ticket-search';
+import { type SearchRanking, searchIndexOf } from './ticket-search';
 import { Ticket } from './ticket.entity';
 import { firstDoneStatusRank, priorityRank, statusRank } from './ticket.enums';
 import { OrderDirection, type TicketFilter, type TicketOrder, TicketOrderField } from './ticket.inputs';
@@ -57,12 +57,9 @@ export class TicketList {
 
   async list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
     const filter = request.filter ?? {};
-    const match = filter.search
-      ? TicketSearchIndex.matchExpression(filter.search, canSeeInternalNotes(viewer))
-      : null;
-    const base = this.filtered(viewer, filter, match);
+    const { base, ranking } = this.filtered(viewer, filter);
     // Relevance ranks the results when the client asks for no other order.
-    if (match && !request.orderBy) return this.byRelevance(base, request);
+    if (ranking && !request.orderBy) return this.byRelevance(base, ranking, request);
     return this.byKeyset(
       base,
       request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC },
@@ -70,7 +67,10 @@ export class TicketList {
     );
   }
 
-  private filtered(viewer: User, filter: TicketFilter, match: string | null): SelectQueryBuilder<Ticket> {
+  private filtered(
+    viewer: User,
+    filter: TicketFilter,
+  ): { base: SelectQueryBuilder<Ticket>; ranking: SearchRanking | null } {
     // Visibility first: the filters below only ever narrow what the viewer may see.
     const query = whereTicketVisible(this.database.manager.createQueryBuilder(Ticket, 't'), viewer);
     const projectId = parseOptionalId('projectId', filter.projectId);
@@ -97,12 +97,10 @@ export class TicketList {
     if (filter.createdBefore) {
       query.andWhere('t.createdAt < :createdBefore', { createdBefore: filter.createdBefore.getTime() });
     }
-    if (match) {
-      query
-        .innerJoin('ticket_search', 'ticket_search', 'ticket_search.rowid = t.id')
-        .andWhere('ticket_search MATCH :match', { match });
-    }
-    return query;
+    const ranking = filter.search
+      ? searchIndexOf(this.database.manager).narrow(query, filter.search, canSeeInternalNotes(viewer))
+      : null;
+    return { base: query, ranking };
   }
 
   private async byKeyset(
@@ -142,6 +140,7 @@ export class TicketList {
 
   private async byRelevance(
     base: SelectQueryBuilder<Ticket>,
+    ranking: SearchRanking,
     request: TicketListRequest,
   ): Promise<TicketConnection> {
     const offset = request.after
@@ -149,7 +148,7 @@ export class TicketList {
       : 0;
     const rows = await base
       .clone()
-      .orderBy('bm25(ticket_search)', 'ASC')
+      .orderBy(ranking.expression, ranking.direction)
       .addOrderBy('t.id', 'DESC')
       .offset(offset)
       .limit(request.first + 1)

@@ -12,7 +12,7 @@ import { User } from '../users/user.entity';
 import type { FieldChange } from './job.entity';
 import type { JobRecorder } from './job-recorder';
 import { TicketList, type TicketListRequest } from './ticket-list';
-import { TicketSearchIndex } from './ticket-search';
+import { searchIndexOf } from './ticket-search';
 import { Ticket } from './ticket.entity';
 import { Priority, TicketCategory, TicketStatus, isDone } from './ticket.enums';
 import type { CreateTicketInput, UpdateTicketInput } from './ticket.inputs';
@@ -27,7 +27,6 @@ const AUTHOR_STATUSES = new Set([TicketStatus.CLOSED, TicketStatus.OPEN]);
  * Every change is one Job, written in the same transaction as the ticket and its search index entry.
  */
 export class TicketService {
-  private readonly search = new TicketSearchIndex();
   private readonly lists: TicketList;
 
   constructor(
@@ -82,7 +81,7 @@ export class TicketService {
         },
         DomainEventType.TICKET_OPENED,
       );
-      await this.search.add(manager, ticket);
+      await searchIndexOf(manager).add(manager, ticket);
       return ticket;
     });
   }
@@ -155,9 +154,9 @@ export class TicketService {
         DomainEventType.TICKET_UPDATED,
       );
       if (changes.some((change) => change.field === 'title' || change.field === 'description')) {
-        await this.search.updateText(manager, ticket);
+        await searchIndexOf(manager).updateText(manager, ticket);
       }
-      if (comment) await this.search.addComment(manager, ticket.id, comment, internal);
+      if (comment) await searchIndexOf(manager).addComment(manager, ticket.id, comment, internal);
       return saved;
     });
   }
