@@ -191,8 +191,15 @@ test('restore refuses a file that is not a database, not ours, or from a newer v
       .run(9999999999999, 'Future9999999999999'),
   );
 
+  const archive = path.join(folder, 'tickets.pgdump');
+  fs.writeFileSync(archive, Buffer.concat([Buffer.from('PGDMP'), Buffer.alloc(2000, 1)]));
+
   const cases: [string, RegExp][] = [
     [text, /^The file .*notes\.txt is not an SQLite database\.\n$/],
+    [
+      archive,
+      /^The file .*tickets\.pgdump is a PostgreSQL backup \(pg_dump\), and the service's database is SQLite: .* use npm run export and npm run import\.\n$/,
+    ],
     [foreign, /is an SQLite database, but not one of Simple Ticketing/],
     [newer, /was made by a newer version of Simple Ticketing \(migration Future9999999999999 is unknown/],
     [path.join(folder, 'missing.sqlite'), /^No backup file at .*missing\.sqlite\.\n$/],
@@ -226,7 +233,7 @@ test('backup refuses an existing file without --force and a missing folder; the 
   expect(sqlite(existing, (db) => db.prepare('SELECT count(*) FROM ticket').pluck().get())).toBe(1);
 });
 
-test('usage, PostgreSQL and exit codes', async () => {
+test('usage, configuration errors and exit codes', async () => {
   const dataDir = tempFolder();
   for (const name of ['backup', 'restore'] as const) {
     const none = await command(name, [], { DATA_DIR: dataDir });
@@ -238,9 +245,12 @@ test('usage, PostgreSQL and exit codes', async () => {
     const help = await command(name, ['--help'], { DATA_DIR: dataDir });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(`Usage: npm run ${name}`);
-    const postgres = await command(name, ['a.sqlite'], { DATABASE_URL: 'postgres://db/tickets' });
-    expect(postgres.code).toBe(2);
-    expect(postgres.stderr).toMatch(/PostgreSQL .* not support(ed)? yet; .* pg_dump/);
+    // A bad setting is said as the service says it, without the usage: the arguments were right.
+    for (const url of ['mysql://db/tickets', 'postgres:///tickets']) {
+      const setting = await command(name, ['a.sqlite'], { DATABASE_URL: url });
+      expect(setting.code).toBe(2);
+      expect(setting.stderr).toMatch(/^Configuration error: DATABASE_URL\b.*\n$/);
+    }
   }
   const noDatabase = await command('backup', [path.join(dataDir, 'b.sqlite')], {
     DATA_DIR: path.join(dataDir, 'x'),

@@ -5,22 +5,26 @@ import {
   BackupCommandError,
   type BackupExitCode,
   type CommandIo,
+  type DatabaseTarget,
   describe,
   inspectDatabaseFile,
   runFileCommand,
   megabytes,
   syncFileAndFolder,
 } from './database-file';
+import { backUpPostgres } from './postgres-backup';
 
 export const BACKUP_USAGE = `Usage: npm run backup -- FILE [--force]
 
 Copies the service's database (DATA_DIR or DATABASE_URL, like the service) into FILE, safely while
-the service runs and writes. The copy is checked (integrity check) before it takes its name, and is
-readable by its owner only: it holds password hashes, emails and internal notes.
+the service runs and writes: SQLite with VACUUM INTO, PostgreSQL with pg_dump (custom format). The
+copy is checked before it takes its name, and is readable by its owner only: it holds password
+hashes, emails and internal notes.
 
   --force   replace FILE if it exists
 
   npm run backup -- /backups/ticketing-$(date +%F).sqlite
+  DATABASE_URL=postgres://… npm run backup -- /backups/ticketing-$(date +%F).pgdump
 `;
 
 /** `npm run backup`: a consistent copy of the live database, verified, under its final name only when whole. */
@@ -33,7 +37,7 @@ export function runBackupCommand(
     {
       usage: BACKUP_USAGE,
       missingFile: 'Name the backup file to write.',
-      run: (file, database, force, say) => backUp(database, file, force, say),
+      run: (file, database, force, say) => backUp(database, file, force, env, say),
     },
     argv,
     env,
@@ -42,14 +46,15 @@ export function runBackupCommand(
 }
 
 async function backUp(
-  source: string,
+  database: DatabaseTarget,
   target: string,
   force: boolean,
+  env: NodeJS.ProcessEnv,
   say: (line: string) => void,
 ): Promise<void> {
-  if (!fs.existsSync(source)) {
+  if (database.kind === 'sqlite' && !fs.existsSync(database.file)) {
     throw new BackupCommandError(
-      `No database at ${source}: set DATA_DIR or DATABASE_URL to the service's.`,
+      `No database at ${database.file}: set DATA_DIR or DATABASE_URL to the service's.`,
       1,
     );
   }
@@ -60,7 +65,7 @@ async function backUp(
       1,
     );
   }
-  if (path.resolve(target) === path.resolve(source)) {
+  if (database.kind === 'sqlite' && path.resolve(target) === path.resolve(database.file)) {
     throw new BackupCommandError('The backup cannot be the database itself: name another file.', 2);
   }
   if (fs.existsSync(target) && !force) {
@@ -69,6 +74,8 @@ async function backUp(
       3,
     );
   }
+  if (database.kind === 'postgres') return backUpPostgres(database.url, env, target, say);
+  const source = database.file;
   const started = performance.now();
   const partial = `${target}.partial`;
   say(`Backing up ${source} into ${target}…`);

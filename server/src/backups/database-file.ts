@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openSqlite } from '../database/sqlite-driver';
-import { type Config, ConfigError, loadConfig } from '../config';
+import { type Config, ConfigError, loadConfig, validateDatabaseUrl } from '../config';
 import { sqlitePath } from '../database/data-source';
 import { migrations } from '../migrations';
 import { sqliteCodeOf } from '../database/storage-fault';
@@ -36,11 +36,34 @@ export interface DatabaseSummary {
 /** Migration names this build knows: a file recording any other was made by a newer version. */
 const KNOWN_MIGRATIONS = new Set(migrations.map((Migration) => new Migration().name ?? Migration.name));
 
-export const POSTGRES_NOT_YET =
-  'DATABASE_URL names a PostgreSQL database, which this version does not support yet; backup and restore of PostgreSQL (with pg_dump) come with its support.';
+/** The service's database, as DATA_DIR and DATABASE_URL name it. */
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
 export function isPostgresUrl(env: NodeJS.ProcessEnv): boolean {
-  return /^postgres(ql)?:/.test((env.DATABASE_URL ?? '').trim());
+  return /^postgres(ql)?:/i.test((env.DATABASE_URL ?? '').trim());
+}
+
+/**
+ * PostgreSQL needs its URL only: the rest of the service's settings (JWT_SECRET among them) is not the
+ * business of pg_dump, so it is not asked for. SQLite's file follows DATA_DIR, read like the service.
+ */
+export function readDatabaseTarget(env: NodeJS.ProcessEnv): DatabaseTarget {
+  if (!isPostgresUrl(env)) return { kind: 'sqlite', file: sqlitePath(readCommandConfig(env)) };
+  return {
+    kind: 'postgres',
+    url: settingOrRefusal(() => validateDatabaseUrl((env.DATABASE_URL ?? '').trim())),
+  };
+}
+
+/** A setting read as the service reads it; a bad one is refused with exit code 2, as the service does. */
+function settingOrRefusal<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new BackupCommandError(`Configuration error: ${error.message}`, 2);
+    throw error;
+  }
 }
 
 /**
@@ -133,13 +156,7 @@ export function megabytes(bytes: number): string {
 }
 
 export function readCommandConfig(env: NodeJS.ProcessEnv): Config {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError)
-      throw new BackupCommandError(`Configuration error: ${error.message}`, 2);
-    throw error;
-  }
+  return settingOrRefusal(() => loadConfig(env));
 }
 
 /** FILE [--force] [--help]: the one shape both commands take. */
@@ -170,8 +187,8 @@ export interface FileCommand {
   usage: string;
   /** Said when FILE is missing. */
   missingFile: string;
-  /** The work on FILE and the service's SQLite file; throws BackupCommandError to refuse. */
-  run(file: string, database: string, force: boolean, say: (line: string) => void): Promise<void>;
+  /** The work on FILE and the service's database; throws BackupCommandError to refuse. */
+  run(file: string, database: DatabaseTarget, force: boolean, say: (line: string) => void): Promise<void>;
 }
 
 /**
@@ -191,14 +208,12 @@ export async function runFileCommand(
       io.stdout.write(command.usage);
       return 0;
     }
-    if (isPostgresUrl(env)) throw new BackupCommandError(POSTGRES_NOT_YET, 2);
-    const database = sqlitePath(readCommandConfig(env));
-    await command.run(options.file, database, options.force, say);
+    await command.run(options.file, readDatabaseTarget(env), options.force, say);
     return 0;
   } catch (error) {
     if (!(error instanceof BackupCommandError)) throw error;
     say(
-      error.exitCode === 2 && !error.message.startsWith('DATABASE_URL')
+      error.exitCode === 2 && !error.message.startsWith('Configuration error')
         ? `${error.message}\n\n${command.usage}`
         : error.message,
     );

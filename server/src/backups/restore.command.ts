@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openSqlite } from '../database/sqlite-driver';
+import { refuseOtherKind } from './backup-kind';
 import {
   BackupCommandError,
   type BackupExitCode,
   type CommandIo,
+  type DatabaseTarget,
   describe,
   inspectDatabaseFile,
   runFileCommand,
@@ -14,16 +16,20 @@ import {
   syncFileAndFolder,
   syncFolder,
 } from './database-file';
+import { restorePostgres } from './postgres-restore';
 
 export const RESTORE_USAGE = `Usage: npm run restore -- FILE [--force]
 
 Puts a backup made by npm run backup in place of the service's database (DATA_DIR or DATABASE_URL).
 Stop the service first. The file is checked first (integrity, a Simple Ticketing database, not from
-a newer version). Everyone signs in again afterwards.
+a newer version, taken from the same kind of database). Everyone signs in again afterwards.
 
-  --force   replace a database that holds data; it is kept beside it as <name>.before-restore-<time>
+  --force   replace a database that holds data. SQLite: the file is kept beside it as
+            <name>.before-restore-<time>. PostgreSQL: the backup's tables are dropped and made anew,
+            in one transaction with the restore
 
   npm run restore -- /backups/ticketing-2026-11-26.sqlite
+  DATABASE_URL=postgres://… npm run restore -- /backups/ticketing-2026-11-26.pgdump
 `;
 
 /** What the service's database file holds now. */
@@ -39,12 +45,27 @@ export function runRestoreCommand(
     {
       usage: RESTORE_USAGE,
       missingFile: 'Name the backup file to restore.',
-      run: (file, database, force, say) => restore(file, database, force, say),
+      run: (file, database, force, say) => restoreInto(database, file, force, env, say),
     },
     argv,
     env,
     io,
   );
+}
+
+async function restoreInto(
+  database: DatabaseTarget,
+  source: string,
+  force: boolean,
+  env: NodeJS.ProcessEnv,
+  say: (line: string) => void,
+): Promise<void> {
+  if (!fs.statSync(source, { throwIfNoEntry: false })?.isFile()) {
+    throw new BackupCommandError(`No backup file at ${source}.`, 1);
+  }
+  refuseOtherKind(source, database.kind);
+  if (database.kind === 'postgres') return restorePostgres(source, database.url, env, force, say);
+  return restore(source, database.file, force, say);
 }
 
 async function restore(
@@ -53,9 +74,6 @@ async function restore(
   force: boolean,
   say: (line: string) => void,
 ): Promise<void> {
-  if (!fs.statSync(source, { throwIfNoEntry: false })?.isFile()) {
-    throw new BackupCommandError(`No backup file at ${source}.`, 1);
-  }
   if (path.resolve(source) === path.resolve(target)) {
     throw new BackupCommandError('That file is the service database itself: name a backup.', 2);
   }
