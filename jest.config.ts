@@ -1,10 +1,37 @@
 import type { Config } from 'jest';
 
-// Three projects: fast unit specs beside the code, integration specs that call the HTTP API,
-// and browser specs that drive the built client in Chromium.
+// Four projects: fast unit specs beside the code, integration specs that call the HTTP API (on SQLite,
+// then the same specs on PostgreSQL), and browser specs that drive the built client in Chromium.
 const tsJest = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/server/tsconfig.jest.json', diagnostics: false }],
 };
+
+const integrationSpecs = ['<rootDir>/server/test/**/*.int.spec.ts'];
+
+/**
+ * Specs about the SQLite file itself, which a PostgreSQL database does not have. Specs where only some
+ * tests are about the file mark those with describeOnSqlite/testOnSqlite (server/test/support/postgres-project.ts).
+ */
+const sqliteOnlySpecs = [
+  // npm run backup/restore copy and check the SQLite file (PostgreSQL's would be pg_dump: not built yet).
+  '<rootDir>/server/test/backup\\.int\\.spec\\.ts$',
+  // Upgrades a database made by the first release, which ran on SQLite only.
+  '<rootDir>/server/test/migrations\\.int\\.spec\\.ts$',
+  // Runs the packed package on its default (SQLite in ./data, DATABASE_URL removed): no test database.
+  '<rootDir>/server/test/package\\.int\\.spec\\.ts$',
+  // A damaged file, a file that is not SQLite, a read-only data folder holding the file.
+  '<rootDir>/server/test/faults/broken-start\\.int\\.spec\\.ts$',
+  // SQLite on a full tmpfs (or its max_page_count): a failed COMMIT on the file's connection.
+  '<rootDir>/server/test/faults/disk-full\\.int\\.spec\\.ts$',
+  // The SQLite file deleted or replaced under the running service.
+  '<rootDir>/server/test/faults/file-replaced\\.int\\.spec\\.ts$',
+  // Another process holding SQLite's write lock on the file (busy timeout).
+  '<rootDir>/server/test/faults/locked\\.int\\.spec\\.ts$',
+  // The modes of the SQLite file and its -wal and -shm files.
+  '<rootDir>/server/test/faults/permissions\\.int\\.spec\\.ts$',
+  // After SIGTERM, the main SQLite file alone (WAL checkpointed) holds every ticket.
+  '<rootDir>/server/test/faults/sigterm\\.int\\.spec\\.ts$',
+];
 
 const config: Config = {
   reporters: ['default', '<rootDir>/server/test/support/summary-reporter.cjs'],
@@ -20,8 +47,20 @@ const config: Config = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform: tsJest,
-      testMatch: ['<rootDir>/server/test/**/*.int.spec.ts'],
+      testMatch: integrationSpecs,
       setupFiles: ['reflect-metadata'],
+    },
+    {
+      // The same specs, each server on a fresh PostgreSQL database: a throw-away cluster started once
+      // per run (or the server of TEST_DATABASE_URL). *.pg.spec.ts files run here only.
+      displayName: 'integration (postgres)',
+      testEnvironment: '<rootDir>/server/test/support/postgres-environment.ts',
+      transform: tsJest,
+      testMatch: [...integrationSpecs, '<rootDir>/server/test/**/*.pg.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...sqliteOnlySpecs],
+      setupFiles: ['reflect-metadata'],
+      globalSetup: '<rootDir>/server/test/support/postgres-global-setup.ts',
+      globalTeardown: '<rootDir>/server/test/support/postgres-global-teardown.ts',
     },
     {
       displayName: 'browser',

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type GraphQLResponse, dataOf, postGraphQL } from './graphql-client';
 import { CREATE_PROJECT, CREATE_TICKET, REGISTER } from './operations';
+import { testDatabaseFor } from './postgres-project';
 
 /** The built service, as an operator runs it (`npm test` builds it first); another build can be named. */
 export const SERVER_ENTRY =
@@ -83,6 +84,9 @@ export class ChildServer {
       throw new Error(`${SERVER_ENTRY} is missing: run npm run build first (npm test does).`);
     }
     const port = await freePort();
+    // In the `integration (postgres)` project, the data folder's own PostgreSQL database and secret.
+    const database =
+      options.env?.DATABASE_URL === undefined ? await testDatabaseFor(options.dataDir) : undefined;
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       PORT: String(port),
@@ -92,6 +96,9 @@ export class ChildServer {
       NODE_ENV: 'production',
       CLIENT_DIR: emptyClientDir,
       REGISTRATIONS_PER_HOUR: '1000',
+      ...(database?.databaseUrl
+        ? { DATABASE_URL: database.databaseUrl, JWT_SECRET: database.jwtSecret }
+        : {}),
       ...options.env,
     };
     const child = options.umask

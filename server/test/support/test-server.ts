@@ -9,6 +9,7 @@ import type { ConfigOverrides } from '../../src/config';
 import type { Mailer } from '../../src/outbox/mailer';
 import { type GraphQLResponse, dataOf, postGraphQL } from './graphql-client';
 import { CREATE_PROJECT, LOGIN, REGISTER, SET_ROLE } from './operations';
+import { testDatabaseFor } from './postgres-project';
 
 export type { GraphQLResponse } from './graphql-client';
 
@@ -31,7 +32,10 @@ export interface TestUser {
   token: string;
 }
 
-/** A real server on a random port with a fresh SQLite database: one per test file. */
+/**
+ * A real server on a random port with a fresh database: SQLite in its data folder, or in the
+ * `integration (postgres)` project a fresh PostgreSQL database (one per data folder). One per test file.
+ */
 export class TestApi {
   private counter = 0;
   /** Every SQL statement the server has sent since start, whatever request it belonged to. */
@@ -42,6 +46,10 @@ export class TestApi {
     readonly dataDir: string,
     /** The server's log lines, when started with captureLogs. */
     readonly logs: LogLine[],
+    /** The server's DATABASE_URL, for a command run on its database: empty on SQLite (the file in dataDir). */
+    readonly databaseUrl: string,
+    /** The server's JWT_SECRET when one is set (PostgreSQL); empty when generated into dataDir. */
+    private readonly configuredSecret: string,
   ) {}
 
   static async start(
@@ -49,12 +57,19 @@ export class TestApi {
     options: { captureLogs?: boolean; clock?: Clock; mailer?: Mailer; background?: boolean } = {},
   ): Promise<TestApi> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
+    // In the `integration (postgres)` project, the data folder's own PostgreSQL database and secret.
+    const database =
+      overrides.databaseUrl === undefined ? await testDatabaseFor(overrides.dataDir ?? dataDir) : undefined;
+    const databaseUrl = overrides.databaseUrl ?? database?.databaseUrl ?? '';
+    const jwtSecret = overrides.jwtSecret ?? database?.jwtSecret ?? '';
     const logs: LogLine[] = [];
     const server = await startServer(
       {
         port: 0,
         host: '127.0.0.1',
         dataDir,
+        databaseUrl,
+        jwtSecret,
         logLevel: options.captureLogs ? 'info' : 'silent',
         nodeEnv: 'test',
         registrationsPerHour: 10_000,
@@ -70,7 +85,7 @@ export class TestApi {
           : {}),
       },
     );
-    const api = new TestApi(server, dataDir, logs);
+    const api = new TestApi(server, dataDir, logs, databaseUrl, jwtSecret);
     api.countStatements();
     return api;
   }
@@ -102,8 +117,9 @@ export class TestApi {
     return this.logs.filter((line) => line.msg === 'graphql');
   }
 
-  /** The secret the server signs tokens with (generated in the data folder). */
+  /** The secret the server signs tokens with (given, or generated in the data folder). */
   get jwtSecret(): string {
+    if (this.configuredSecret) return this.configuredSecret;
     return fs.readFileSync(path.join(this.dataDir, 'jwt-secret'), 'utf8').trim();
   }
 
