@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { type ExitCode, runExportCommand } from '../src/exports/export.command';
+import { testOnSqlite } from './support/postgres-project';
 import { type TestUser, TestApi } from './support/test-server';
 
 /* `npm run export` against the database of a running service: the same files as GET /api/export. */
@@ -25,7 +26,7 @@ async function run(argv: string[], env: Record<string, string> = {}): Promise<Ru
   let stderr = '';
   const code = await runExportCommand(
     argv,
-    { DATA_DIR: api.dataDir, LOG_LEVEL: 'silent', ...env },
+    { ...api.databaseEnv, LOG_LEVEL: 'silent', ...env },
     { stdout, stderr: { write: (text: string) => ((stderr += text), true) } as never },
   );
   return { code, stdout: Buffer.concat(chunks).toString('utf8'), stderr };
@@ -112,7 +113,8 @@ test("npm's banner would open the file: refused with the way round it, unless np
   expect(silent.code).toBe(0);
 });
 
-test('no database where DATA_DIR points: exit code 1, and no database is created', async () => {
+// The SQLite file DATA_DIR names (on PostgreSQL, DATABASE_URL names the database).
+testOnSqlite('no database where DATA_DIR points: exit code 1, and no database is created', async () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-export-none-'));
   try {
     const result = await run([], { DATA_DIR: empty });

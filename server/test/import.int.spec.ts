@@ -751,7 +751,7 @@ describe('npm run import (the command line)', () => {
     const err: string[] = [];
     const code = await runImportCommand(
       argv,
-      { DATA_DIR: api.dataDir, LOG_LEVEL: 'error' },
+      { ...api.databaseEnv, LOG_LEVEL: 'error' },
       {
         stdout: { write: (chunk: string) => out.push(chunk) } as never,
         stderr: { write: (chunk: string) => err.push(chunk) } as never,

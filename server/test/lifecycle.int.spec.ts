@@ -2,15 +2,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../src/app';
+import { testDatabaseFor, testOnSqlite } from './support/postgres-project';
 import type { LogLine } from './support/test-server';
 
 /** Start, restart and stop on one data folder: what an operator relies on between deployments. */
 let dataDir: string;
 const logs: LogLine[] = [];
 
-const start = () =>
+const start = async () =>
   startServer(
-    { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', nodeEnv: 'production', clientDir: dataDir },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      ...(await testDatabaseFor(dataDir)),
+      logLevel: 'info',
+      nodeEnv: 'production',
+      clientDir: dataDir,
+    },
     { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } },
   );
 
@@ -33,21 +42,24 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-test('the SQLite file is opened with WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
-  const server = await start();
-  try {
-    const pragma = async (name: string) =>
-      Object.values((await server.services.database.dataSource.query(`PRAGMA ${name}`))[0])[0];
-    expect(await pragma('journal_mode')).toBe('wal');
-    expect(await pragma('synchronous')).toBe(2);
-    expect(await pragma('foreign_keys')).toBe(1);
-    expect(await pragma('busy_timeout')).toBe(5000);
-    expect(fs.existsSync(path.join(dataDir, 'ticketing.sqlite'))).toBe(true);
-    expect(fs.statSync(path.join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
-  } finally {
-    await server.close();
-  }
-});
+testOnSqlite(
+  'the SQLite file is opened with WAL, synchronous=FULL, foreign keys and a busy timeout',
+  async () => {
+    const server = await start();
+    try {
+      const pragma = async (name: string) =>
+        Object.values((await server.services.database.dataSource.query(`PRAGMA ${name}`))[0])[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(2);
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('busy_timeout')).toBe(5000);
+      expect(fs.existsSync(path.join(dataDir, 'ticketing.sqlite'))).toBe(true);
+      expect(fs.statSync(path.join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 test('data, migrations and the generated secret survive a restart: an earlier token still works', async () => {
   const first = await start();

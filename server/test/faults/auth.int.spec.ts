@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LOGIN, ME, REGISTER } from '../support/operations';
+import { describeOnSqlite } from '../support/postgres-project';
 import { TestApi, errorCodes, type GraphQLResponse } from '../support/test-server';
 
 /**
@@ -22,7 +23,8 @@ async function expectRefused(api: TestApi, token: string, reason: RegExp): Promi
   expect(result.errors![0].message).toMatch(reason);
 }
 
-describe('finding 2: a token never outlives its database', () => {
+// Deletes and copies back the SQLite file itself (the database, and a backup of it as a file).
+describeOnSqlite('finding 2: a token never outlives its database', () => {
   let dataDir: string;
 
   beforeAll(() => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ChildServer } from '../support/child-server';
 import { LOGIN } from '../support/operations';
+import { testOnSqlite } from '../support/postgres-project';
 
 /**
  * What an operator meets when starting and stopping the service: an impatient second signal, a port
@@ -45,11 +46,16 @@ test('a port already in use: exit 2 naming the port and what to do, the database
   }
 }, 20_000);
 
-test('a token secret emptied by a crash: exit 2 with what to do, never a service where every login fails', async () => {
-  const dataDir = path.join(folder, 'secret');
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(path.join(dataDir, 'jwt-secret'), '', { mode: 0o600 });
-  const server = await ChildServer.spawn({ dataDir });
-  expect(await server.exitWithin(10_000)).toEqual({ code: 2, signal: null });
-  expect(server.stderr).toMatch(/jwt-secret is empty or shorter than 32 characters/);
-}, 20_000);
+// The generated jwt-secret file: PostgreSQL requires JWT_SECRET instead (shared by the instances of one database).
+testOnSqlite(
+  'a token secret emptied by a crash: exit 2 with what to do, never a service where every login fails',
+  async () => {
+    const dataDir = path.join(folder, 'secret');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'jwt-secret'), '', { mode: 0o600 });
+    const server = await ChildServer.spawn({ dataDir });
+    expect(await server.exitWithin(10_000)).toEqual({ code: 2, signal: null });
+    expect(server.stderr).toMatch(/jwt-secret is empty or shorter than 32 characters/);
+  },
+  20_000,
+);

@@ -153,6 +153,14 @@ export class TestApi {
     return this.server.url;
   }
 
+  /** The environment of a command run on this server's database: DATA_DIR, and on PostgreSQL its URL and secret. */
+  get databaseEnv(): Record<string, string> {
+    return {
+      DATA_DIR: this.dataDir,
+      ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl, JWT_SECRET: this.configuredSecret } : {}),
+    };
+  }
+
   async stop(): Promise<void> {
     await this.server.close();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
