@@ -115,6 +115,8 @@ export async function startServer(
     options.mailer ?? createMailer(config, logger),
     logger,
   );
+  // Opened now rather than at the first request (a failure is logged; limits then count in memory).
+  await services.limits.prepare();
   const eventConsumers = new EventConsumerRunner(
     database,
     services.events,
@@ -220,6 +222,7 @@ export async function startServer(
   } catch (error) {
     // Nothing listens: close what was opened, so the database is left checkpointed and closed.
     await apollo.stop();
+    await services.limits.close();
     await database.close();
     throw error;
   }
@@ -259,6 +262,7 @@ export async function startServer(
         await eventConsumers.stop();
         await Promise.all([delivery.stop(), webhookDelivery.stop()]);
         await services.mailer.close?.();
+        await services.limits.close();
         await database.close();
       })()),
   };

@@ -8,6 +8,8 @@ import { AuthService } from './auth/auth.service';
 import type { Authenticator } from './auth/principal';
 import { SessionAuthenticator } from './auth/session-authenticator';
 import { LoginThrottle } from './auth/login-throttle';
+import type { RateLimitStore } from './limits/rate-limit-store';
+import { rateLimitsOf } from './limits/rate-limits-of';
 import { loadOrCreateSecret } from './auth/token-secret';
 import { TokenService } from './auth/token.service';
 import { type Clock, systemClock } from './clock';
@@ -46,6 +48,10 @@ export interface Services {
   authenticators: Authenticator[];
   /** API tokens' cost points per hour. */
   tokenBudget: TokenBudget;
+  /** Where every rate limit is counted (shared by every process on the database); closed at stop. */
+  limits: RateLimitStore;
+  /** Per-login brute-force lock of every password check. */
+  loginThrottle: LoginThrottle;
   auth: AuthService;
   accounts: AccountsService;
   users: UserService;
@@ -79,8 +85,10 @@ export function createServices(
     config.tokenTtlSeconds,
     clock,
   );
-  // One throttle for every password check (login, updateMe), so they share counts and per-key order.
-  const loginThrottle = new LoginThrottle(database, clock);
+  const limits = rateLimitsOf(database);
+  limits.on('fault', (error) => logger.warn({ err: error }, 'rate limit store fault'));
+  // One throttle for every password check (login, updateMe), so they share counts.
+  const loginThrottle = new LoginThrottle(database);
   const outbox = new Outbox(
     clock,
     LinkSecrets.derivedFrom(loadOrCreateSecret(config.dataDir, config.jwtSecret)),
@@ -105,8 +113,10 @@ export function createServices(
     tokens,
     apiTokens,
     authenticators: [new ApiTokenAuthenticator(apiTokens), new SessionAuthenticator(database, tokens)],
-    tokenBudget: new TokenBudget(config.apiTokenBudget),
-    auth: new AuthService(users, tokens, loginThrottle, config, clock),
+    tokenBudget: new TokenBudget(limits, config.apiTokenBudget),
+    limits,
+    loginThrottle,
+    auth: new AuthService(users, tokens, loginThrottle, limits, config),
     accounts,
     users,
     projects: new ProjectService(database, clock),

@@ -9,7 +9,7 @@ export class AccountsResolver {
     description:
       'Always true, whether or not the address is known (no account enumeration). Sends a reset link valid 1 hour.',
   })
-  requestPasswordReset(@Arg('email', () => String) email: string, @Ctx() ctx: Context): boolean {
+  requestPasswordReset(@Arg('email', () => String) email: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.accounts.requestPasswordReset(email, ctx.clientAddress);
   }
 

@@ -7,6 +7,7 @@ import { UnsubscribeTokens } from '../notifications/unsubscribe-token';
 import { Outbox } from '../outbox/outbox';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { LOGIN_FAILURE_LIMIT, LoginThrottle, throttleKey } from '../auth/login-throttle';
+import { rateLimitsOf } from '../limits/rate-limits-of';
 import { Locale } from '../users/role';
 import { User } from '../users/user.entity';
 import { UserService } from '../users/user.service';
@@ -18,9 +19,27 @@ import { TokenPurpose, UserToken } from './user-token.entity';
 const HOUR_MS = 3_600_000;
 const PASSWORD = 'purple elephants dance';
 
+/**
+ * The service's clock, moved with the system time the rate limits read (rate-limiter-flexible's), so
+ * that an hour on one is an hour on the other.
+ */
+class ClockWithLimits extends ManualClock {
+  private shift = 0;
+  private readonly realNow = Date.now.bind(Date);
+
+  followedByLimits(): void {
+    jest.spyOn(Date, 'now').mockImplementation(() => this.realNow() + this.shift);
+  }
+
+  override advance(ms: number): void {
+    super.advance(ms);
+    this.shift += ms;
+  }
+}
+
 let dataDir: string;
 let database: Database;
-let clock: ManualClock;
+let clock: ClockWithLimits;
 let accounts: AccountsService;
 let outbox: Outbox;
 let users: UserService;
@@ -73,7 +92,8 @@ const reload = (user: User) => database.manager.findOneByOrFail(User, { id: user
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-service-'));
   database = await openDatabase({ databaseUrl: '', dataDir });
-  clock = new ManualClock(Date.UTC(2026, 0, 10, 9, 0));
+  clock = new ClockWithLimits(Date.UTC(2026, 0, 10, 9, 0));
+  clock.followedByLimits();
   outbox = new Outbox(clock);
   const loginThrottle = new LoginThrottle(database, clock);
   accounts = new AccountsService(database, clock, outbox, loginThrottle, reportError);
@@ -84,6 +104,8 @@ beforeAll(async () => {
 afterEach(() => expect(lookUpErrors.splice(0)).toEqual([]));
 
 afterAll(async () => {
+  jest.restoreAllMocks();
+  await rateLimitsOf(database).close();
   await database.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -291,7 +313,7 @@ describe('password reset', () => {
       for (let guess = 0; guess < LOGIN_FAILURE_LIMIT; guess += 1) await throttle.attempt(key, wrong);
       expect(await failureOf(throttle.attempt(key, right))).toBe('RATE_LIMITED');
     }
-    resets.requestPasswordReset(user.email, 'client-f');
+    await resets.requestPasswordReset(user.email, 'client-f');
     await resets.settled();
     const secret = await secretSentTo(user.email, AccountTemplate.PASSWORD_RESET);
     await resets.resetPassword(secret, 'copper kettle whistles softly');

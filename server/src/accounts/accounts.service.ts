@@ -2,10 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type EntityManager, IsNull } from 'typeorm';
 import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword } from '../auth/password';
-import { SlidingWindowLimiter } from '../auth/sliding-window-limiter';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError } from '../errors';
+import type { RateLimit } from '../limits/rate-limit';
+import { rateLimitsOf } from '../limits/rate-limits-of';
 import { Outbox } from '../outbox/outbox';
 import type { AccountMail } from '../users/account-mail';
 import { User } from '../users/user.entity';
@@ -26,7 +27,7 @@ import {
 } from './account-tokens';
 import { TokenPurpose, UserToken } from './user-token.entity';
 
-const HOUR_MS = 3_600_000;
+const HOUR_SECONDS = 3600;
 /** Verification emails a signed-in user may ask for again, per hour (registration and email changes aside). */
 export const RESENDS_PER_HOUR = 3;
 /** Reset requests per typed address, known or not, per hour. */
@@ -45,22 +46,9 @@ const invalidToken = () => BadInputError.field('token', 'invalid', INVALID_TOKEN
  * the outbox message until it is sent. Every mail is enqueued in the transaction of what causes it.
  */
 export class AccountsService implements AccountMail {
-  // In memory, per process, like the other per-address limits: a restart gives back at most one hour.
-  private readonly resends = new SlidingWindowLimiter(
-    RESENDS_PER_HOUR,
-    HOUR_MS,
-    'Several verification emails were sent recently: check your inbox and spam folder, or try again later.',
-  );
-  private readonly resetsByEmail = new SlidingWindowLimiter(
-    RESETS_PER_EMAIL_PER_HOUR,
-    HOUR_MS,
-    'Several reset links were asked for this address recently. Check your inbox, or try again later.',
-  );
-  private readonly resetsByClient = new SlidingWindowLimiter(
-    RESETS_PER_CLIENT_PER_HOUR,
-    HOUR_MS,
-    'Too many password reset requests from your address. Try again later.',
-  );
+  private readonly resends: RateLimit;
+  private readonly resetsByEmail: RateLimit;
+  private readonly resetsByClient: RateLimit;
 
   /** Reset requests answered whose look-up has not finished: settled() waits for them. */
   private readonly pendingResets = new Set<Promise<void>>();
@@ -75,7 +63,30 @@ export class AccountsService implements AccountMail {
     private readonly loginThrottle: LoginThrottle,
     /** A reset look-up that failed after its request was answered. */
     private readonly reportError: (error: unknown, what: string) => void,
-  ) {}
+  ) {
+    // In the database's rate limit store, like every limit: shared by every instance of the service.
+    const limits = rateLimitsOf(database);
+    this.resends = limits.limit({
+      name: 'verification-resends',
+      points: RESENDS_PER_HOUR,
+      durationSeconds: HOUR_SECONDS,
+      message:
+        'Several verification emails were sent recently: check your inbox and spam folder, or try again later.',
+    });
+    this.resetsByEmail = limits.limit({
+      name: 'reset-requests-by-email',
+      points: RESETS_PER_EMAIL_PER_HOUR,
+      durationSeconds: HOUR_SECONDS,
+      message:
+        'Several reset links were asked for this address recently. Check your inbox, or try again later.',
+    });
+    this.resetsByClient = limits.limit({
+      name: 'reset-requests-by-client',
+      points: RESETS_PER_CLIENT_PER_HOUR,
+      durationSeconds: HOUR_SECONDS,
+      message: 'Too many password reset requests from your address. Try again later.',
+    });
+  }
 
   /**
    * In the caller's transaction (registration, email change, resend): a new link to the user's current
@@ -148,7 +159,7 @@ export class AccountsService implements AccountMail {
 
   async resendVerification(actor: User): Promise<true> {
     if (actor.emailVerified) throw alreadyVerified();
-    this.resends.hit(`user:${actor.id}`, this.clock.now().getTime());
+    await this.resends.consume(`user:${actor.id}`);
     await this.database.transaction(async (manager) => {
       const user = await manager.findOneByOrFail(User, { id: actor.id });
       if (user.emailVerified) throw alreadyVerified();
@@ -161,17 +172,21 @@ export class AccountsService implements AccountMail {
    * Always true: a known and an unknown address get the same answer, and the same limits (counted on
    * the address as typed and on the client), so the answer never tells whether an account exists. The
    * answer comes before the look-up, which would take longer for a known address (a write): the limits
-   * are checked here, in memory, and the link is made and enqueued right after the request.
+   * are counted here, in their store (no SQL of the service's), and the link is made and enqueued right
+   * after the request.
    */
-  requestPasswordReset(email: string, clientAddress: string): true {
-    const now = this.clock.now().getTime();
+  async requestPasswordReset(email: string, clientAddress: string): Promise<true> {
     const emailKey = normalizeKey(email);
-    this.resetsByClient.assertAllowed(clientAddress, now);
+    await this.resetsByClient.consume(clientAddress);
     const knownLength = emailKey.length <= MAX_EMAIL_LENGTH;
-    if (knownLength) this.resetsByEmail.assertAllowed(emailKey, now);
-    this.resetsByClient.record(clientAddress, now);
     if (!knownLength) return true;
-    this.resetsByEmail.record(emailKey, now);
+    try {
+      await this.resetsByEmail.consume(emailKey);
+    } catch (refusal) {
+      // Refused for the address: the client's allowance is not spent on it.
+      await this.resetsByClient.reward(clientAddress);
+      throw refusal;
+    }
     // Not durable: a crash between the answer and the commit loses this request; the user simply asks
     // again (the answer never promised a mail). A clean stop waits for it (settled()).
     const lookUp = this.outsideRequests(

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { LimitState, RateLimit } from '../limits/rate-limit';
+import type { RateLimitStore } from '../limits/rate-limit-store';
 
 /** What one API token's request cost and what its hour has left: sent as extensions.cost. */
 export interface OperationCost {
@@ -11,59 +12,55 @@ export interface OperationCost {
 export type BudgetOutcome =
   { ok: true; cost: OperationCost } | { ok: false; cost: OperationCost; retryAfterSeconds: number };
 
-const WINDOW_SECONDS = 3600;
-
 /**
- * Cost points per API token per hour (GitHub's and Shopify's model). A request that would go past the
- * budget is refused and spends nothing. Kept in process memory: one SQLite instance is one process.
+ * Cost points per API token per hour (GitHub's and Shopify's model), counted in the database's rate
+ * limit store, so every instance of the service spends from one budget. A request that would go past
+ * the budget is refused and spends nothing.
  */
 export class TokenBudget {
-  private readonly limiter: RateLimiterMemory;
+  private readonly budget: RateLimit;
 
-  constructor(readonly pointsPerHour: number) {
-    this.limiter = new RateLimiterMemory({
+  constructor(
+    limits: RateLimitStore,
+    readonly pointsPerHour: number,
+  ) {
+    this.budget = limits.limit({
+      name: 'api-token-budget',
       points: pointsPerHour,
-      duration: WINDOW_SECONDS,
-      keyPrefix: 'api-token',
+      durationSeconds: 3600,
+      message: 'This API token has spent its points for this hour.',
     });
   }
 
   /** What is left, spending nothing: for a request refused before it runs (a READ token's mutation). */
   async peek(tokenId: number, requested: number): Promise<OperationCost> {
-    const current = await this.limiter.get(String(tokenId));
-    const spent = current?.consumedPoints ?? 0;
-    const msLeft = current ? Math.max(current.msBeforeNext, 0) : WINDOW_SECONDS * 1000;
-    return this.describe(requested, Math.max(this.pointsPerHour - spent, 0), msLeft);
+    return this.describe(requested, await this.budget.state(String(tokenId)));
   }
 
   async spend(tokenId: number, requested: number): Promise<BudgetOutcome> {
     const key = String(tokenId);
-    const current = await this.limiter.get(key);
-    const spent = current?.consumedPoints ?? 0;
-    if (spent + requested > this.pointsPerHour) {
-      const msLeft = current ? Math.max(current.msBeforeNext, 0) : WINDOW_SECONDS * 1000;
-      return {
-        ok: false,
-        cost: this.describe(requested, Math.max(this.pointsPerHour - spent, 0), msLeft),
-        retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
-      };
-    }
-    try {
-      const result = await this.limiter.consume(key, requested);
-      return { ok: true, cost: this.describe(requested, result.remainingPoints, result.msBeforeNext) };
-    } catch (refusal) {
-      // Two requests raced past the check above: the later one is refused like any other.
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      await this.limiter.reward(key, requested);
-      return {
-        ok: false,
-        cost: this.describe(requested, 0, refusal.msBeforeNext),
-        retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)),
-      };
-    }
+    const current = await this.budget.state(key);
+    if (current.consumed + requested > this.pointsPerHour) return this.refusal(requested, current);
+    const outcome = await this.budget.tryConsume(key, requested);
+    if (outcome.allowed) return { ok: true, cost: this.describe(requested, outcome) };
+    // Another request (here or in another instance) spent the rest meanwhile: refused like any other.
+    await this.budget.reward(key, requested);
+    return this.refusal(requested, { ...outcome, remaining: 0 });
   }
 
-  private describe(requested: number, remaining: number, msBeforeReset: number): OperationCost {
-    return { requested, remaining, resetAt: new Date(Date.now() + msBeforeReset).toISOString() };
+  private refusal(requested: number, state: LimitState): BudgetOutcome {
+    return {
+      ok: false,
+      cost: this.describe(requested, state),
+      retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeReset / 1000)),
+    };
+  }
+
+  private describe(requested: number, state: LimitState): OperationCost {
+    return {
+      requested,
+      remaining: state.remaining,
+      resetAt: new Date(Date.now() + state.msBeforeReset).toISOString(),
+    };
   }
 }

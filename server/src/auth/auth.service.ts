@@ -1,15 +1,14 @@
-import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { BadInputError } from '../errors';
+import type { RateLimit } from '../limits/rate-limit';
+import type { RateLimitStore } from '../limits/rate-limit-store';
 import type { User } from '../users/user.entity';
 import type { LoginInput, RegisterInput } from '../users/user.inputs';
 import type { UserService } from '../users/user.service';
 import { type LoginThrottle, throttleKey } from './login-throttle';
 import { decoyPasswordHash, verifyPassword } from './password';
-import { SlidingWindowLimiter } from './sliding-window-limiter';
 import type { TokenClaims, TokenService } from './token.service';
 
-const HOUR_MS = 3600 * 1000;
 const INVALID_LOGIN = 'Invalid login or password.';
 
 export interface Session {
@@ -21,32 +20,34 @@ export interface Session {
 
 /** Registration, login and logout, with their brute-force limits. */
 export class AuthService {
-  private readonly registrations: SlidingWindowLimiter;
-  private readonly failedLoginsByAddress: SlidingWindowLimiter;
+  private readonly registrations: RateLimit;
+  private readonly failedLoginsByAddress: RateLimit;
 
   constructor(
     private readonly users: UserService,
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
+    limits: RateLimitStore,
     config: Pick<Config, 'registrationsPerHour' | 'failedLoginsPerAddress'>,
-    private readonly clock: Clock,
   ) {
-    this.registrations = new SlidingWindowLimiter(
-      config.registrationsPerHour,
-      HOUR_MS,
-      'Too many accounts registered from your address. Try again later.',
-    );
-    this.failedLoginsByAddress = new SlidingWindowLimiter(
-      config.failedLoginsPerAddress,
-      15 * 60 * 1000,
-      'Too many failed logins from your address. Try again later.',
-    );
+    this.registrations = limits.limit({
+      name: 'registrations',
+      points: config.registrationsPerHour,
+      durationSeconds: 3600,
+      message: 'Too many accounts registered from your address. Try again later.',
+    });
+    this.failedLoginsByAddress = limits.limit({
+      name: 'failed-logins',
+      points: config.failedLoginsPerAddress,
+      durationSeconds: 15 * 60,
+      message: 'Too many failed logins from your address. Try again later.',
+    });
   }
 
   async register(input: RegisterInput, clientAddress: string): Promise<Session> {
     // Counted before the slow password hash, so parallel requests cannot all pass the check at once;
     // refused attempts count too, which also limits probing for registered emails.
-    this.registrations.hit(clientAddress, this.clock.now().getTime());
+    await this.registrations.consume(clientAddress);
     const user = await this.users.register(input);
     return { user, ...this.tokens.issue(user) };
   }
@@ -54,7 +55,7 @@ export class AuthService {
   async login(input: LoginInput, clientAddress: string): Promise<Session> {
     // The attempt takes its slot before the slow password check, so parallel attempts cannot all pass;
     // the slot is given back unless the attempt turns out to be a wrong password.
-    const reservedAt = this.failedLoginsByAddress.hit(clientAddress, this.clock.now().getTime());
+    await this.failedLoginsByAddress.consume(clientAddress);
     let failed = false;
     try {
       const user = await this.users.findByLogin(input.login);
@@ -69,7 +70,7 @@ export class AuthService {
       }
       return { user, ...this.tokens.issue(user) };
     } finally {
-      if (!failed) this.failedLoginsByAddress.release(clientAddress, reservedAt);
+      if (!failed) await this.failedLoginsByAddress.reward(clientAddress);
     }
   }
 

@@ -1,6 +1,5 @@
 import { UserToken } from '../accounts/user-token.entity';
 import { ApiToken } from '../api-tokens/api-token.entity';
-import { LoginFailure } from '../auth/login-failure.entity';
 import { DomainEvent, EventConsumerCursor } from '../events/domain-event.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { RevokedToken } from '../auth/revoked-token.entity';
@@ -16,7 +15,6 @@ export const entities = [
   Ticket,
   Job,
   RevokedToken,
-  LoginFailure,
   DomainEvent,
   EventConsumerCursor,
   OutboxMessage,

@@ -2,11 +2,12 @@ import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
-import { SlidingWindowLimiter } from '../auth/sliding-window-limiter';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import type { UnsubscribeTokens } from '../notifications/unsubscribe-token';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import type { RateLimit } from '../limits/rate-limit';
+import { rateLimitsOf } from '../limits/rate-limits-of';
 import type { AccountMail } from './account-mail';
 import { Locale, Role, isStaff } from './role';
 import { User } from './user.entity';
@@ -15,16 +16,10 @@ import { normalizeKey } from './user-key';
 
 /** Email changes per user per day: each one mails both addresses, so the limit caps mail to strangers too. */
 export const EMAIL_CHANGES_PER_DAY = 5;
-const DAY_MS = 24 * 3_600_000;
 
 /** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
 export class UserService {
-  // In memory, per process, like the other per-user limits: a restart gives back at most one day.
-  private readonly emailChanges = new SlidingWindowLimiter(
-    EMAIL_CHANGES_PER_DAY,
-    DAY_MS,
-    'Your email address was changed several times today. Try again later.',
-  );
+  private readonly emailChanges: RateLimit;
 
   constructor(
     private readonly database: Database,
@@ -34,7 +29,14 @@ export class UserService {
     // Registration and email changes send their links in the same transaction as the change.
     private readonly accounts: AccountMail,
     private readonly unsubscribeTokens: UnsubscribeTokens,
-  ) {}
+  ) {
+    this.emailChanges = rateLimitsOf(database).limit({
+      name: 'email-changes',
+      points: EMAIL_CHANGES_PER_DAY,
+      durationSeconds: 24 * 3600,
+      message: 'Your email address was changed several times today. Try again later.',
+    });
+  }
 
   findById(id: number): Promise<User | null> {
     return this.database.manager.findOneBy(User, { id });
@@ -106,11 +108,11 @@ export class UserService {
     const emailChanges = input.email != null && normalizeKey(input.email) !== actor.emailKey;
     const passwordChanges = input.newPassword !== undefined && input.newPassword !== null;
     const limitKey = `user:${actor.id}`;
-    if (emailChanges) this.emailChanges.assertAllowed(limitKey, this.clock.now().getTime());
+    if (emailChanges) await this.emailChanges.assertAllowed(limitKey);
     if (emailChanges || passwordChanges) await this.assertCurrentPassword(actor, input.currentPassword);
     // Counted once the password is proven (a wrong one is the login throttle's), before any write, so
     // parallel requests cannot all pass; a change refused later (address taken) counts too.
-    if (emailChanges) this.emailChanges.hit(limitKey, this.clock.now().getTime());
+    if (emailChanges) await this.emailChanges.consume(limitKey);
     if (input.newPassword !== undefined && input.newPassword !== null) {
       assertAcceptablePassword(
         input.newPassword,
