@@ -115,8 +115,6 @@ export async function startServer(
     options.mailer ?? createMailer(config, logger),
     logger,
   );
-  // Opened now rather than at the first request (a failure is logged; limits then count in memory).
-  await services.limits.prepare();
   const eventConsumers = new EventConsumerRunner(
     database,
     services.events,

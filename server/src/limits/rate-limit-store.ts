@@ -25,8 +25,9 @@ const FALLBACK_REPORT_EVERY_MS = 60_000;
 
 /**
  * Where the rate limits of one database are counted, by rate-limiter-flexible, so that every process
- * on that database shares them. Opened on first use; a store that cannot be opened or fails leaves the
- * limits counting in this process's memory (reported by the 'fault' event), never an error answered.
+ * on that database shares them. Opened by the first count, not at start-up (a service started on a
+ * nearly full disk must still start and read); a store that cannot be opened or fails leaves the limits
+ * counting in this process's memory (reported by the 'fault' event), never an error answered.
  */
 export abstract class RateLimitStore extends EventEmitter<{ fault: [error: unknown] }> {
   private readonly limits = new Map<string, RateLimit>();
@@ -69,7 +70,7 @@ export abstract class RateLimitStore extends EventEmitter<{ fault: [error: unkno
     return limit;
   }
 
-  /** Opens the store now (at start-up), rather than at the first request; false if it could not. */
+  /** Opens the store now rather than at its first count; false if it could not (a 'fault' says why). */
   prepare(): Promise<boolean> {
     return this.ready();
   }
