@@ -13,7 +13,7 @@ const integrationSpecs = ['<rootDir>/server/test/**/*.int.spec.ts'];
  * tests are about the file mark those with describeOnSqlite/testOnSqlite (server/test/support/postgres-project.ts).
  */
 const sqliteOnlySpecs = [
-  // npm run backup/restore copy and check the SQLite file (PostgreSQL's would be pg_dump: not built yet).
+  // npm run backup/restore of the SQLite file; PostgreSQL's (pg_dump) are in backup-postgres.pg.spec.ts.
   '<rootDir>/server/test/backup\\.int\\.spec\\.ts$',
   // Upgrades a database made by the first release, which ran on SQLite only.
   '<rootDir>/server/test/migrations\\.int\\.spec\\.ts$',

@@ -224,10 +224,10 @@ describe('email change limits', () => {
   const sentTo = async (address: string, subject: string) =>
     Number(
       (
-        await api.server.services.database.dataSource.query(
-          `SELECT COUNT(*) AS n FROM "outbox_message" WHERE "recipient" = ? AND "subject" = ?`,
-          [address, subject],
-        )
+        await api.sql(`SELECT COUNT(*) AS n FROM "outbox_message" WHERE "recipient" = ? AND "subject" = ?`, [
+          address,
+          subject,
+        ])
       )[0].n,
     );
 

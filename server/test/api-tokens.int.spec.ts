@@ -288,15 +288,10 @@ describe('ending a token', () => {
     const leaving = await api.register('leaving');
     const token = await createToken(leaving, { name: 'orphan', scope: 'READ' });
     await api.ok(ME, {}, token.secret);
-    await api.server.services.database.dataSource.query(`DELETE FROM "user" WHERE "id" = ?`, [
-      Number(leaving.id),
-    ]);
+    await api.sql(`DELETE FROM "user" WHERE "id" = ?`, [Number(leaving.id)]);
     const after = await api.gql('{ tickets { totalCount } }', {}, { token: token.secret });
     expect(errorCodes(after)).toEqual(['UNAUTHENTICATED']);
-    const rows = await api.server.services.database.dataSource.query(
-      `SELECT COUNT(*) AS n FROM "api_token" WHERE "id" = ?`,
-      [Number(token.id)],
-    );
+    const rows = await api.sql(`SELECT COUNT(*) AS n FROM "api_token" WHERE "id" = ?`, [Number(token.id)]);
     expect(Number(rows[0].n)).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { ExportDocument, ExportedTicket } from '../src/exports/export-format';
 import { type TestUser, TestApi } from './support/test-server';
 import { TICKET, type TicketView, UPDATE_TICKET } from './support/operations';
+import { isPostgres, rawQuery } from '../src/database/sql';
 
 /*
  * GET /api/export as a client downloads it: the content of each file against what the API shows of
@@ -439,7 +440,8 @@ describe('a database fault half-way through', () => {
     // Enough tickets for several batches (TICKET_BATCH).
     await database.transaction(async (manager) => {
       for (let i = 0; i < 1200; i += 1) {
-        await manager.query(
+        await rawQuery(
+          manager,
           `INSERT INTO "ticket" (title, description, status, priority, category, "projectId", "authorId", "createdAt", "updatedAt")
            VALUES (?, 'Bulk', 0, 1, 'BUG', ?, ?, ?, ?)`,
           [`Bulk ${i}`, Number(harbour), Number(reporter.id), Date.now(), Date.now()],
@@ -486,10 +488,11 @@ test('a download abandoned half-way stops the reading, and is logged as such', a
   const archive = await api.createProject(admin, 'Archive');
   // Some 12 MB: more than the sockets between the two ends can hold, so the service must wait for the reader.
   await database.transaction((manager) =>
-    manager.query(
+    rawQuery(
+      manager,
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
        INSERT INTO "ticket" (title, description, status, priority, category, "projectId", "authorId", "createdAt", "updatedAt")
-       SELECT 'Old ' || i, printf('%.4000c', 'x'), 0, 1, 'BUG', ?, ?, ?, ? FROM n`,
+       SELECT 'Old ' || i, ${isPostgres(manager) ? "repeat('x', 4000)" : "printf('%.4000c', 'x')"}, 0, 1, 'BUG', ?, ?, ?, ? FROM n`,
       [Number(archive), Number(admin.id), Date.now(), Date.now()],
     ),
   );

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
 import { ChildServer } from './support/child-server';
 import { MailCatcher } from './support/mail-catcher';
 import { REGISTER, SET_ROLE, UPDATE_TICKET } from './support/operations';
+import { sqlBeside } from './support/postgres-project';
 
 /** The built service as a child process: what an operator runs, killed and started as they would. */
 jest.setTimeout(30_000);
@@ -13,22 +13,21 @@ jest.setTimeout(30_000);
 const VERIFY_EMAIL = `mutation ($token: String!) { verifyEmail(token: $token) { id } }`;
 const PASSWORD = 'lighthouse keeper 1907';
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-/** Reads the service's database beside it (WAL: a reader never blocks the service). */
-function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Sqlite(path.join(dataDir, 'ticketing.sqlite'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+/** Reads the service's database beside it (SQLite in WAL: a reader never blocks the service). */
+async function query<T>(dataDir: string, sql: string, ...params: unknown[]): Promise<T[]> {
+  return (await sqlBeside<T>(dataDir, sql, ...params)).rows;
 }
 
 describe('a notification pending when the service is killed', () => {
@@ -73,9 +72,9 @@ describe('a notification pending when the service is killed', () => {
 
     await catcher.stop();
     await first.ok(UPDATE_TICKET, { id: ticketId, input: { comment: 'It still flickers' } }, reporter.token);
-    const caughtUp = () => {
-      const [{ last }] = query<{ last: number }>(dataDir, `SELECT MAX("id") AS last FROM "event"`);
-      const cursor = query<{ lastEventId: number }>(
+    const caughtUp = async () => {
+      const [{ last }] = await query<{ last: number }>(dataDir, `SELECT MAX("id") AS last FROM "event"`);
+      const cursor = await query<{ lastEventId: number }>(
         dataDir,
         `SELECT "lastEventId" FROM "event_consumer" WHERE "name" = 'email-notifications'`,
       );
@@ -86,14 +85,13 @@ describe('a notification pending when the service is killed', () => {
     await first.exitWithin(5000);
 
     // The 2-minute window of the message closed while the service was down.
-    const db = new Sqlite(path.join(dataDir, 'ticketing.sqlite'));
-    const changed = db
-      .prepare(
-        `UPDATE "outbox_message" SET "nextAttemptAt" = ? WHERE "recipient" = ? AND "template" = 'ticket-activity'`,
-      )
-      .run(Date.now(), agent.email).changes;
-    db.close();
-    expect(changed).toBe(1);
+    const { changes } = await sqlBeside(
+      dataDir,
+      `UPDATE "outbox_message" SET "nextAttemptAt" = ? WHERE "recipient" = ? AND "template" = 'ticket-activity'`,
+      Date.now(),
+      agent.email,
+    );
+    expect(changes).toBe(1);
 
     await catcher.start();
     const second = await ChildServer.start({ dataDir, env });
@@ -107,7 +105,11 @@ describe('a notification pending when the service is killed', () => {
     }
     expect(catcher.to(agent.email).filter((m) => m.subject.startsWith('['))).toHaveLength(1);
     expect(
-      query(dataDir, `SELECT "state", "attempts" FROM "outbox_message" WHERE "recipient" = ?`, agent.email),
+      await query(
+        dataDir,
+        `SELECT "state", "attempts" FROM "outbox_message" WHERE "recipient" = ?`,
+        agent.email,
+      ),
     ).toEqual(
       expect.arrayContaining([
         { state: 'SENT', attempts: 1 }, // the verification
@@ -132,7 +134,7 @@ describe('a mail server that accepts connections and never answers', () => {
       child.kill('SIGTERM');
       expect(await child.exitWithin(7500)).toEqual({ code: 0, signal: null });
       expect(Date.now() - started).toBeGreaterThanOrEqual(4000); // it did wait for the send, a while
-      expect(query(dataDir, `SELECT "state", "attempts" FROM "outbox_message"`)).toEqual([
+      expect(await query(dataDir, `SELECT "state", "attempts" FROM "outbox_message"`)).toEqual([
         { state: 'PENDING', attempts: 0 },
       ]);
     } finally {

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { ManualClock } from '../src/clock';
 import { DomainEvent, EventConsumerCursor } from '../src/events/domain-event.entity';
@@ -14,6 +13,8 @@ import { ChildServer } from './support/child-server';
 import { dataOf } from './support/graphql-client';
 import { MailCatcher } from './support/mail-catcher';
 import { TestApi, type TestUser, errorCodes } from './support/test-server';
+import { rawQuery } from '../src/database/sql';
+import { sqlBeside } from './support/postgres-project';
 
 const MINUTE = 60_000;
 const SMTP_AUTH = { user: 'mailer', pass: 'smtp-pa55-w0rd' };
@@ -98,9 +99,9 @@ describe('the outbox over real SMTP', () => {
   test('a link secret is stored sealed, not as written; the mail carries it; it is gone once sent', async () => {
     const { database, outbox } = api.server.services;
     const rawParams = (manager = database.manager, id?: number) =>
-      manager
-        .query(`SELECT "params" FROM "outbox_message" WHERE "id" = ?`, [id])
-        .then((rows: { params: string }[]) => rows[0].params);
+      rawQuery<{ params: string }[]>(manager, `SELECT "params" FROM "outbox_message" WHERE "id" = ?`, [
+        id,
+      ]).then((rows: { params: string }[]) => rows[0].params);
     // Read inside the enqueuing transaction: the worker, woken by the commit, cannot have sent it yet.
     const { id, stored } = await database.transaction(async (manager) => {
       const message = await outbox.enqueue(manager, {
@@ -416,17 +417,20 @@ describe('a server killed with messages pending', () => {
 
       // What the killed process left: one message never tried, one it had claimed when it died.
       const now = Date.now();
-      const db = new Sqlite(path.join(dataDir, 'ticketing.sqlite'));
-      const insert = db.prepare(
-        `INSERT INTO "outbox_message" ("channel", "recipient", "recipientUserId", "template", "params",
-          "subject", "state", "attempts", "createdAt", "nextAttemptAt", "claimedUntil")
-         VALUES ('email', ?, NULL, 'email-changed', ?, NULL, 'PENDING', 0, ?, ?, ?)`,
-      );
-      const params = (to: string) =>
-        JSON.stringify({ username: 'keeper', oldEmail: to, newEmail: 'new@example.com', changedAt: now });
-      insert.run('never-tried@example.com', params('never-tried@example.com'), now, now, null);
-      insert.run('was-claimed@example.com', params('was-claimed@example.com'), now, now, now - 1);
-      db.close();
+      const insert = (to: string, claimedUntil: number | null) =>
+        sqlBeside(
+          dataDir,
+          `INSERT INTO "outbox_message" ("channel", "recipient", "recipientUserId", "template", "params",
+            "subject", "state", "attempts", "createdAt", "nextAttemptAt", "claimedUntil")
+           VALUES ('email', ?, NULL, 'email-changed', ?, NULL, 'PENDING', 0, ?, ?, ?)`,
+          to,
+          JSON.stringify({ username: 'keeper', oldEmail: to, newEmail: 'new@example.com', changedAt: now }),
+          now,
+          now,
+          claimedUntil,
+        );
+      await insert('never-tried@example.com', null);
+      await insert('was-claimed@example.com', now - 1);
 
       const second = await ChildServer.start({ dataDir, env });
       try {
@@ -435,9 +439,10 @@ describe('a server killed with messages pending', () => {
       } finally {
         await second.stop();
       }
-      const check = new Sqlite(path.join(dataDir, 'ticketing.sqlite'), { readonly: true });
-      const states = check.prepare(`SELECT "recipient", "state", "attempts" FROM "outbox_message"`).all();
-      check.close();
+      const { rows: states } = await sqlBeside(
+        dataDir,
+        `SELECT "recipient", "state", "attempts" FROM "outbox_message"`,
+      );
       expect(states).toEqual(
         expect.arrayContaining([
           { recipient: 'never-tried@example.com', state: 'SENT', attempts: 1 },

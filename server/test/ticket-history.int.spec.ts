@@ -130,7 +130,7 @@ describe('the history of a ticket', () => {
   });
 
   test('every job is recorded with exactly one domain event, in order, naming its ticket and author', async () => {
-    const rows = (await api.server.services.database.dataSource.query(
+    const rows = (await api.sql(
       `SELECT j."id" AS job, e."type" AS type, e."ticketId" AS ticket, e."actorId" AS actor, j."authorId" AS author
        FROM "job" j LEFT JOIN "event" e ON e."jobId" = j."id" WHERE j."ticketId" = ? ORDER BY j."id"`,
       [Number(ticketId)],

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { type Database, openDatabase, sqlitePath } from '../database/data-source';
+import { isPostgresUrl } from '../database/database-url';
 import { CountingLogger } from '../database/query-counter';
 import { AppError } from '../errors';
 import { createLogger } from '../logging';
@@ -67,7 +68,8 @@ export async function runExportCommand(
   try {
     const config = loadConfig(env);
     const file = sqlitePath(config);
-    if (!fs.existsSync(file)) {
+    // PostgreSQL: opening says what is wrong (unreachable, no such database) by itself.
+    if (!isPostgresUrl(config.databaseUrl) && !fs.existsSync(file)) {
       say(`No database at ${file}: set DATA_DIR or DATABASE_URL to the service's.`);
       return 1;
     }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { type Database, openDatabase, sqlitePath } from '../database/data-source';
+import { isPostgresUrl } from '../database/database-url';
 import { CountingLogger } from '../database/query-counter';
 import { AppError, type InvalidField } from '../errors';
 import { createLogger } from '../logging';
@@ -87,7 +88,8 @@ export async function runImportCommand(
       return 1;
     }
     const databaseFile = sqlitePath(config);
-    if (!fs.existsSync(databaseFile)) {
+    // PostgreSQL: opening says what is wrong (unreachable, no such database) by itself.
+    if (!isPostgresUrl(config.databaseUrl) && !fs.existsSync(databaseFile)) {
       say(
         `No database at ${databaseFile}: set DATA_DIR or DATABASE_URL to the service's (start it once to create it).`,
       );

@@ -480,10 +480,9 @@ describe('hostile JSON imports', () => {
     const response = await postImport(JSON.stringify(document));
     expect(response.status).toBe(200);
     expect(response.json.users).toMatchObject({ created: 0, matched: 1 });
-    const [row] = await api.server.services.database.dataSource.query(
-      `SELECT "username", "email", "role", "locale" FROM "user" WHERE "id" = ?`,
-      [Number(victim.id)],
-    );
+    const [row] = await api.sql(`SELECT "username", "email", "role", "locale" FROM "user" WHERE "id" = ?`, [
+      Number(victim.id),
+    ]);
     expect(row).toEqual({ username: victim.username, email: victim.email, role: 'USER', locale: 'EN' });
     // And the victim still signs in with their own password.
     expect((await api.login(victim.email, victim.password)).errors).toBeUndefined();

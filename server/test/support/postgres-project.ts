@@ -53,3 +53,42 @@ export function testDatabaseFor(dataDir: string): Promise<TestDatabase> {
   }
   return database;
 }
+
+/**
+ * Runs one statement (`?` placeholders) on the database of the service whose data folder is dataDir,
+ * from outside the service (it may be stopped or killed): the SQLite file through its own connection,
+ * or the folder's PostgreSQL database through a client of its own. Returns the rows and how many
+ * rows an UPDATE, INSERT or DELETE changed.
+ */
+export async function sqlBeside<T = Record<string, unknown>>(
+  dataDir: string,
+  text: string,
+  ...parameters: unknown[]
+): Promise<{ rows: T[]; changes: number }> {
+  if (!onPostgres) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Sqlite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const db = new Sqlite(path.join(dataDir, 'ticketing.sqlite'));
+    try {
+      const statement = db.prepare(text);
+      if (statement.reader) return { rows: statement.all(...parameters) as T[], changes: 0 };
+      return { rows: [], changes: statement.run(...parameters).changes };
+    } finally {
+      db.close();
+    }
+  }
+  const { databaseUrl } = await testDatabaseFor(dataDir);
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let index = 0;
+    const result = await client.query(
+      text.replace(/\?/g, () => `$${++index}`),
+      parameters,
+    );
+    return { rows: result.rows as T[], changes: result.rowCount ?? 0 };
+  } finally {
+    await client.end();
+  }
+}

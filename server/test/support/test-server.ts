@@ -10,6 +10,7 @@ import type { Mailer } from '../../src/outbox/mailer';
 import { type GraphQLResponse, dataOf, postGraphQL } from './graphql-client';
 import { CREATE_PROJECT, LOGIN, REGISTER, SET_ROLE } from './operations';
 import { testDatabaseFor } from './postgres-project';
+import { rawQuery } from '../../src/database/sql';
 
 export type { GraphQLResponse } from './graphql-client';
 
@@ -118,6 +119,11 @@ export class TestApi {
   }
 
   /** The secret the server signs tokens with (given, or generated in the data folder). */
+  /** One raw statement on the server's database, `?` placeholders on either kind (tests that look underneath). */
+  sql<T = any>(text: string, parameters: readonly unknown[] = []): Promise<T> {
+    return rawQuery<T>(this.server.services.database.manager, text, parameters);
+  }
+
   get jwtSecret(): string {
     if (this.configuredSecret) return this.configuredSecret;
     return fs.readFileSync(path.join(this.dataDir, 'jwt-secret'), 'utf8').trim();
