@@ -85,6 +85,7 @@ test('data, migrations and the generated secret survive a restart: an earlier to
             'Outbox1764800000000',
             'ApiTokens1764900000000',
             'Webhooks1764900100000',
+            'RateLimits1765000000000',
           ],
     );
   } finally {

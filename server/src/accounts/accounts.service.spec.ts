@@ -95,7 +95,7 @@ beforeAll(async () => {
   clock = new ClockWithLimits(Date.UTC(2026, 0, 10, 9, 0));
   clock.followedByLimits();
   outbox = new Outbox(clock);
-  const loginThrottle = new LoginThrottle(database, clock);
+  const loginThrottle = new LoginThrottle(database);
   accounts = new AccountsService(database, clock, outbox, loginThrottle, reportError);
   const unsubscribeTokens = new UnsubscribeTokens('a-token-secret-of-at-least-32-characters', database);
   users = new UserService(database, loginThrottle, clock, accounts, unsubscribeTokens);
@@ -306,7 +306,7 @@ describe('password reset', () => {
 
   test('a reset ends the login locks of the username and of the address, not of other logins', async () => {
     const user = await register();
-    const throttle = new LoginThrottle(database, clock);
+    const throttle = new LoginThrottle(database);
     const resets = new AccountsService(database, clock, outbox, throttle, reportError);
     const keys = [user.username, user.email.toUpperCase(), 'someone.else@example.com'].map(throttleKey);
     for (const key of keys) {

@@ -1,4 +1,3 @@
-import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import type { RateLimit } from '../limits/rate-limit';
 import { rateLimitsOf } from '../limits/rate-limits-of';
@@ -26,7 +25,7 @@ export class LoginThrottle {
   private readonly failures: RateLimit;
 
   // The clock is not read: the limit's window follows the system time, as the library does.
-  constructor(database: Database, _clock?: Clock) {
+  constructor(database: Database) {
     this.failures = rateLimitsOf(database).limit({
       name: 'login-failures',
       points: LOGIN_FAILURE_LIMIT,

@@ -4,6 +4,7 @@ import { LoginAttempts1764600000000 } from './1764600000000-login-attempts';
 import { Outbox1764800000000 } from './1764800000000-outbox';
 import { ApiTokens1764900000000 } from './1764900000000-api-tokens';
 import { Webhooks1764900100000 } from './1764900100000-webhooks';
+import { RateLimits1765000000000 } from './1765000000000-rate-limits';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
@@ -14,6 +15,7 @@ export const migrations = [
   Outbox1764800000000,
   ApiTokens1764900000000,
   Webhooks1764900100000,
+  RateLimits1765000000000,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { Role } from '../users/role';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { User } from '../users/user.entity';
 import { rawQuery } from '../database/sql';
+import { rateLimitsOf } from '../limits/rate-limits-of';
 
 const DEMO_PASSWORD = 'demo-password-2026';
 
@@ -203,6 +204,7 @@ async function seed(): Promise<void> {
       console.log(`  ${account.role.padEnd(5)}  ${account.username.padEnd(12)}  password: ${DEMO_PASSWORD}`);
     }
   } finally {
+    await rateLimitsOf(database).close();
     await database.close();
   }
 }

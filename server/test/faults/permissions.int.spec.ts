@@ -15,7 +15,13 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
 
-const FILES = ['ticketing.sqlite', 'ticketing.sqlite-wal', 'ticketing.sqlite-shm', 'jwt-secret'];
+const FILES = [
+  'ticketing.sqlite',
+  'ticketing.sqlite-wal',
+  'ticketing.sqlite-shm',
+  'jwt-secret',
+  'ticketing.limits.sqlite',
+];
 
 function modes(dataDir: string): Record<string, string> {
   const mode = (target: string) => (fs.statSync(target).mode & 0o777).toString(8).padStart(4, '0');

@@ -258,7 +258,6 @@ export class TestApi {
       'outbox_message',
       'user_token',
       'revoked_token',
-      'login_failure',
       'api_token',
     ]) {
       const [row] = await this.server.services.database.dataSource.query(

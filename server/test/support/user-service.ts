@@ -8,7 +8,7 @@ import { UserService } from '../../src/users/user.service';
 
 /** A UserService wired as createServices wires it, for unit specs that only need accounts to exist. */
 export function userServiceFor(database: Database, clock: Clock = systemClock): UserService {
-  const loginThrottle = new LoginThrottle(database, clock);
+  const loginThrottle = new LoginThrottle(database);
   const accounts = new AccountsService(database, clock, new Outbox(clock), loginThrottle, (error) =>
     console.error(error),
   );

@@ -12,10 +12,10 @@ const vector = (columns: string[]) =>
     .join(' || ');
 
 /**
- * The whole schema on PostgreSQL, as the SQLite migrations up to Webhooks1764900100000 leave it, in one
+ * The whole schema on PostgreSQL, as the SQLite migrations up to RateLimits1765000000000 leave it, in one
  * step: PostgreSQL support starts here. Later changes get one migration per database kind. Text the
  * service does not bound itself (errors, subjects, keys) is `text`, where SQLite would not have enforced
- * a varchar length either.
+ * a varchar length either. Rate limits live in rate_limit here (in a file of their own on SQLite).
  */
 export class PostgresSchema1764950000000 implements MigrationInterface {
   name = 'PostgresSchema1764950000000';
@@ -94,12 +94,12 @@ export class PostgresSchema1764950000000 implements MigrationInterface {
         "id" varchar(64) PRIMARY KEY,
         "createdAt" bigint NOT NULL,
         "checkedAt" bigint NOT NULL)`,
-      `CREATE TABLE "login_failure" (
-        "id" ${id},
-        "key" text NOT NULL,
-        "at" bigint NOT NULL)`,
-      `CREATE INDEX "IDX_login_failure_key_at" ON "login_failure" ("key", "at")`,
-      `CREATE INDEX "IDX_login_failure_at" ON "login_failure" ("at")`,
+      // Rate limits and login throttles of every instance (rate-limiter-flexible's RateLimiterPostgres).
+      `CREATE TABLE "rate_limit" (
+        "key" varchar(255) PRIMARY KEY,
+        "points" integer NOT NULL DEFAULT 0,
+        "expire" bigint)`,
+      `CREATE INDEX "IDX_rate_limit_expire" ON "rate_limit" ("expire")`,
       `CREATE TABLE "event" (
         "id" ${id},
         "type" varchar(40) NOT NULL,
@@ -181,7 +181,7 @@ export class PostgresSchema1764950000000 implements MigrationInterface {
       'outbox_message',
       'event_consumer',
       'event',
-      'login_failure',
+      'rate_limit',
       'instance',
       'ticket_search',
       'revoked_token',
