@@ -170,8 +170,13 @@ export async function holdAppendOrder(manager: EntityManager): Promise<void> {
   await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK]);
 }
 
-/** How many times a PostgreSQL transaction that lost to a concurrent one is run again before giving up. */
-const CONFLICT_ATTEMPTS = 8;
+/**
+ * How many times a PostgreSQL transaction that lost to a concurrent one is run again before giving up:
+ * each round at least one of the contenders commits, so this many writers on one row at once all pass.
+ */
+const CONFLICT_ATTEMPTS = 40;
+/** The longest pause before a new attempt: random below it, doubling from 4 ms. */
+const CONFLICT_PAUSE_MAX_MS = 200;
 
 /** The health of the database as /healthz reports it. */
 export type DatabaseHealth = { ok: true } | { ok: false; detail: string };
@@ -301,7 +306,8 @@ export class Database extends EventEmitter<{
         return result;
       } catch (error) {
         if (isRetryableConflict(error) && attempt < CONFLICT_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+          const ceiling = Math.min(CONFLICT_PAUSE_MAX_MS, 4 * 2 ** attempt);
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
           continue;
         }
         if (isStorageFault(error)) {

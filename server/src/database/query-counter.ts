@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger, QueryRunner } from 'typeorm';
 import type { Logger as Pino } from 'pino';
+import { isRetryableConflict } from './storage-fault';
 
 export interface QueryTally {
   count: number;
@@ -32,8 +33,14 @@ export class CountingLogger implements Logger {
   logQueryError(error: string | Error, query: string): void {
     const tally = currentTally.getStore();
     if (tally) tally.count += 1;
+    const err = typeof error === 'string' ? error : error.message;
+    // A transaction that lost to a concurrent one is run again (Database.transaction): not a failure.
+    if (typeof error !== 'string' && isRetryableConflict(error)) {
+      this.logger.debug({ err, query }, 'query lost to a concurrent transaction (it runs again)');
+      return;
+    }
     // Parameters may hold password hashes or personal data: only the statement is logged.
-    this.logger.error({ err: typeof error === 'string' ? error : error.message, query }, 'query failed');
+    this.logger.error({ err, query }, 'query failed');
   }
 
   logQuerySlow(time: number, query: string): void {

@@ -18,6 +18,8 @@ export interface CaughtMail {
 export interface MailCatcherOptions {
   /** When set, the server advertises AUTH and accepts only these credentials. */
   auth?: { user: string; pass: string };
+  /** How long each message waits before the server accepts it: a slow mail server. */
+  acceptDelayMs?: number;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -100,7 +102,7 @@ export class MailCatcher {
                 headers,
                 raw,
               });
-              callback();
+              setTimeout(callback, this.options.acceptDelayMs ?? 0);
             },
             (error: Error) => callback(error),
           );

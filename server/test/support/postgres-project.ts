@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { Client } from 'pg';
 import { FILE_DATABASES_ENV, POSTGRES_SERVER_ENV, TEST_DATABASE_ENV, createDatabase } from './postgres';
 
 /*
@@ -78,7 +79,6 @@ export async function sqlBeside<T = Record<string, unknown>>(
     }
   }
   const { databaseUrl } = await testDatabaseFor(dataDir);
-  const { Client } = await import('pg');
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
