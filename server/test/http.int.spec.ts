@@ -1,6 +1,8 @@
 import { leakedInternals } from './support/assertions';
 import { LOGIN, ME } from './support/operations';
 import { TestApi, type TestUser } from './support/test-server';
+import { Client } from 'pg';
+import { onPostgres } from './support/postgres-project';
 
 let api: TestApi;
 let admin: TestUser;
@@ -157,7 +159,24 @@ describe('internal failures', () => {
   test('/healthz answers 503 once the database is gone', async () => {
     const broken = await TestApi.start();
     try {
-      await broken.server.services.database.dataSource.destroy();
+      if (onPostgres) {
+        // The server goes away under the service: its connections are cut and no new one is accepted.
+        const name = decodeURIComponent(new URL(broken.databaseUrl).pathname.slice(1));
+        const admin = new Client({
+          connectionString: broken.databaseUrl.replace(/\/[^/?]*(\?|$)/, '/postgres$1'),
+        });
+        await admin.connect();
+        try {
+          await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+            name,
+          ]);
+        } finally {
+          await admin.end();
+        }
+      } else {
+        await broken.server.services.database.dataSource.destroy();
+      }
       const response = await broken.http('/healthz');
       expect(response.status).toBe(503);
       expect(response.json).toEqual({

@@ -275,6 +275,9 @@ export class Database extends EventEmitter<{
    * COMMIT is done (synchronous=FULL: on disk). A storage fault becomes StorageUnavailableError.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.dataSource.isInitialized) {
+      return Promise.reject(new StorageUnavailableError(new Error('the database connection is closed')));
+    }
     if (this.dialect === 'postgres') return this.postgresTransaction(work);
     const run = this.queue.then(() => this.sqliteTransaction(work));
     this.queue = run.catch(() => undefined);
@@ -410,6 +413,8 @@ export class Database extends EventEmitter<{
   /** Whether the database can take a write now: a real (tiny) transaction, at most one per second. */
   health(now = Date.now()): Promise<DatabaseHealth> {
     if (this.unusable) return Promise.resolve({ ok: false, detail: 'the connection is unusable' });
+    if (!this.dataSource.isInitialized)
+      return Promise.resolve({ ok: false, detail: 'the database is closed' });
     if (this.lastProbe && now - this.lastProbe.at < HEALTH_PROBE_TTL_MS) return this.lastProbe.result;
     const result = this.probeWrite(now);
     this.lastProbe = { at: now, result };

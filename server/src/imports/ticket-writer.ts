@@ -34,6 +34,9 @@ export interface JobRow {
   changes: FieldChange[];
 }
 
+/** Jobs per INSERT statement: 7 parameters each, well within SQLite's and PostgreSQL's limits. */
+const JOBS_PER_INSERT = 500;
+
 /**
  * Writes imported tickets with their whole history as they were, in the import's transaction: straight
  * SQL, no JobRecorder, so no domain event (old history must not email or call webhooks), and the search
@@ -65,20 +68,22 @@ export class TicketWriter {
       ],
     )) as { id: number }[];
     const id = Number(row.id);
-    for (const job of jobs) {
+    // Many rows per statement: one round trip per JOBS_PER_INSERT jobs (PostgreSQL pays per statement).
+    for (let from = 0; from < jobs.length; from += JOBS_PER_INSERT) {
+      const chunk = jobs.slice(from, from + JOBS_PER_INSERT);
       await rawQuery(
         this.manager,
         `INSERT INTO "job" ("ticketId", "authorId", "createdAt", "comment", "internal", "status", "changes")
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((job) => [
           id,
           job.authorId,
           job.createdAt.getTime(),
           job.comment,
           job.internal ? 1 : 0,
           statusRank(job.status),
-          JSON.stringify(job.changes.map(({ field, from, to }) => ({ field, from, to }))),
-        ],
+          JSON.stringify(job.changes.map(({ field, from: was, to }) => ({ field, from: was, to }))),
+        ]),
       );
     }
     await searchIndexOf(this.manager).add(this.manager, {
