@@ -11,6 +11,8 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { User } from '../users/user.entity';
 import { rawQuery } from '../database/sql';
 import { rateLimitsOf } from '../limits/rate-limits-of';
+import { isPostgresUrl } from '../database/database-url';
+import { describePostgresTarget } from '../database/startup-checks';
 
 const DEMO_PASSWORD = 'demo-password-2026';
 
@@ -138,7 +140,7 @@ async function backdate(database: Database, history: { ticketId: number; daysAgo
       const last = opened + (jobs.length - 1) * 5 * HOUR_MS;
       await rawQuery(
         manager,
-        'UPDATE "ticket" SET "createdAt" = ?, "updatedAt" = ?, "closedAt" = CASE WHEN "closedAt" IS NULL THEN NULL ELSE ? END WHERE id = ?',
+        'UPDATE "ticket" SET "createdAt" = ?, "updatedAt" = ?, "closedAt" = CASE WHEN "closedAt" IS NULL THEN NULL ELSE CAST(? AS bigint) END WHERE id = ?',
         [opened, last, last, ticketId],
       );
     }
@@ -199,7 +201,10 @@ async function seed(): Promise<void> {
       history.push({ ticketId: created.id, daysAgo: 3 + ((index * 11) % 40) });
     }
     await backdate(database, history);
-    console.log(`Demo data written to ${config.databaseUrl || config.dataDir}. Log in with any of:`);
+    const where = isPostgresUrl(config.databaseUrl)
+      ? describePostgresTarget(config.databaseUrl) // never the password of the URL
+      : config.databaseUrl || config.dataDir;
+    console.log(`Demo data written to ${where}. Log in with any of:`);
     for (const account of accounts) {
       console.log(`  ${account.role.padEnd(5)}  ${account.username.padEnd(12)}  password: ${DEMO_PASSWORD}`);
     }
