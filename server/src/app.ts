@@ -23,7 +23,12 @@ import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
 import { EventConsumerRunner } from './events/event-consumers';
 import { formatError } from './http/graphql-errors';
-import { jobListLimitPlugin, requestLogPlugin, principalPlugin } from './http/graphql-plugins';
+import {
+  jobListLimitPlugin,
+  principalPlugin,
+  requestLogPlugin,
+  storableTextPlugin,
+} from './http/graphql-plugins';
 import { noStore, securityHeaders } from './http/security-headers';
 import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
@@ -167,6 +172,7 @@ export async function startServer(
     plugins: [
       ...armor.plugins,
       principalPlugin,
+      storableTextPlugin,
       jobListLimitPlugin,
       requestLogPlugin(logger),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -35,6 +35,20 @@ export function visibleLength(text: string): number {
   return [...trimInvisible(text).replace(ZERO_WIDTH, '')].length;
 }
 
+/**
+ * U+0000 (NUL): PostgreSQL cannot store it in text, where SQLite can. No text input may hold it, on
+ * either database: the GraphQL API refuses it in every argument (graphql-plugins.ts), imports in every
+ * text they read.
+ */
+export function holdsNul(text: string): boolean {
+  return text.includes('\u0000');
+}
+
+/** Why text holding U+0000 is refused (rule `format`). */
+export function nulMessage(field: string): string {
+  return `${field} must not contain the character U+0000 (NUL), which cannot be stored.`;
+}
+
 /** ES2024's String.prototype.isWellFormed: in Node 20, not in this project's ES2023 typings. */
 type Es2024String = string & { isWellFormed(): boolean };
 

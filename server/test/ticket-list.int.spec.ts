@@ -382,7 +382,7 @@ describe('search', () => {
     ["crash'", true],
     ['\\', false],
     ['%_', false],
-    ['\u0000', false],
+    // U+0000 is refused in every text input, this one too (attacks/postgres.int.spec.ts).
   ])('FTS syntax in the search (%j) never causes an error', async (words, findsCrash) => {
     const result = await api.gql(TICKETS, { first: 100, filter: { search: words } }, { token: agent.token });
     expect(result.errors).toBeUndefined();

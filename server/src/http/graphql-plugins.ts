@@ -1,12 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { BREAK, type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
 import type { Logger } from 'pino';
 import { operationCost } from '../api-tokens/operation-cost';
 import { loadPrincipal } from '../auth/principal-loader';
 import { canWrite } from '../auth/principal';
 import type { Context } from '../context';
 import { StorageUnavailableError } from '../database/storage-fault';
-import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
+import { AppError, BadInputError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
+import { holdsNul, nulMessage } from '../text';
 import { authProblemMessages } from '../auth/auth-checker';
 import { MAX_JOBS_PER_REQUEST, tooManyJobs } from '../tickets/ticket.resolver';
 
@@ -64,6 +65,77 @@ export const principalPlugin: ApolloServerPlugin<Context> = {
         if (!contextValue.cost || response.body.kind !== 'single') return;
         const result = response.body.singleResult;
         result.extensions = { ...result.extensions, cost: contextValue.cost };
+      },
+    };
+  },
+};
+
+/** Where each variable is used: the argument or input field it is given to, which names it to the client. */
+function variableUses(document: DocumentNode): Map<string, string> {
+  const uses = new Map<string, string>();
+  visit(document, {
+    Argument(node) {
+      if (node.value.kind === Kind.VARIABLE) uses.set(node.value.name.value, node.name.value);
+    },
+    ObjectField(node) {
+      if (node.value.kind === Kind.VARIABLE) uses.set(node.value.name.value, node.name.value);
+    },
+  });
+  return uses;
+}
+
+/**
+ * The input field (the innermost key) of a text in a variable's value that holds U+0000; a loop, not a
+ * recursion, since a hostile value may be nested thousands deep (coercion refuses it afterwards).
+ */
+function fieldHoldingNul(value: unknown, field: string): string | null {
+  const pending: [unknown, string][] = [[value, field]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, key] = next;
+    if (typeof item === 'string') {
+      if (holdsNul(item)) return key;
+    } else if (Array.isArray(item)) {
+      for (const element of item) pending.push([element, key]);
+    } else if (item !== null && typeof item === 'object') {
+      for (const [childKey, child] of Object.entries(item)) pending.push([child, childKey]);
+    }
+  }
+  return null;
+}
+
+/** The argument or input field of the first string written in the document that holds U+0000. */
+function literalHoldingNul(document: DocumentNode): string | null {
+  let found: string | null = null;
+  visit(document, {
+    StringValue(node, _key, parent, _path, ancestors) {
+      if (!holdsNul(node.value)) return undefined;
+      const owner = [...ancestors, parent].reverse().find((ancestor) => {
+        const kind = (ancestor as { kind?: Kind }).kind;
+        return kind === Kind.ARGUMENT || kind === Kind.OBJECT_FIELD || kind === Kind.VARIABLE_DEFINITION;
+      }) as { kind: Kind; name?: { value: string }; variable?: { name: { value: string } } } | undefined;
+      found = owner?.name?.value ?? owner?.variable?.name.value ?? 'query';
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * Text holding U+0000 is refused before anything runs, in every argument of every operation, whether
+ * sent as a variable or written in the query (text.ts says why), as bad input naming the field.
+ */
+export const storableTextPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, request }) {
+        const uses = variableUses(document);
+        let field: string | null = null;
+        for (const [name, value] of Object.entries(request.variables ?? {})) {
+          field = fieldHoldingNul(value, uses.get(name) ?? name);
+          if (field) break;
+        }
+        field ??= literalHoldingNul(document);
+        if (field) throw withHttpStatus(BadInputError.field(field, 'format', nulMessage(field)), 400);
       },
     };
   },

@@ -1,4 +1,5 @@
 import { BadInputError } from '../errors';
+import { isStorableId } from '../ids';
 
 /** A position in an ordered list: the sort value and id of the last row seen, or an offset for relevance. */
 export type Cursor = { key: string; value: number | null; id: number } | { key: 'RELEVANCE'; offset: number };
@@ -10,8 +11,20 @@ export function encodeCursor(cursor: Cursor): string {
 const invalid = () =>
   BadInputError.field('after', 'invalid', 'after must be a cursor returned by this API for the same order.');
 
+/**
+ * The values a keyset cursor may hold: those of its column (a whole number within the column's type),
+ * since a tampered one would be compared with the column (PostgreSQL refuses 1.5 for a bigint).
+ */
+export interface CursorValueRange {
+  min: number;
+  max: number;
+}
+
+/** Timestamps in ms (bigint columns). */
+const wholeNumbers: CursorValueRange = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
+
 /** Cursors are opaque to clients; one from another order, or tampered with, is refused. */
-export function decodeCursor(raw: string, expectedKey: string): Cursor {
+export function decodeCursor(raw: string, expectedKey: string, values = wholeNumbers): Cursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -25,8 +38,10 @@ export function decodeCursor(raw: string, expectedKey: string): Cursor {
     if (!Number.isSafeInteger(cursor.offset) || (cursor.offset as number) < 0) throw invalid();
     return { key: 'RELEVANCE', offset: cursor.offset as number };
   }
+  const value = cursor.value;
   const valueOk =
-    cursor.value === null || (typeof cursor.value === 'number' && Number.isFinite(cursor.value));
-  if (!valueOk || !Number.isSafeInteger(cursor.id)) throw invalid();
-  return { key: expectedKey, value: cursor.value as number | null, id: cursor.id as number };
+    value === null ||
+    (Number.isSafeInteger(value) && (value as number) >= values.min && (value as number) <= values.max);
+  if (!valueOk || !isStorableId(cursor.id)) throw invalid();
+  return { key: expectedKey, value: value as number | null, id: cursor.id };
 }

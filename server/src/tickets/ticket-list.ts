@@ -1,21 +1,32 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import { canSeeInternalNotes, whereTicketVisible } from '../access/access-policy';
 import type { Database } from '../database/data-source';
-import { parseOptionalId } from '../ids';
+import { MAX_ID, parseOptionalId } from '../ids';
 import type { User } from '../users/user.entity';
-import { type Cursor, decodeCursor, encodeCursor } from './cursor';
+import { type Cursor, type CursorValueRange, decodeCursor, encodeCursor } from './cursor';
 import { TicketConnection } from './ticket-connection';
 import { type SearchRanking, searchIndexOf } from './ticket-search';
 import { Ticket } from './ticket.entity';
-import { firstDoneStatusRank, priorityRank, statusRank } from './ticket.enums';
+import { firstDoneStatusRank, priorityOrder, priorityRank, statusOrder, statusRank } from './ticket.enums';
 import { OrderDirection, type TicketFilter, type TicketOrder, TicketOrderField } from './ticket.inputs';
 
-const orderColumns: Record<TicketOrderField, { column: string; property: keyof Ticket }> = {
-  [TicketOrderField.ID]: { column: 't.id', property: 'id' },
+const orderColumns: Record<
+  TicketOrderField,
+  { column: string; property: keyof Ticket; values?: CursorValueRange }
+> = {
+  [TicketOrderField.ID]: { column: 't.id', property: 'id', values: { min: 0, max: MAX_ID } },
   [TicketOrderField.CREATED_AT]: { column: 't.createdAt', property: 'createdAt' },
   [TicketOrderField.UPDATED_AT]: { column: 't.updatedAt', property: 'updatedAt' },
-  [TicketOrderField.PRIORITY]: { column: 't.priority', property: 'priority' },
-  [TicketOrderField.STATUS]: { column: 't.status', property: 'status' },
+  [TicketOrderField.PRIORITY]: {
+    column: 't.priority',
+    property: 'priority',
+    values: { min: 0, max: priorityOrder.length - 1 },
+  },
+  [TicketOrderField.STATUS]: {
+    column: 't.status',
+    property: 'status',
+    values: { min: 0, max: statusOrder.length - 1 },
+  },
 };
 
 /** The sort value of a row as stored (dates in ms, enums by rank), for keyset cursors. */
@@ -109,11 +120,11 @@ export class TicketList {
     request: TicketListRequest,
   ): Promise<TicketConnection> {
     const key = `${order.field}:${order.direction}`;
-    const { column } = orderColumns[order.field];
+    const { column, values } = orderColumns[order.field];
     const tieBreak = tieBreakDirection(order);
     const page = base.clone();
     if (request.after) {
-      const cursor = decodeCursor(request.after, key) as Extract<Cursor, { value: number | null }>;
+      const cursor = decodeCursor(request.after, key, values) as Extract<Cursor, { value: number | null }>;
       const past = order.direction === OrderDirection.DESC ? '<' : '>';
       const pastId = tieBreak === OrderDirection.DESC ? '<' : '>';
       if (order.field === TicketOrderField.ID) {

@@ -1,0 +1,300 @@
+import { leakedInternals } from '../support/assertions';
+import {
+  CREATE_PROJECT,
+  CREATE_TICKET,
+  LOGIN,
+  REGISTER,
+  TICKET,
+  TICKETS,
+  UPDATE_PROJECT,
+  UPDATE_TICKET,
+} from '../support/operations';
+import { type GraphQLResponse, type RawResponse, TestApi, type TestUser } from '../support/test-server';
+
+/**
+ * Inputs that PostgreSQL refuses where SQLite took them (ids past its integer, U+0000 in text, values
+ * longer than a varchar, tampered cursors): each was a 500 on PostgreSQL once. Every test runs on both
+ * databases and expects the same answer from each, never a 500 nor a driver's message.
+ */
+
+const NUL = '\u0000';
+/** The largest id PostgreSQL's integer columns hold. */
+const MAX_ID = 2_147_483_647;
+const PAST_MAX_IDS = [String(MAX_ID + 1), '9999999999', String(Number.MAX_SAFE_INTEGER)];
+
+const CREATE_TOKEN = `mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { id } } }`;
+const CREATE_WEBHOOK = `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id url } } }`;
+
+let api: TestApi;
+let admin: TestUser;
+let agent: TestUser;
+let user: TestUser;
+let projectId: string;
+let ticketId: string;
+
+beforeAll(async () => {
+  api = await TestApi.start({}, { background: false });
+  ({ admin, agent } = await api.registerAdminAndAgent());
+  user = await api.register('user');
+  projectId = await api.createProject(admin);
+  ticketId = await api.createTicket(user, projectId);
+});
+afterAll(() => api.stop());
+
+const bearer = (who: TestUser) => ({ authorization: `Bearer ${who.token}` });
+
+/** The one error of a refused request: its code and the field and rule it names, with nothing internal. */
+function refusal(response: GraphQLResponse | RawResponse) {
+  const body = 'text' in response ? response.json : response;
+  const error = 'text' in response ? body.error : body.errors?.[0];
+  const text = JSON.stringify(body);
+  expect(leakedInternals(text)).toEqual([]);
+  return {
+    code: error?.extensions?.code ?? error?.code,
+    field: (error?.extensions?.invalidFields ?? error?.invalidFields)?.[0]?.field,
+    rule: (error?.extensions?.invalidFields ?? error?.invalidFields)?.[0]?.rule,
+  };
+}
+
+describe('ids past what PostgreSQL integer columns hold', () => {
+  const byId: [string, string, (id: string) => Record<string, unknown>, string][] = [
+    ['ticket', `query ($id: ID!) { ticket(id: $id) { id } }`, (id) => ({ id }), 'id'],
+    ['project', `query ($id: ID!) { project(id: $id) { id } }`, (id) => ({ id }), 'id'],
+    ['updateTicket', UPDATE_TICKET, (id) => ({ id, input: { comment: 'x' } }), 'id'],
+    [
+      'updateTicket to a project',
+      UPDATE_TICKET,
+      (id) => ({ id: ticketId, input: { projectId: id } }),
+      'projectId',
+    ],
+    [
+      'updateTicket assignee',
+      UPDATE_TICKET,
+      (id) => ({ id: ticketId, input: { assigneeId: id } }),
+      'assigneeId',
+    ],
+    [
+      'createTicket',
+      CREATE_TICKET,
+      (id) => ({ input: { projectId: id, title: 'A title', description: 'x' } }),
+      'projectId',
+    ],
+    ['updateProject', UPDATE_PROJECT, (id) => ({ id, input: { description: 'x' } }), 'id'],
+    [
+      'setUserRole',
+      `mutation ($id: ID!) { setUserRole(userId: $id, role: AGENT) { id } }`,
+      (id) => ({ id }),
+      'userId',
+    ],
+    ['revokeApiToken', `mutation ($id: ID!) { revokeApiToken(id: $id) }`, (id) => ({ id }), 'id'],
+    [
+      'retryOutboxMessage',
+      `mutation ($id: ID!) { retryOutboxMessage(id: $id) { id } }`,
+      (id) => ({ id }),
+      'id',
+    ],
+    [
+      'updateWebhook',
+      `mutation ($id: ID!) { updateWebhook(id: $id, input: { active: false }) { id } }`,
+      (id) => ({ id }),
+      'id',
+    ],
+    ['deleteWebhook', `mutation ($id: ID!) { deleteWebhook(id: $id) }`, (id) => ({ id }), 'id'],
+    ['redeliverWebhook', `mutation ($id: ID!) { redeliverWebhook(id: $id) { id } }`, (id) => ({ id }), 'id'],
+    [
+      'createWebhook',
+      CREATE_WEBHOOK,
+      (id) => ({ input: { url: 'https://hooks.example.com/a', projectId: id } }),
+      'projectId',
+    ],
+    ['tickets filter', TICKETS, (id) => ({ filter: { authorId: id } }), 'authorId'],
+    [
+      'history filter',
+      `query ($f: HistoryFilter) { history(filter: $f) { totalCount } }`,
+      (id) => ({ f: { ticketId: id } }),
+      'ticketId',
+    ],
+    ['stats', `query ($id: ID) { stats(projectId: $id) { total } }`, (id) => ({ id }), 'projectId'],
+  ];
+
+  test.each(byId)(
+    '%s: BAD_USER_INPUT naming the field, as on SQLite',
+    async (_name, query, variables, field) => {
+      for (const id of PAST_MAX_IDS) {
+        const answer = refusal(await api.gql(query, variables(id), { token: admin.token }));
+        expect([id, answer]).toEqual([id, { code: 'BAD_USER_INPUT', field, rule: 'range' }]);
+      }
+    },
+  );
+
+  test('the largest id that can exist is still looked up: NOT_FOUND', async () => {
+    const result = await api.gql(TICKET, { id: String(MAX_ID) }, { token: admin.token });
+    expect(refusal(result).code).toBe('NOT_FOUND');
+  });
+
+  test('the report, the export and a CSV import of such a project answer 400', async () => {
+    for (const id of PAST_MAX_IDS) {
+      const report = await api.http(`/api/projects/${id}/report`, { headers: bearer(agent) });
+      const exported = await api.http(`/api/export?project=${id}`, { headers: bearer(admin) });
+      const imported = await api.http(`/api/import?format=csv&project=${id}`, {
+        method: 'POST',
+        headers: { ...bearer(admin), 'content-type': 'text/csv' },
+        body: 'title\nA ticket\n',
+      });
+      for (const response of [report, exported, imported]) {
+        expect([id, response.status, refusal(response).code]).toEqual([id, 400, 'BAD_USER_INPUT']);
+      }
+    }
+  });
+});
+
+describe('cursors tampered with', () => {
+  const encode = (cursor: object) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+  const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+
+  test('a value or id no page ever returned is refused as `after`, in every order', async () => {
+    const tampered = [{ value: 1.5 }, { value: 1e300 }, { value: -1e300 }, { id: MAX_ID + 1 }, { id: 1.5 }];
+    for (const field of ['ID', 'CREATED_AT', 'UPDATED_AT', 'PRIORITY', 'STATUS']) {
+      for (const direction of ['ASC', 'DESC']) {
+        const orderBy = { field, direction };
+        const page = await api.ok<any>(TICKETS, { first: 1, orderBy }, admin.token);
+        const real = decode(page.tickets.pageInfo.endCursor);
+        for (const patch of [
+          ...tampered,
+          ...(['PRIORITY', 'STATUS'].includes(field) ? [{ value: 99_999 }] : []),
+        ]) {
+          const after = encode({ ...real, ...patch });
+          const answer = refusal(await api.gql(TICKETS, { after, orderBy }, { token: admin.token }));
+          expect([field, direction, patch, answer]).toEqual([
+            field,
+            direction,
+            patch,
+            { code: 'BAD_USER_INPUT', field: 'after', rule: 'invalid' },
+          ]);
+        }
+      }
+    }
+  });
+
+  test('the history feed and the outbox refuse an id past the largest', async () => {
+    const history = await api.ok<any>(`{ history(first: 1) { pageInfo { endCursor } } }`, {}, admin.token);
+    const after = encode({ ...decode(history.history.pageInfo.endCursor), id: MAX_ID + 1 });
+    for (const query of [
+      `query ($after: String) { history(after: $after) { totalCount } }`,
+      `query ($after: String) { outbox(after: $after) { totalCount } }`,
+    ]) {
+      const cursor = query.includes('outbox')
+        ? encode({ key: 'OUTBOX', value: null, id: MAX_ID + 1 })
+        : after;
+      const answer = refusal(await api.gql(query, { after: cursor }, { token: admin.token }));
+      expect(answer).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
+  });
+});
+
+describe('U+0000 (NUL) in text, which PostgreSQL cannot store', () => {
+  const cases: [string, string, () => Record<string, unknown>, () => TestUser | null, string][] = [
+    [
+      'a ticket title',
+      CREATE_TICKET,
+      () => ({ input: { projectId, title: `Bad${NUL}title`, description: 'x' } }),
+      () => user,
+      'title',
+    ],
+    [
+      'a ticket description',
+      CREATE_TICKET,
+      () => ({ input: { projectId, title: 'A title', description: `x${NUL}` } }),
+      () => user,
+      'description',
+    ],
+    [
+      'a comment',
+      UPDATE_TICKET,
+      () => ({ id: ticketId, input: { comment: `${NUL}` } }),
+      () => user,
+      'comment',
+    ],
+    [
+      'an internal note',
+      UPDATE_TICKET,
+      () => ({ id: ticketId, input: { comment: `psst${NUL}`, internal: true } }),
+      () => agent,
+      'comment',
+    ],
+    [
+      'a new title',
+      UPDATE_TICKET,
+      () => ({ id: ticketId, input: { title: `New${NUL}title` } }),
+      () => user,
+      'title',
+    ],
+    ['a project name', CREATE_PROJECT, () => ({ input: { name: `Pro${NUL}ject` } }), () => admin, 'name'],
+    [
+      'a project description',
+      UPDATE_PROJECT,
+      () => ({ id: projectId, input: { description: `x${NUL}` } }),
+      () => admin,
+      'description',
+    ],
+    [
+      'an API token name',
+      CREATE_TOKEN,
+      () => ({ input: { name: `ci${NUL}`, scope: 'READ' } }),
+      () => user,
+      'name',
+    ],
+    [
+      'a login',
+      LOGIN,
+      () => ({ input: { login: `${admin.username}${NUL}`, password: 'whatever it is' } }),
+      () => null,
+      'login',
+    ],
+    [
+      'an email to log in with',
+      LOGIN,
+      () => ({ input: { login: `a${NUL}@example.com`, password: 'whatever it is' } }),
+      () => null,
+      'login',
+    ],
+    [
+      'a password',
+      REGISTER,
+      () => ({
+        input: { username: 'nulpass', email: 'nulpass@example.com', password: `correct horse${NUL}battery` },
+      }),
+      () => null,
+      'password',
+    ],
+    ['a search', TICKETS, () => ({ filter: { search: `login${NUL}` } }), () => user, 'search'],
+  ];
+
+  test.each(cases)(
+    'in %s: BAD_USER_INPUT naming the field, nothing written',
+    async (_name, query, variables, who, field) => {
+      const before = await api.snapshot();
+      const result = await api.gql(query, variables(), { token: who()?.token });
+      expect(refusal(result)).toEqual({ code: 'BAD_USER_INPUT', field, rule: 'format' });
+      expect(result.errors?.[0].message).toContain('U+0000');
+      expect(await api.snapshot()).toEqual(before);
+    },
+  );
+
+  test('written in the query itself rather than a variable, it is refused the same way', async () => {
+    const before = await api.snapshot();
+    const result = await api.gql(
+      `mutation { createProject(input: { name: "Pro\\u0000ject", description: "x" }) { id } }`,
+      {},
+      { token: admin.token },
+    );
+    expect(refusal(result)).toEqual({ code: 'BAD_USER_INPUT', field: 'name', rule: 'format' });
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test('the same text without it is accepted: control', async () => {
+    const result = await api.gql(TICKETS, { filter: { search: 'login' } }, { token: user.token });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.tickets.totalCount).toBe(1);
+  });
+});
