@@ -49,6 +49,11 @@ export function nulMessage(field: string): string {
   return `${field} must not contain the character U+0000 (NUL), which cannot be stored.`;
 }
 
+/** How many characters the text stores, invisible ones included: code points, as varchar(n) counts them. */
+export function storedLength(text: string): number {
+  return [...text].length;
+}
+
 /** ES2024's String.prototype.isWellFormed: in Node 20, not in this project's ES2023 typings. */
 type Es2024String = string & { isWellFormed(): boolean };
 
@@ -119,7 +124,7 @@ export function VisibleLength(
         validator: {
           validate: (value: unknown) =>
             value == null ||
-            (typeof value === 'string' && visibleLength(value) >= min && [...value].length <= max),
+            (typeof value === 'string' && visibleLength(value) >= min && storedLength(value) <= max),
           defaultMessage: () => message,
         },
       },

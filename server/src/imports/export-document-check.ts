@@ -1,6 +1,6 @@
 import { isEmail } from 'class-validator';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportDocument } from '../exports/export-format';
-import { isWellFormed, visibleLength } from '../text';
+import { holdsNul, isWellFormed, nulMessage, storedLength, visibleLength } from '../text';
 import { COMMENT_MAX_LENGTH } from '../tickets/ticket.inputs';
 import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
 import { Locale, Role } from '../users/role';
@@ -76,11 +76,24 @@ class FieldReader {
       this.problems.add(path, 'format', `${path} holds a broken character (a lone UTF-16 surrogate).`);
       return null;
     }
+    if (holdsNul(value)) {
+      this.problems.add(path, 'format', nulMessage(path));
+      return null;
+    }
     const length = rule.visible ? visibleLength(value) : value.length;
     const min = rule.min ?? 0;
     if (length < min || length > rule.max) {
       const range = min > 0 ? `${min} to ${rule.max}` : `at most ${rule.max}`;
       this.problems.add(path, 'length', `${path} must be ${range} characters long (it has ${length}).`);
+      return null;
+    }
+    // What shows may be short while invisible characters make the stored text too long for its column.
+    if (rule.visible && storedLength(value) > rule.max) {
+      this.problems.add(
+        path,
+        'length',
+        `${path} must be at most ${rule.max} characters long, invisible ones included (it has ${storedLength(value)}).`,
+      );
       return null;
     }
     return value;

@@ -1,6 +1,6 @@
 import { isEmail } from 'class-validator';
 import { CsvError, parse } from 'csv-parse/sync';
-import { visibleLength } from '../text';
+import { holdsNul, nulMessage, storedLength, visibleLength } from '../text';
 import { COMMENT_MAX_LENGTH } from '../tickets/ticket.inputs';
 import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
 import { normalizeKey } from '../users/user-key';
@@ -277,10 +277,20 @@ export function parseTicketCsv(file: Buffer, now: Date): ParsedTicketCsv {
     if (titleLength === 0) reasons.push('title is empty.');
     else if (titleLength < 3 || titleLength > 200) {
       reasons.push(`title must be 3 to 200 characters long (it has ${titleLength}).`);
+    } else if (storedLength(title) > 200) {
+      reasons.push(
+        `title must be at most 200 characters long, invisible ones included (it has ${storedLength(title)}).`,
+      );
     }
     const description = cell('description').trim();
     if (description.length > DESCRIPTION_MAX_LENGTH) {
       reasons.push(`description must be at most ${DESCRIPTION_MAX_LENGTH} characters long.`);
+    }
+    for (const [field, text] of [
+      ['title', title],
+      ['description', description],
+    ]) {
+      if (holdsNul(text)) reasons.push(nulMessage(field));
     }
     const status = enumCell(
       'status',

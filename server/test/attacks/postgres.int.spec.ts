@@ -298,3 +298,137 @@ describe('U+0000 (NUL) in text, which PostgreSQL cannot store', () => {
     expect(result.data?.tickets.totalCount).toBe(1);
   });
 });
+
+describe('imports of text PostgreSQL cannot store', () => {
+  const ZERO_WIDTH = '\u200B';
+
+  /** A valid export document (format v1) of one user, one project and one ticket, with overrides. */
+  function exportDocument(
+    overrides: { project?: object; ticket?: object; jobs?: object[] } = {},
+  ): Record<string, unknown> {
+    return {
+      format: 'simple-ticketing-export',
+      version: 1,
+      exportedAt: '2026-01-01T00:00:00.000Z',
+      scope: { projectId: null },
+      users: [
+        {
+          id: 'u1',
+          username: 'importer',
+          email: 'importer@elsewhere.test',
+          role: 'USER',
+          locale: 'EN',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+      projects: [
+        {
+          id: 'p1',
+          name: 'Imported project',
+          description: '',
+          archived: false,
+          createdAt: '2025-01-01T00:00:00.000Z',
+          ...overrides.project,
+        },
+      ],
+      tickets: [
+        {
+          id: 't1',
+          projectId: 'p1',
+          title: 'An imported ticket',
+          description: '',
+          status: 'OPEN',
+          priority: 'NORMAL',
+          category: 'OTHER',
+          authorId: 'u1',
+          assigneeId: null,
+          createdAt: '2025-02-01T00:00:00.000Z',
+          updatedAt: '2025-02-01T00:00:00.000Z',
+          closedAt: null,
+          jobs: overrides.jobs ?? [],
+          ...overrides.ticket,
+        },
+      ],
+    };
+  }
+
+  const postJson = (document: object) =>
+    api.http('/api/import', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify(document),
+    });
+  const postCsv = (csv: string) =>
+    api.http(`/api/import?format=csv&project=${projectId}`, {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'text/csv' },
+      body: csv,
+    });
+  const comment = (text: string) => ({
+    id: 'j1',
+    createdAt: '2025-02-01T00:00:00.000Z',
+    authorId: 'u1',
+    comment: text,
+    internal: false,
+    status: 'OPEN',
+    changes: [],
+  });
+
+  test.each([
+    ['a title holding U+0000', { ticket: { title: `Bad${NUL}title` } }, 'tickets[0].title', 'format'],
+    [
+      'a description holding U+0000',
+      { ticket: { description: `x${NUL}` } },
+      'tickets[0].description',
+      'format',
+    ],
+    ['a project name holding U+0000', { project: { name: `Pro${NUL}ject` } }, 'projects[0].name', 'format'],
+    [
+      'a project description holding U+0000',
+      { project: { description: `x${NUL}` } },
+      'projects[0].description',
+      'format',
+    ],
+    ['a comment holding U+0000', { jobs: [comment(`x${NUL}`)] }, 'tickets[0].jobs[0].comment', 'format'],
+    [
+      'a title of 3 visible characters and 300 invisible ones (varchar(200))',
+      { ticket: { title: `abc${ZERO_WIDTH.repeat(300)}` } },
+      'tickets[0].title',
+      'length',
+    ],
+    [
+      'a project name of 2 visible characters and 100 invisible ones (varchar(80))',
+      { project: { name: `ab${ZERO_WIDTH.repeat(100)}` } },
+      'projects[0].name',
+      'length',
+    ],
+  ])('JSON: %s is refused by its path, nothing written', async (_name, overrides, field, rule) => {
+    const before = await api.snapshot();
+    const response = await postJson(exportDocument(overrides));
+    expect(response.status).toBe(400);
+    expect(refusal(response)).toEqual({ code: 'BAD_USER_INPUT', field, rule });
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test.each([
+    ['a title holding U+0000', `title,description\n"Bad${NUL}title",x\n`, 'U+0000'],
+    ['a description holding U+0000', `title,description\nA fine title,"x${NUL}y"\n`, 'U+0000'],
+    [
+      'a title of 3 visible characters and 300 invisible ones',
+      `title\nabc${ZERO_WIDTH.repeat(300)}\n`,
+      'invisible',
+    ],
+  ])('CSV: %s refuses its row, nothing written', async (_name, csv, reason) => {
+    const before = await api.snapshot();
+    const response = await postCsv(csv);
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ tickets: 0, refusedRows: [{ line: 2 }] });
+    expect(response.json.refusedRows[0].reason).toContain(reason);
+    expect(await api.snapshot()).toEqual(before);
+  });
+
+  test('control: the same document without them is imported', async () => {
+    const response = await postJson(exportDocument());
+    expect([response.status, response.json.tickets]).toEqual([200, expect.objectContaining({ created: 1 })]);
+  });
+});
