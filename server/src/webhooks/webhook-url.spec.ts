@@ -28,6 +28,8 @@ test.each([
   ['https://[fc00::1]/', 'notAllowed'],
   ['https://0.0.0.0/', 'notAllowed'],
   [`https://hooks.example.com/${'x'.repeat(2048)}`, 'length'],
+  // 1,026 characters as typed, 6,026 once encoded as stored (PostgreSQL's varchar(2048) refused it).
+  [`https://hooks.example.com/${'é'.repeat(1000)}`, 'length'],
 ])('%s is refused (%s)', (raw, rule) => {
   expect(problem(raw)?.rule).toBe(rule);
 });

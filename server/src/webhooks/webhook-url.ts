@@ -28,6 +28,15 @@ export function checkWebhookUrl(raw: string, allowHosts: readonly string[]): Che
   } catch {
     return format('url must be an absolute https URL, like https://hooks.example.com/ticketing.');
   }
+  // Stored as parsed: each byte of a character outside ASCII becomes %XX, so "é" takes 6 of the 2048.
+  if (url.href.length > MAX_URL_LENGTH) {
+    return {
+      problem: {
+        rule: 'length',
+        message: `url must be at most ${MAX_URL_LENGTH} characters long once encoded (it has ${url.href.length}: each byte of a character outside ASCII counts as 3).`,
+      },
+    };
+  }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return format('url must be an absolute https URL, like https://hooks.example.com/ticketing.');
   }

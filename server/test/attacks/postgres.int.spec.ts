@@ -432,3 +432,42 @@ describe('imports of text PostgreSQL cannot store', () => {
     expect([response.status, response.json.tickets]).toEqual([200, expect.objectContaining({ created: 1 })]);
   });
 });
+
+describe('a webhook URL longer once encoded (varchar(2048))', () => {
+  const UPDATE_WEBHOOK = `mutation ($id: ID!, $input: UpdateWebhookInput!) { updateWebhook(id: $id, input: $input) { id url } }`;
+  /** 1,026 characters as typed; each "é" is stored as %C3%A9, 6,026 in all. */
+  const longOnceEncoded = `https://hooks.example.com/${'é'.repeat(1000)}`;
+
+  test('is refused as too long at creation and at an update, nothing written', async () => {
+    const created = await api.ok<any>(
+      CREATE_WEBHOOK,
+      { input: { url: 'https://hooks.example.com/a' } },
+      admin.token,
+    );
+    const id = created.createWebhook.webhook.id;
+    const count = async () => Number((await api.sql(`SELECT COUNT(*) AS n FROM "webhook"`))[0].n);
+    const before = await count();
+    const creating = await api.gql(
+      CREATE_WEBHOOK,
+      { input: { url: longOnceEncoded } },
+      { token: admin.token },
+    );
+    expect(refusal(creating)).toEqual({ code: 'BAD_USER_INPUT', field: 'url', rule: 'length' });
+    const updating = await api.gql(
+      UPDATE_WEBHOOK,
+      { id, input: { url: longOnceEncoded } },
+      { token: admin.token },
+    );
+    expect(refusal(updating)).toEqual({ code: 'BAD_USER_INPUT', field: 'url', rule: 'length' });
+    expect(await count()).toBe(before);
+    const [stored] = await api.sql(`SELECT "url" FROM "webhook" WHERE "id" = ?`, [Number(id)]);
+    expect(stored.url).toBe('https://hooks.example.com/a');
+  });
+
+  test('control: an address of 2048 characters once encoded is taken as it is', async () => {
+    const url = `https://hooks.example.com/${'é'.repeat(10)}${'x'.repeat(2048 - 26 - 60)}`;
+    expect(new URL(url).href).toHaveLength(2048);
+    const created = await api.ok<any>(CREATE_WEBHOOK, { input: { url } }, admin.token);
+    expect(created.createWebhook.webhook.url).toBe(new URL(url).href);
+  });
+});
