@@ -7,6 +7,12 @@ describe('numberedPlaceholders', () => {
     );
   });
 
+  it('leaves a question mark inside a string literal or a quoted name alone', () => {
+    expect(numberedPlaceholders(`SELECT 'why?', 'it''s ?', "odd?name" FROM "t" WHERE a = ? AND b = ?`)).toBe(
+      `SELECT 'why?', 'it''s ?', "odd?name" FROM "t" WHERE a = $1 AND b = $2`,
+    );
+  });
+
   it('leaves a statement without placeholders as it is', () => {
     expect(numberedPlaceholders('SELECT "usernameKey" FROM "user"')).toBe('SELECT "usernameKey" FROM "user"');
   });

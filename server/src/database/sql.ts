@@ -6,12 +6,14 @@ export function isPostgres(manager: Pick<EntityManager, 'connection'>): boolean 
 }
 
 /**
- * Rewrites the `?` placeholders of a statement as PostgreSQL's `$1, $2…`. Our statements never hold a
- * `?` anywhere else (no string literals with one, no jsonb `?` operators): the unit spec pins that.
+ * Rewrites the `?` placeholders of a statement as PostgreSQL's `$1, $2…`, leaving alone a `?` inside a
+ * string literal ('…') or a quoted name ("…"). (No statement of ours uses jsonb's `?` operators.)
  */
 export function numberedPlaceholders(text: string): string {
   let index = 0;
-  return text.replace(/\?/g, () => `$${++index}`);
+  return text.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g, (token) =>
+    token === '?' ? `$${++index}` : token,
+  );
 }
 
 /**

@@ -15,10 +15,11 @@ export function sqliteCodeOf(error: unknown): string | undefined {
 
 /**
  * PostgreSQL's side of the same: the server cannot be reached or is going away (class 08, 57P01–57P03),
- * is out of disk or memory (class 53), a system or data-corruption error (class 58, XX001, XX002), or
- * the network gave up (ECONNREFUSED…). A constraint, a serialization failure or a bug is not one.
+ * is out of disk or memory (class 53), a system or data-corruption error (class 58, XX001, XX002), a
+ * lock held elsewhere past the 5 s lock timeout (55P03) or a statement past its timeout (57014), or the
+ * network gave up (ECONNREFUSED…). A constraint, a serialization failure or a bug is not one.
  */
-const POSTGRES_STORAGE_CODES = /^(08...|53...|57P0[123]|58...|XX00[12])$/;
+const POSTGRES_STORAGE_CODES = /^(08...|53...|57P0[123]|58...|XX00[12]|55P03|57014)$/;
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -1,8 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import { type Database, holdAppendOrder } from '../database/data-source';
+import { isPostgres } from '../database/sql';
 import { DomainEvent, EventConsumerCursor } from './domain-event.entity';
 
 export type NewDomainEvent = Omit<DomainEvent, 'id'>;
+
+/** The first key of the consumers' advisory locks on PostgreSQL (the second is the consumer's name). */
+const CONSUMER_LOCK = 7_305_102;
 
 /** Events per consumer transaction: small, so a backlog never holds the one write queue for long. */
 export const EVENT_BATCH_SIZE = 20;
@@ -33,6 +37,15 @@ export class EventLog {
     batchSize = EVENT_BATCH_SIZE,
   ): Promise<number> {
     return this.database.transaction(async (manager) => {
+      // PostgreSQL, several instances: one consumes a given consumer's events at a time; the others
+      // move on at once instead of doing the same work and losing the race on its cursor.
+      if (isPostgres(manager)) {
+        const [{ mine }] = (await manager.query(
+          'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS mine',
+          [CONSUMER_LOCK, consumer],
+        )) as { mine: boolean }[];
+        if (!mine) return 0;
+      }
       let cursor = await manager.findOneBy(EventConsumerCursor, { name: consumer });
       if (!cursor) {
         cursor = manager.create(EventConsumerCursor, {

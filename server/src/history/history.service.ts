@@ -33,7 +33,9 @@ interface Narrowing {
  * No job is missed or repeated because ids become visible in increasing order: on SQLite every write
  * transaction is serialised (one queue, BEGIN IMMEDIATE), so a job's id is higher than that of every job
  * committed before it, and the feed reads between transactions (readCommitted), never one in flight.
- * PostgreSQL hands out ids before commit, in any order: it will need a commit-order guard (README, Decisions).
+ * PostgreSQL hands out ids before commit, in any order: there, a transaction appending a job holds an
+ * advisory lock from before its id is taken until its commit (holdAppendOrder), so ids become visible in
+ * order there too.
  */
 export class HistoryService {
   constructor(private readonly database: Database) {}

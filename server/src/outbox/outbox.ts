@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import { LinkSecrets } from './link-secrets';
 import { OutboxMessage, OutboxState } from './outbox-message.entity';
+import { holdAppendOrder } from '../database/data-source';
 
 export interface NewOutboxMessage {
   /** Which delivery worker sends it (app.ts runs one per channel). */
@@ -66,12 +67,14 @@ export class Outbox {
       : params;
   }
 
-  private insert(
+  private async insert(
     manager: EntityManager,
     message: NewOutboxMessage,
     due: Date,
     coalesceKey: string | null,
   ): Promise<OutboxMessage> {
+    // Messages with an order key go out in id order: their ids must become visible in that order too.
+    if (message.orderKey) await holdAppendOrder(manager);
     return manager.save(
       manager.create(OutboxMessage, {
         ...message,

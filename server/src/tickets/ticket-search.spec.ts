@@ -1,4 +1,4 @@
-import { Fts5SearchIndex, TsvectorSearchIndex, foldForSearch } from './ticket-search';
+import { Fts5SearchIndex, TsvectorSearchIndex, foldForSearch, indexedText } from './ticket-search';
 
 describe('Fts5SearchIndex.matchExpression', () => {
   test('every word must match, as a prefix', () => {
@@ -53,5 +53,17 @@ describe('TsvectorSearchIndex.tsquery', () => {
 
   test('folding drops accents and case, as FTS5 remove_diacritics does', () => {
     expect(foldForSearch('Ça déraille à l’Écran')).toBe('ca deraille a l’ecran');
+  });
+});
+
+describe('indexedText', () => {
+  test('PostgreSQL indexes the words FTS5 sees, whatever its own parser would keep whole', () => {
+    expect(indexedText('Mail alice@example.com about v1.2.3 in /var/log/syslog (3.14)')).toBe(
+      'mail alice example com about v1 2 3 in var log syslog 3 14',
+    );
+  });
+
+  test('a search is cut the same way, so part of an address or version finds it', () => {
+    expect(TsvectorSearchIndex.tsquery('example.com')).toBe('example:* & com:*');
   });
 });

@@ -5,9 +5,14 @@ import type { Ticket } from './ticket.entity';
 
 const MAX_SEARCH_WORDS = 20;
 
+/** The words of a text as FTS5's unicode61 tokenizer sees them: runs of letters and digits. */
+export function wordsOf(text: string): string[] {
+  return text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 /** The words of what a person typed: letters and digits only, so no input can inject index syntax. */
 export function searchWords(search: string): string[] {
-  return (search.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_SEARCH_WORDS);
+  return wordsOf(search).slice(0, MAX_SEARCH_WORDS);
 }
 
 /** A search narrowed into a ticket query: how to rank its rows, best first. */
@@ -91,6 +96,22 @@ export function foldForSearch(text: string): string {
 }
 
 /**
+ * The text PostgreSQL indexes: the folded words, one space apart, so its parser (which keeps
+ * `alice@example.com`, `v1.2.3` or `/var/log/syslog` whole, and depends on the server's locale) sees
+ * the same words FTS5 does and a search for `example`, `2` or `syslog` finds them.
+ */
+export function indexedText(text: string): string {
+  return wordsOf(foldForSearch(text)).join(' ');
+}
+
+/**
+ * How much of a ticket's comments (and, apart, of its internal notes) PostgreSQL indexes: a tsvector
+ * holds at most 1 MB, and a comment past it would fail. The first 250,000 characters of each are kept;
+ * later comments are saved as always, only not found by search.
+ */
+export const INDEXED_COMMENTS_MAX = 250_000;
+
+/**
  * PostgreSQL: table ticket_search with the text folded in the application (no extension needed) and two
  * generated tsvector columns under GIN indexes, one without the internal notes for USERs.
  */
@@ -100,7 +121,7 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
       manager,
       `INSERT INTO "ticket_search" ("ticketId", "title", "description", "comments", "internalComments")
        VALUES (?, ?, ?, '', '')`,
-      [ticket.id, foldForSearch(ticket.title), foldForSearch(ticket.description)],
+      [ticket.id, indexedText(ticket.title), indexedText(ticket.description)],
     );
   }
 
@@ -111,7 +132,7 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
     await rawQuery(
       manager,
       `UPDATE "ticket_search" SET "title" = ?, "description" = ? WHERE "ticketId" = ?`,
-      [foldForSearch(ticket.title), foldForSearch(ticket.description), ticket.id],
+      [indexedText(ticket.title), indexedText(ticket.description), ticket.id],
     );
   }
 
@@ -124,8 +145,8 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
     const column = internal ? '"internalComments"' : '"comments"';
     await rawQuery(
       manager,
-      `UPDATE "ticket_search" SET ${column} = ${column} || E'\\n' || ? WHERE "ticketId" = ?`,
-      [foldForSearch(comment), ticketId],
+      `UPDATE "ticket_search" SET ${column} = left(${column} || ' ' || ?, ${INDEXED_COMMENTS_MAX}) WHERE "ticketId" = ?`,
+      [indexedText(comment), ticketId],
     );
   }
 
@@ -141,7 +162,7 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
 
   /** A tsquery: every folded word as a prefix (`word:*`), joined by AND; only letters and digits. */
   static tsquery(search: string): string | null {
-    const words = searchWords(foldForSearch(search));
+    const words = searchWords(indexedText(search));
     return words.length === 0 ? null : words.map((word) => `${word}:*`).join(' & ');
   }
 }

@@ -179,7 +179,7 @@ export async function startCluster(): Promise<Cluster> {
         'trust',
         '-E',
         'UTF8',
-        '--locale=C',
+        '--locale=C.UTF-8',
         '--no-sync',
       ]),
       { encoding: 'utf8' },
