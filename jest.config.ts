@@ -25,8 +25,6 @@ const sqliteOnlySpecs = [
   '<rootDir>/server/test/faults/disk-full\\.int\\.spec\\.ts$',
   // The SQLite file deleted or replaced under the running service.
   '<rootDir>/server/test/faults/file-replaced\\.int\\.spec\\.ts$',
-  // Another process holding SQLite's write lock on the file (busy timeout).
-  '<rootDir>/server/test/faults/locked\\.int\\.spec\\.ts$',
   // The modes of the SQLite file and its -wal and -shm files.
   '<rootDir>/server/test/faults/permissions\\.int\\.spec\\.ts$',
   // After SIGTERM, the main SQLite file alone (WAL checkpointed) holds every ticket.

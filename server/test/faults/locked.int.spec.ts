@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { Client } from 'pg';
+import { onPostgres } from '../support/postgres-project';
 import { TestApi, type TestUser } from '../support/test-server';
 
 /**
@@ -23,8 +25,27 @@ afterAll(async () => {
   await api.stop();
 });
 
-/** Another process takes the write lock (BEGIN IMMEDIATE and an insert), holds it holdMs, then rolls back. */
+/**
+ * Another process takes the lock a ticket write needs, holds it holdMs, then rolls back: on SQLite the
+ * file's write lock (BEGIN IMMEDIATE and an insert), on PostgreSQL an EXCLUSIVE lock on the job table
+ * (a maintenance job, another tool) taken by a connection of its own.
+ */
 async function holdWriteLock(holdMs: number): Promise<{ released: Promise<void> }> {
+  if (onPostgres) {
+    const client = new Client({ connectionString: api.databaseUrl });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE "job" IN EXCLUSIVE MODE');
+    const released = new Promise<void>((resolve, reject) =>
+      setTimeout(() => {
+        client
+          .query('ROLLBACK')
+          .then(() => client.end())
+          .then(resolve, reject);
+      }, holdMs),
+    );
+    return { released };
+  }
   const script = `
     const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(process.argv[1]);
     db.exec('BEGIN IMMEDIATE');
@@ -100,7 +121,7 @@ test('past the busy timeout the client gets STORAGE_UNAVAILABLE and nothing is h
     code: 'INTERNAL_SERVER_ERROR',
     reason: 'STORAGE_UNAVAILABLE',
   });
-  expect(result.errors![0].message).not.toMatch(/sqlite|SQL|busy|locked|\//i);
+  expect(result.errors![0].message).not.toMatch(/sqlite|postgres|SQL|busy|locked|timeout|\//i);
   expect(await api.snapshot()).toEqual(before);
   // The service goes on: the next write is saved.
   expect((await createTicket('Saved after the refusal')).errors).toBeUndefined();
