@@ -22,8 +22,10 @@ Settings (environment variables):
   PORT          port to listen on (default 4000)
   HOST          address to listen on (default 0.0.0.0)
   DATA_DIR      folder holding the database and the generated secret (default ./data)
+  DATABASE_URL  postgres://user:password@host:5432/database to run on PostgreSQL (JWT_SECRET then required)
   PUBLIC_URL    where people reach the service, for links in messages
   JWT_SECRET    session signing secret, at least 32 characters (default: generated in DATA_DIR)
+  TRUST_PROXY   proxies in front (1, 2…, or their addresses) so limits see the real client address
   SMTP_URL      smtp(s)://user:password@host:port (default: messages written to DATA_DIR/outbox)
   LOG_LEVEL     silent, error, warn, info or debug (default info)
 The README lists every setting.`;

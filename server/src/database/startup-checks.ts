@@ -99,11 +99,19 @@ export function describePostgresFailure(url: string, error: unknown): DatabaseSt
     '28P01': 'the password was refused: correct the user and password in DATABASE_URL',
     '28000': 'the server refuses this user from here: check pg_hba.conf and the user in DATABASE_URL',
     '3D000': 'the database does not exist: create it (createdb) or correct its name in DATABASE_URL',
-    '42501': 'the user may not create tables: grant it CREATE on the database (or make it its owner)',
+    '42501':
+      'the user may not create tables: make it the owner of the database (ALTER DATABASE … OWNER TO …), or GRANT CREATE ON SCHEMA public TO it',
     '53300':
       'the server has no connection left: raise its max_connections (each instance of the service opens up to 10)',
   };
-  const what = (code && advice[code]) ?? 'it could not be opened';
+  let what = (code && advice[code]) ?? 'it could not be opened';
+  // A password holding @, / or : unencoded moves the host into it: say what is likely wrong.
+  if (
+    (code === 'ENOTFOUND' || code === 'EAI_AGAIN') &&
+    /@.*@|:[^/]*\/[^/]*@/.test(url.replace(/^[a-z]+:\/\//i, ''))
+  ) {
+    what += ' (if the password holds @, / or :, write them %40, %2F and %3A)';
+  }
   const detail = code ?? (error instanceof Error ? error.message : String(error));
   return new DatabaseStartError(`${target}: ${what} (${detail}).`);
 }
