@@ -12,7 +12,7 @@ import { normalizeKey } from '../users/user-key';
 import { checkExportDocument, parseJsonFile } from './export-document-check';
 import { ImportRefusedError, ProblemList } from './import-refusal';
 import { ImportedUsers, usernameFromEmail } from './imported-users';
-import { type RefusedRow, parseTicketCsv } from './ticket-csv';
+import { type CsvTicketRow, type RefusedRow, parseTicketCsv } from './ticket-csv';
 import { TicketWriter } from './ticket-writer';
 import { rawQuery } from '../database/sql';
 
@@ -255,7 +255,7 @@ export class ImportService {
       );
       const createdEmails = new Set<string>();
       const matchedEmails = new Set<string>();
-      const authorOf = async (email: string | null): Promise<number> => {
+      const authorOf = async ({ authorEmail: email, authorAddress }: CsvTicketRow): Promise<number> => {
         if (email === null) return actor.id;
         const known = users.idOf(email);
         if (known !== undefined) {
@@ -265,7 +265,7 @@ export class ImportService {
         createdEmails.add(email);
         if (request.dryRun) return users.reserve(email);
         const account = await users.create({
-          email,
+          email: authorAddress ?? email,
           username: usernameFromEmail(email),
           role: Role.USER,
           locale: Locale.EN,
@@ -275,7 +275,7 @@ export class ImportService {
       };
       const writer = request.dryRun ? null : new TicketWriter(manager);
       for (const row of parsed.rows) {
-        const authorId = await authorOf(row.authorEmail);
+        const authorId = await authorOf(row);
         if (!writer) continue;
         const createdAt = row.createdAt ?? now;
         await writer.write(

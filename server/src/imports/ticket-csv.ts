@@ -49,8 +49,10 @@ export interface CsvTicketRow {
   category: TicketCategory;
   /** Null: the column is absent or the cell empty (the time of the import). */
   createdAt: Date | null;
-  /** Lower-cased; null: the importer is the author. */
+  /** Lower-cased, the key accounts are matched by; null: the importer is the author. */
   authorEmail: string | null;
+  /** The address as written, what a new account keeps (its key may be longer than 254 characters). */
+  authorAddress: string | null;
 }
 
 /** A row left out, with where it is in the file and why. */
@@ -333,6 +335,7 @@ export function parseTicketCsv(file: Buffer, now: Date): ParsedTicketCsv {
       category,
       createdAt: createdAt as Date | null,
       authorEmail: emailCell === '' ? null : normalizeKey(emailCell),
+      authorAddress: emailCell === '' ? null : emailCell,
     });
   }
   return { columns, unknownColumns, rows, refused };

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { Client, escapeIdentifier } from 'pg';
 import { leakedInternals } from '../support/assertions';
 import {
   CREATE_PROJECT,
@@ -9,6 +11,8 @@ import {
   UPDATE_PROJECT,
   UPDATE_TICKET,
 } from '../support/operations';
+import { FILE_DATABASES_ENV, POSTGRES_SERVER_ENV } from '../support/postgres';
+import { onPostgres } from '../support/postgres-project';
 import { type GraphQLResponse, type RawResponse, TestApi, type TestUser } from '../support/test-server';
 
 /**
@@ -469,5 +473,154 @@ describe('a webhook URL longer once encoded (varchar(2048))', () => {
     expect(new URL(url).href).toHaveLength(2048);
     const created = await api.ok<any>(CREATE_WEBHOOK, { input: { url } }, admin.token);
     expect(created.createWebhook.webhook.url).toBe(new URL(url).href);
+  });
+});
+
+describe('keys longer than the text they are made from', () => {
+  // "İ" (U+0130) is one character; in lower case, the key, it is two: "i" and a combining dot.
+  const DOTTED = 'İ';
+  const longKeyEmail = `${DOTTED.repeat(32)}@${`${DOTTED.repeat(40)}.`.repeat(3)}com`;
+
+  test('a project name of 80 such characters is created, renamed and found taken', async () => {
+    const name = DOTTED.repeat(80);
+    const created = await api.gql(CREATE_PROJECT, { input: { name } }, { token: admin.token });
+    expect(created.errors).toBeUndefined();
+    const id = created.data?.createProject.id;
+    const renamed = await api.gql(
+      UPDATE_PROJECT,
+      { id, input: { name: `${DOTTED.repeat(79)}x` } },
+      { token: admin.token },
+    );
+    expect(renamed.errors).toBeUndefined();
+    const taken = await api.gql(
+      UPDATE_PROJECT,
+      { id: projectId, input: { name: `${DOTTED.repeat(79)}X` } },
+      { token: admin.token },
+    );
+    expect(refusal(taken)).toEqual({ code: 'BAD_USER_INPUT', field: 'name', rule: 'unique' });
+  });
+
+  test('an email whose lower case is past 254 characters registers, logs in and is found taken', async () => {
+    expect(longKeyEmail.toLowerCase().length).toBeGreaterThan(254);
+    const password = 'correct horse battery staple';
+    const registered = await api.gql(REGISTER, {
+      input: { username: 'dotted', email: longKeyEmail, password },
+    });
+    expect(registered.errors).toBeUndefined();
+    const login = await api.gql(LOGIN, { input: { login: longKeyEmail, password } });
+    expect(login.errors).toBeUndefined();
+    const again = await api.gql(REGISTER, { input: { username: 'dotted2', email: longKeyEmail, password } });
+    expect(refusal(again)).toEqual({ code: 'BAD_USER_INPUT', field: 'email', rule: 'unique' });
+  });
+
+  test('a CSV of tickets by such an author, and a JSON export of such a project, are imported', async () => {
+    const csvEmail = `x${DOTTED.repeat(31)}@${`${DOTTED.repeat(40)}.`.repeat(3)}com`;
+    const csv = await api.http(`/api/import?format=csv&project=${projectId}`, {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'text/csv' },
+      body: `title,author email\nA ticket by them,${csvEmail}\n`,
+    });
+    expect([csv.status, csv.json.tickets, csv.json.users?.created]).toEqual([200, 1, 1]);
+    // The account keeps the address as written (at most 254 characters), not its longer lower case.
+    const [account] = await api.sql(`SELECT "email" FROM "user" WHERE "emailKey" = ?`, [
+      csvEmail.toLowerCase(),
+    ]);
+    expect(account.email).toBe(csvEmail);
+    const document = {
+      format: 'simple-ticketing-export',
+      version: 1,
+      exportedAt: '2026-01-01T00:00:00.000Z',
+      scope: { projectId: null },
+      users: [],
+      projects: [
+        {
+          id: 'p1',
+          name: `${DOTTED.repeat(79)}y`,
+          description: '',
+          archived: false,
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+      tickets: [],
+    };
+    const json = await api.http('/api/import', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify(document),
+    });
+    expect([json.status, json.json.projects]).toEqual([200, { created: 1 }]);
+  });
+});
+
+/**
+ * A database whose text order follows a language (ICU en-US), as a PostgreSQL created with a locale
+ * (the postgres image's en_US.utf8) has; the tests' own cluster is initialised with --locale=C.
+ */
+async function databaseOrderedByLanguage(): Promise<{ databaseUrl: string; jwtSecret: string }> {
+  const server = process.env[POSTGRES_SERVER_ENV];
+  const prefix = process.env[FILE_DATABASES_ENV];
+  if (!server || !prefix) throw new Error('run through the integration (postgres) jest project');
+  const name = `${prefix}_en_us`;
+  const client = new Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(
+      `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE template0 LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+    );
+  } finally {
+    await client.end();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { databaseUrl: url.toString(), jwtSecret: randomBytes(24).toString('hex') };
+}
+
+describe('text order, whatever the locale of the PostgreSQL database', () => {
+  let ordered: TestApi;
+  let owner: TestUser;
+
+  beforeAll(async () => {
+    ordered = await TestApi.start(onPostgres ? await databaseOrderedByLanguage() : {}, { background: false });
+    owner = await ordered.register('admin');
+  });
+  afterAll(() => ordered.stop());
+
+  test('projects are listed by name, character by character, as on SQLite', async () => {
+    const names = [
+      'beta',
+      'Alpha',
+      'alpha2',
+      '_under',
+      'Zeta',
+      'a-b',
+      'ab',
+      'a b',
+      'Émile',
+      'eve',
+      'äb',
+      'B2',
+      'b1',
+    ];
+    for (const name of names) await ordered.createProject(owner, name);
+    const listed = await ordered.ok<any>(`{ projects { name } }`, {}, owner.token);
+    expect(listed.projects.map((project: { name: string }) => project.name)).toEqual([...names].sort());
+  });
+
+  test('assignees are listed by username without regard to case, character by character', async () => {
+    for (const username of ['Zed', 'bob_x', 'bob.x', 'bob-x', 'bobx', 'Bob1', 'alice']) {
+      const registered = await ordered.ok<any>(REGISTER, {
+        input: { username, email: `${username}@example.com`, password: 'correct horse battery staple' },
+      });
+      const id = registered.register.user.id;
+      await ordered.ok(
+        `mutation ($id: ID!) { setUserRole(userId: $id, role: AGENT) { id } }`,
+        { id },
+        owner.token,
+      );
+    }
+    const listed = await ordered.ok<any>(`{ assignees { username } }`, {}, owner.token);
+    const usernames = listed.assignees.map((user: { username: string }) => user.username);
+    expect(usernames).toEqual([...usernames].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)));
+    expect(usernames).toEqual(['admin1', 'alice', 'bob-x', 'bob.x', 'Bob1', 'bob_x', 'bobx', 'Zed']);
   });
 });

@@ -15,7 +15,8 @@ const vector = (columns: string[]) =>
  * The whole schema on PostgreSQL, as the SQLite migrations up to RateLimits1765000000000 leave it, in one
  * step: PostgreSQL support starts here. Later changes get one migration per database kind. Text the
  * service does not bound itself (errors, subjects, keys) is `text`, where SQLite would not have enforced
- * a varchar length either. Rate limits live in rate_limit here (in a file of their own on SQLite). The
+ * a varchar length either; keys are lower case, which may be longer than what was typed ("İ" becomes
+ * two characters). Rate limits live in rate_limit here (in a file of their own on SQLite). The
  * columns lists are sorted by compare byte by byte (COLLATE "C"), as SQLite does, whatever the locale.
  */
 export class PostgresSchema1764950000000 implements MigrationInterface {
@@ -28,7 +29,7 @@ export class PostgresSchema1764950000000 implements MigrationInterface {
         "username" varchar(32) NOT NULL,
         "usernameKey" varchar(32) COLLATE "C" NOT NULL,
         "email" varchar(254) NOT NULL,
-        "emailKey" varchar(254) NOT NULL,
+        "emailKey" text NOT NULL,
         "passwordHash" varchar(100) NOT NULL,
         "role" varchar(10) NOT NULL CHECK ("role" IN ('USER', 'AGENT', 'ADMIN')),
         "locale" varchar(2) NOT NULL DEFAULT 'EN' CHECK ("locale" IN ('EN', 'FR')),
@@ -42,7 +43,7 @@ export class PostgresSchema1764950000000 implements MigrationInterface {
       `CREATE TABLE "project" (
         "id" ${id},
         "name" varchar(80) COLLATE "C" NOT NULL,
-        "nameKey" varchar(80) NOT NULL,
+        "nameKey" text NOT NULL,
         "description" text NOT NULL DEFAULT '',
         "archived" boolean NOT NULL DEFAULT false,
         "createdAt" bigint NOT NULL)`,
