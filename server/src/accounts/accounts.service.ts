@@ -178,7 +178,8 @@ export class AccountsService implements AccountMail {
   async requestPasswordReset(email: string, clientAddress: string): Promise<true> {
     const emailKey = normalizeKey(email);
     await this.resetsByClient.consume(clientAddress);
-    const knownLength = emailKey.length <= MAX_EMAIL_LENGTH;
+    // The address as typed is what is at most 254 characters: its lower case may be longer ("İ").
+    const knownLength = email.trim().length <= MAX_EMAIL_LENGTH;
     if (!knownLength) return true;
     try {
       await this.resetsByEmail.consume(emailKey);

@@ -513,6 +513,21 @@ describe('keys longer than the text they are made from', () => {
     expect(refusal(again)).toEqual({ code: 'BAD_USER_INPUT', field: 'email', rule: 'unique' });
   });
 
+  test('such an address can ask for a password reset: the link is sent', async () => {
+    const email = `r${longKeyEmail.slice(1)}`;
+    await api.ok(REGISTER, {
+      input: { username: 'dotted3', email, password: 'correct horse battery staple' },
+    });
+    const resets = async () =>
+      Number(
+        (await api.sql(`SELECT COUNT(*) AS n FROM "user_token" WHERE "purpose" = 'reset-password'`))[0].n,
+      );
+    const before = await resets();
+    await api.ok(`mutation ($email: String!) { requestPasswordReset(email: $email) }`, { email });
+    await api.server.services.accounts.settled();
+    expect(await resets()).toBe(before + 1);
+  });
+
   test('a CSV of tickets by such an author, and a JSON export of such a project, are imported', async () => {
     const csvEmail = `x${DOTTED.repeat(31)}@${`${DOTTED.repeat(40)}.`.repeat(3)}com`;
     const csv = await api.http(`/api/import?format=csv&project=${projectId}`, {
