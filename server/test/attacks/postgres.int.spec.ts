@@ -639,3 +639,59 @@ describe('text order, whatever the locale of the PostgreSQL database', () => {
     expect(usernames).toEqual(['admin1', 'alice', 'bob-x', 'bob.x', 'Bob1', 'bob_x', 'bobx', 'Zed']);
   });
 });
+
+describe('races between requests (held: SERIALIZABLE on PostgreSQL, one writer on SQLite)', () => {
+  const SET_ROLE = `mutation ($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }`;
+
+  test('two admins demoting each other at once leave exactly one admin', async () => {
+    const racing = await TestApi.start({}, { background: false });
+    try {
+      const first = await racing.register('admin');
+      const second = await racing.register('admin');
+      await racing.setRole(first, second, 'ADMIN');
+      const answers = await Promise.all([
+        racing.gql(SET_ROLE, { id: second.id, role: 'USER' }, { token: first.token }),
+        racing.gql(SET_ROLE, { id: first.id, role: 'USER' }, { token: second.token }),
+      ]);
+      expect(answers.filter((answer) => !answer.errors)).toHaveLength(1);
+      for (const answer of answers)
+        if (answer.errors) expect(leakedInternals(JSON.stringify(answer))).toEqual([]);
+      const [admins] = await racing.sql(`SELECT COUNT(*) AS n FROM "user" WHERE "role" = 'ADMIN'`);
+      expect(Number(admins.n)).toBe(1);
+    } finally {
+      await racing.stop();
+    }
+  });
+
+  test('one username registered six times at once, in two cases: one account, five refusals naming it', async () => {
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((index) =>
+        api.gql(REGISTER, {
+          input: {
+            username: index % 2 ? 'Racer' : 'racer',
+            email: `racer${index}@example.com`,
+            password: 'correct horse battery staple',
+          },
+        }),
+      ),
+    );
+    expect(answers.filter((answer) => !answer.errors)).toHaveLength(1);
+    for (const answer of answers.filter((one) => one.errors)) {
+      expect(refusal(answer)).toEqual({ code: 'BAD_USER_INPUT', field: 'username', rule: 'unique' });
+    }
+  });
+
+  test('four projects renamed onto one name at once: one takes it, three are told it is taken', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 4; index += 1) ids.push(await api.createProject(admin, `Racing ${index}`));
+    const answers = await Promise.all(
+      ids.map((id) =>
+        api.gql(UPDATE_PROJECT, { id, input: { name: 'Finish line' } }, { token: admin.token }),
+      ),
+    );
+    expect(answers.filter((answer) => !answer.errors)).toHaveLength(1);
+    for (const answer of answers.filter((one) => one.errors)) {
+      expect(refusal(answer)).toEqual({ code: 'BAD_USER_INPUT', field: 'name', rule: 'unique' });
+    }
+  });
+});
