@@ -16,15 +16,6 @@ const lines = (process.env.NODE_LTS_LINES ?? '24 26').split(/[\s,]+/).filter(Boo
 const inCi = process.env.CI === 'true';
 const driverModule = path.join(root, 'server', 'dist', 'database', 'sqlite-driver.js');
 const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-/**
- * Tests that assume Node.js 20's behaviour, left out here until they are fixed, each said as SKIPPED.
- * Node.js 22 raised the default stream buffer from 16 to 64 KiB, so the export's first batch (some 60 kB)
- * is still buffered when the simulated fault, thrown at once, cuts the connection: the client gets no
- * response at all rather than a cut 200 (the file still cannot pass for complete).
- */
-const nodeTwentyAssumptions = [
-  'a database fault half-way through cuts the connection, so the file cannot pass for complete, and is logged',
-];
 
 if (!fs.existsSync(driverModule)) {
   console.error(`test-node-lts: ${driverModule} is missing: run npm run build first (npm test does).`);
@@ -36,13 +27,6 @@ for (const line of lines) outcomes.push(await runOn(line));
 
 console.log('\nIntegration suite on the Node.js LTS lines:');
 for (const outcome of outcomes) console.log(`  ${outcome.text}`);
-for (const outcome of outcomes.filter((outcome) => outcome.ran)) {
-  for (const name of nodeTwentyAssumptions) {
-    console.log(
-      `SKIPPED: on Node.js ${outcome.version}, "${name}" (it assumes Node.js 20's 16 KiB stream buffer)`,
-    );
-  }
-}
 process.exit(outcomes.some((outcome) => outcome.failed) ? 1 : 0);
 
 async function runOn(line) {
@@ -75,7 +59,6 @@ async function runOn(line) {
     '--runInBand',
     // Specs that import better-sqlite3 themselves get the release this Node.js runs, as the service does.
     `--moduleNameMapper=${JSON.stringify({ '^better-sqlite3$': moduleName })}`,
-    `--testNamePattern=^(?!(${nodeTwentyAssumptions.map(escapeRegExp).join('|')})$)`,
     ...process.argv.slice(2),
   ];
   // npm, npx and `#!/usr/bin/env node` scripts started by the specs run on this Node.js too.
@@ -120,8 +103,4 @@ function obtainNode(line) {
 
 function lastLine(text) {
   return text.trim().split('\n').pop() ?? '';
-}
-
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

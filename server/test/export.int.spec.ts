@@ -456,7 +456,13 @@ describe('a database fault half-way through', () => {
     let failAt = 0;
     const spy = jest.spyOn(database, 'readCommitted').mockImplementation((work) => {
       reads += 1;
-      if (reads === failAt) return Promise.reject(new Error('disk I/O error (simulated)'));
+      // Failing a moment later, as a real read would: what was written before has left the socket
+      // (Node.js 22 and later buffer up to 64 KiB before a write waits).
+      if (reads === failAt) {
+        return new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('disk I/O error (simulated)')), 50),
+        );
+      }
       return original(work);
     });
     try {
