@@ -1,6 +1,6 @@
 # Build with the dev dependencies, then run on a slim image holding the production dependencies only.
-# Node.js 22: the recommended line (better-sqlite3 12 aborts on Node.js 24, see the README).
-FROM node:22-bookworm-slim AS build
+# Node.js 24, an LTS line (the service picks better-sqlite3 13 there; see the README).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Compilers let better-sqlite3 build from source where no prebuilt binary matches this platform.
 RUN apt-get update \
@@ -11,7 +11,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=4000
 WORKDIR /app
 COPY --from=build /app/package.json ./
