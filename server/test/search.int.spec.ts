@@ -58,6 +58,9 @@ test('accents and case are ignored, and every word matches as a prefix', async (
     }
   }
   expect(await found('cafe ecran')).toEqual([id]);
+  // Compatibility forms (a ligature) are the letters they stand for, on both databases.
+  const ligature = await api.createTicket(admin, projectId, { title: 'The ﬁle menu freezes' });
+  expect(await found('file')).toEqual([ligature]);
   expect(await found('cafe nowhere')).toEqual([]);
 });
 

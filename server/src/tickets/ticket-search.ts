@@ -36,12 +36,15 @@ export interface TicketSearchIndex {
   narrow(query: SelectQueryBuilder<Ticket>, search: string, includeInternal: boolean): SearchRanking | null;
 }
 
-/** SQLite: an FTS5 table, rowid = ticket id, accents folded by the unicode61 tokenizer. */
+/**
+ * SQLite: an FTS5 table, rowid = ticket id, accents folded by the unicode61 tokenizer. The text is
+ * indexed in NFKC, as searches are made (a ligature such as ﬁ is then the letters f and i).
+ */
 export class Fts5SearchIndex implements TicketSearchIndex {
   async add(manager: EntityManager, ticket: Pick<Ticket, 'id' | 'title' | 'description'>): Promise<void> {
     await manager.query(
       `INSERT INTO "ticket_search" (rowid, title, description, comments, internal_comments) VALUES (?, ?, ?, '', '')`,
-      [ticket.id, ticket.title, ticket.description],
+      [ticket.id, ticket.title.normalize('NFKC'), ticket.description.normalize('NFKC')],
     );
   }
 
@@ -50,8 +53,8 @@ export class Fts5SearchIndex implements TicketSearchIndex {
     ticket: Pick<Ticket, 'id' | 'title' | 'description'>,
   ): Promise<void> {
     await manager.query(`UPDATE "ticket_search" SET title = ?, description = ? WHERE rowid = ?`, [
-      ticket.title,
-      ticket.description,
+      ticket.title.normalize('NFKC'),
+      ticket.description.normalize('NFKC'),
       ticket.id,
     ]);
   }
@@ -64,7 +67,7 @@ export class Fts5SearchIndex implements TicketSearchIndex {
   ): Promise<void> {
     const column = internal ? 'internal_comments' : 'comments';
     await manager.query(`UPDATE "ticket_search" SET ${column} = ${column} || char(10) || ? WHERE rowid = ?`, [
-      comment,
+      comment.normalize('NFKC'),
       ticketId,
     ]);
   }
