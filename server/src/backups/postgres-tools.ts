@@ -38,7 +38,8 @@ export function postgresDatabase(url: string, env: NodeJS.ProcessEnv): PostgresD
   return { url, shown, env: toolEnv };
 }
 
-function isExecutable(file: string): boolean {
+/** Whether file is a program this process may run. */
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();

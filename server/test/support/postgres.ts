@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, escapeIdentifier } from 'pg';
+import { isExecutable, toolFolders } from '../../src/backups/postgres-tools';
 
 /*
  * The PostgreSQL of the tests, outside any test file (no jest globals here): a throw-away cluster
@@ -41,25 +42,10 @@ export interface PostgresBinaries {
   pgCtl: string;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The first folder holding both initdb and pg_ctl: the PATH, then Debian's folders, newest version first. */
+/** The first folder holding both initdb and pg_ctl: the PATH, then Debian's folders. */
 export function findBinaries(): PostgresBinaries {
-  const versions = fs.existsSync(DEBIAN_BINARIES)
-    ? fs
-        .readdirSync(DEBIAN_BINARIES)
-        .filter((name) => /^\d+(\.\d+)?$/.test(name))
-        .sort((a, b) => Number(b) - Number(a))
-        .map((version) => path.join(DEBIAN_BINARIES, version, 'bin'))
-    : [];
-  const folders = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...versions];
+  // The same places npm run backup looks for pg_dump: the PATH, then Debian's versioned folders.
+  const folders = toolFolders(process.env);
   for (const folder of folders) {
     const initdb = path.join(folder, 'initdb');
     const pgCtl = path.join(folder, 'pg_ctl');
