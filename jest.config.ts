@@ -23,6 +23,8 @@ const sqliteOnlySpecs = [
   '<rootDir>/server/test/faults/broken-start\\.int\\.spec\\.ts$',
   // SQLite on a full tmpfs (or its max_page_count): a failed COMMIT on the file's connection.
   '<rootDir>/server/test/faults/disk-full\\.int\\.spec\\.ts$',
+  // The export's memory bound, measured on a service it seeds itself as a SQLite file (the bench's own).
+  '<rootDir>/server/test/export-memory\\.int\\.spec\\.ts$',
   // The SQLite file deleted or replaced under the running service.
   '<rootDir>/server/test/faults/file-replaced\\.int\\.spec\\.ts$',
   // The modes of the SQLite file and its -wal and -shm files.
