@@ -21,12 +21,20 @@ export type TokenProblem = 'invalid' | 'expired' | 'ended';
 
 /** Issues, verifies and revokes session tokens (JWT HS256, algorithm pinned). */
 export class TokenService {
+  /**
+   * The secret as a key object, made once: given the string, jsonwebtoken tries it as a public key
+   * (which throws) and then builds a key, at every sign and every verify.
+   */
+  private readonly key: crypto.KeyObject;
+
   constructor(
     private readonly database: Database,
-    private readonly secret: string,
+    secret: string,
     readonly ttlSeconds: number,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   issue(user: User): { token: string; expiresAt: Date; claims: TokenClaims } {
     // iat from the clock (jsonwebtoken would read the system's), and exp = iat + ttl.
@@ -38,14 +46,14 @@ export class TokenService {
       iid: this.database.instanceId,
       exp: issuedAt + this.ttlSeconds,
     };
-    const token = jwt.sign({ ...claims, iat: issuedAt }, this.secret, { algorithm: 'HS256' });
+    const token = jwt.sign({ ...claims, iat: issuedAt }, this.key, { algorithm: 'HS256' });
     return { token, expiresAt: new Date(claims.exp * 1000), claims };
   }
 
   /** Checks signature, algorithm, expiry and database; not revocation (see isRevoked). */
   verify(token: string): TokenClaims | TokenProblem {
     try {
-      const claims = jwt.verify(token, this.secret, {
+      const claims = jwt.verify(token, this.key, {
         algorithms: ['HS256'],
         clockTimestamp: this.nowSeconds(),
       });
