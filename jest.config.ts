@@ -34,6 +34,11 @@ const sqliteOnlySpecs = [
 ];
 
 const config: Config = {
+  // npm test runs one test file at a time (--maxWorkers=1: the timing-sensitive specs get the machine's
+  // second core for their servers) in a worker process that is replaced once it holds more than this
+  // after a file. In one process (--runInBand), every file's module registry accumulated until the heap
+  // limit (about 4 GB) ended a CI run with "JavaScript heap out of memory" near its end.
+  workerIdleMemoryLimit: '1GB',
   reporters: ['default', '<rootDir>/server/test/support/summary-reporter.cjs'],
   projects: [
     {

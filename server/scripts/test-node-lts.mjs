@@ -56,7 +56,8 @@ async function runOn(line) {
     jest,
     '--selectProjects',
     'integration',
-    '--runInBand',
+    // One file at a time, in a worker that jest.config.ts's workerIdleMemoryLimit replaces when it grows.
+    '--maxWorkers=1',
     // Specs that import better-sqlite3 themselves get the release this Node.js runs, as the service does.
     `--moduleNameMapper=${JSON.stringify({ '^better-sqlite3$': moduleName })}`,
     ...process.argv.slice(2),
