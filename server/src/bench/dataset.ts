@@ -7,7 +7,7 @@ import { priorityOrder, statusOrder } from '../tickets/ticket.enums';
  * status, priority and assignee changes, in time order), with text drawn from a vocabulary of a few
  * thousand words with a long tail (a handful of words in most tickets, most words in a few), so that a
  * search meets common and rare words. One USER, `reporter`, has exactly 200 tickets (fewer when the
- * set is smaller). The rows are what the service itself writes for such a history, search index
+ * set is smaller); the ticket in the middle has 20 jobs. The rows are what the service itself writes for such a history, search index
  * included (see {@link searchRowOf}); no domain events, as an import writes none.
  */
 export interface DatasetOptions {
@@ -21,6 +21,8 @@ export const BENCH_PASSWORD = 'bench password 2026';
 export const ADMIN_USERNAME = 'bench-admin';
 export const REPORTER_USERNAME = 'reporter';
 export const REPORTER_TICKETS = 200;
+/** The jobs of one ticket in the middle of the set, for the bench's single-ticket page. */
+export const FULL_HISTORY_JOBS = 20;
 const AGENTS = 20;
 const DAY = 86_400_000;
 
@@ -63,6 +65,8 @@ export interface Dataset {
   vocabulary: string[];
   /** A word in a large share of the tickets, one in about a hundred, one in a handful. */
   words: { common: string; middle: string; rare: string };
+  /** The position of the one ticket with {@link FULL_HISTORY_JOBS} jobs (the others have 1 to 19). */
+  fullHistory: number;
   tickets(): Generator<TicketRow>;
 }
 
@@ -189,6 +193,7 @@ export function datasetOf(options: DatasetOptions): Dataset {
   );
   const total = options.tickets;
   const reporterEvery = Math.max(1, Math.floor(total / REPORTER_TICKETS));
+  const fullHistory = Math.ceil(total / 2);
 
   function* tickets(): Generator<TicketRow> {
     const random = randomFrom(seed + 1);
@@ -218,7 +223,8 @@ export function datasetOf(options: DatasetOptions): Dataset {
       let priority = Math.min(3, Math.floor(random() * random() * 5));
       // Older tickets are mostly done; the newest are mostly open.
       const finalStatus = random() < 0.15 + 0.8 * age ? pick(doneStatuses) : Math.floor(random() * 3);
-      const jobCount = 1 + Math.floor(random() * 19);
+      const drawn = 1 + Math.floor(random() * 19);
+      const jobCount = index === fullHistory ? FULL_HISTORY_JOBS : drawn;
       const jobs: JobRow[] = [];
       let at = createdAt;
       let status = 0;
@@ -317,6 +323,7 @@ export function datasetOf(options: DatasetOptions): Dataset {
     projects,
     vocabulary,
     words: { common: vocabulary[0], middle: vocabulary[60], rare: vocabulary[2900] },
+    fullHistory,
     tickets,
   };
 }

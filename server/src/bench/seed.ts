@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer } from '../app';
 import { Client } from 'pg';
 import { isPostgresUrl } from '../database/database-url';
 import { openSqlite } from '../database/sqlite-driver';
@@ -14,10 +13,17 @@ import {
   datasetOf,
   searchRowOf,
 } from './dataset';
+import { type Target, startService } from './processes';
+
+/** This tree's build of the service (server/dist/main.js beside server/dist/bench). */
+export const OWN_SERVER = path.join(__dirname, '..', 'main.js');
 
 export interface SeedSummary {
   tickets: number;
   jobs: number;
+  /** The ticket with FULL_HISTORY_JOBS jobs. */
+  fullHistoryTicketId: number;
+  /** Writing the data set, after the service made its schema. */
   seconds: number;
   adminToken: string;
   words: Dataset['words'];
@@ -32,12 +38,16 @@ export interface SeedSummary {
  * account (the ADMIN `bench-admin`, through the API, so its password hash is the service's), then the
  * data set goes into the tables in one transaction, search index included, as the service writes them.
  */
-export async function seedSqlite(dataDir: string, options: DatasetOptions): Promise<SeedSummary> {
-  const adminToken = await createSchemaAndAdmin({ dataDir });
+export async function seedSqlite(
+  dataDir: string,
+  options: DatasetOptions,
+  serverMain = OWN_SERVER,
+): Promise<SeedSummary> {
+  const adminToken = await createSchemaAndAdmin({ dataDir }, serverMain);
   const started = performance.now();
   const dataset = datasetOf(options);
-  const jobs = writeSqlite(path.join(dataDir, 'ticketing.sqlite'), dataset);
-  return summaryOf(options, dataset, jobs, started, adminToken);
+  const written = writeSqlite(path.join(dataDir, 'ticketing.sqlite'), dataset);
+  return summaryOf(options, dataset, written, started, adminToken);
 }
 
 /**
@@ -45,26 +55,28 @@ export async function seedSqlite(dataDir: string, options: DatasetOptions): Prom
  * PostgreSQL migration set), then the rows go in by batches of multi-row inserts in one transaction.
  */
 export async function seedPostgres(
-  target: { dataDir: string; databaseUrl: string; jwtSecret: string },
+  target: { dataDir: string; databaseUrl: string },
   options: DatasetOptions,
+  serverMain = OWN_SERVER,
 ): Promise<SeedSummary> {
-  const adminToken = await createSchemaAndAdmin(target);
+  const adminToken = await createSchemaAndAdmin(target, serverMain);
   const started = performance.now();
   const dataset = datasetOf(options);
-  const jobs = await writePostgres(target.databaseUrl, dataset);
-  return summaryOf(options, dataset, jobs, started, adminToken);
+  const written = await writePostgres(target.databaseUrl, dataset);
+  return summaryOf(options, dataset, written, started, adminToken);
 }
 
 function summaryOf(
   options: DatasetOptions,
   dataset: Dataset,
-  jobs: number,
+  written: Written,
   started: number,
   adminToken: string,
 ): SeedSummary {
   return {
     tickets: options.tickets,
-    jobs,
+    jobs: written.jobs,
+    fullHistoryTicketId: written.fullHistoryTicketId,
     seconds: (performance.now() - started) / 1000,
     adminToken,
     words: dataset.words,
@@ -74,22 +86,14 @@ function summaryOf(
   };
 }
 
-/** Starts the service once on the target (its migrations make the schema) and registers the ADMIN. */
-async function createSchemaAndAdmin(target: {
-  dataDir: string;
-  databaseUrl?: string;
-  jwtSecret?: string;
-}): Promise<string> {
+/**
+ * Starts the service under test once on the target, in a process of its own (`node <main.js>`: this
+ * tree's build or another one, e.g. an older commit's), so that its migrations make its schema, and
+ * registers the ADMIN over HTTP; then stops it.
+ */
+async function createSchemaAndAdmin(target: Target, serverMain: string): Promise<string> {
   fs.mkdirSync(target.dataDir, { recursive: true });
-  const server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: target.dataDir,
-    ...(target.databaseUrl ? { databaseUrl: target.databaseUrl, jwtSecret: target.jwtSecret ?? '' } : {}),
-    logLevel: 'warn',
-    nodeEnv: 'production',
-    clientDir: path.join(target.dataDir, 'no-client'),
-  });
+  const server = await startService(serverMain, target);
   let adminToken: string;
   try {
     const response = await fetch(`${server.url}/graphql`, {
@@ -106,14 +110,20 @@ async function createSchemaAndAdmin(target: {
     if (!body.data) throw new Error(`the bench's admin could not register: ${JSON.stringify(body.errors)}`);
     adminToken = body.data.register.token;
   } finally {
-    await server.close();
+    await server.stop();
   }
   return adminToken;
 }
 
-function writeSqlite(file: string, dataset: Dataset): number {
+interface Written {
+  jobs: number;
+  fullHistoryTicketId: number;
+}
+
+function writeSqlite(file: string, dataset: Dataset): Written {
   const db = openSqlite(file);
   let jobs = 0;
+  let fullHistoryTicketId = 0;
   try {
     const { passwordHash } = db
       .prepare('SELECT "passwordHash" FROM "user" WHERE "usernameKey" = ?')
@@ -184,6 +194,7 @@ function writeSqlite(file: string, dataset: Dataset): number {
           );
         }
         jobs += ticket.jobs.length;
+        if (ticket.index === dataset.fullHistory) fullHistoryTicketId = ticketId;
         const search = searchRowOf(ticket, 'sqlite');
         addSearch.run(ticketId, search.title, search.description, search.comments, search.internalComments);
       }
@@ -193,15 +204,16 @@ function writeSqlite(file: string, dataset: Dataset): number {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
   }
-  return jobs;
+  return { jobs, fullHistoryTicketId };
 }
 
 const BATCH = 500;
 
-async function writePostgres(databaseUrl: string, dataset: Dataset): Promise<number> {
+async function writePostgres(databaseUrl: string, dataset: Dataset): Promise<Written> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   let jobs = 0;
+  let fullHistoryTicketId = 0;
   try {
     await client.query('BEGIN');
     const { rows } = await client.query<{ passwordHash: string }>(
@@ -301,6 +313,7 @@ async function writePostgres(databaseUrl: string, dataset: Dataset): Promise<num
         j.changes.push(job.changes);
       }
       jobs += ticket.jobs.length;
+      if (ticket.index === dataset.fullHistory) fullHistoryTicketId = ticketId;
       const search = searchRowOf(ticket, 'postgres');
       batch.search.ticket.push(ticketId);
       batch.search.title.push(search.title);
@@ -323,7 +336,7 @@ async function writePostgres(databaseUrl: string, dataset: Dataset): Promise<num
   } finally {
     await client.end();
   }
-  return jobs;
+  return { jobs, fullHistoryTicketId };
 }
 
 interface TicketBatch {
@@ -391,8 +404,9 @@ function emptyBatch(): TicketBatch {
 }
 
 /**
- * `node server/dist/bench/seed.js --tickets 100000 --data-dir DIR [--database-url postgres://…]`: a data
- * folder (and, with a URL, an empty PostgreSQL database; JWT_SECRET from the environment) to measure.
+ * `node server/dist/bench/seed.js --tickets 100000 --data-dir DIR [--database-url postgres://…] [--server
+ * main.js]`: a data folder (and, with a URL, an empty PostgreSQL database; JWT_SECRET from the
+ * environment) to measure, its schema made by the given build of the service (default: this one).
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -404,7 +418,7 @@ async function main(): Promise<void> {
   const dataDir = valueOf('--data-dir');
   if (!dataDir || !Number.isInteger(tickets) || tickets < 1) {
     console.error(
-      'usage: node server/dist/bench/seed.js --tickets N --data-dir DIR (an empty or new folder)',
+      'usage: node server/dist/bench/seed.js --tickets N --data-dir DIR (an empty or new folder) [--database-url postgres://…] [--server main.js]',
     );
     process.exit(2);
   }
@@ -417,16 +431,10 @@ async function main(): Promise<void> {
     console.error('--database-url takes a postgres:// URL (SQLite is the default, in --data-dir)');
     process.exit(2);
   }
+  const serverMain = path.resolve(valueOf('--server') ?? OWN_SERVER);
   const summary = databaseUrl
-    ? await seedPostgres(
-        {
-          dataDir: path.resolve(dataDir),
-          databaseUrl,
-          jwtSecret: process.env.JWT_SECRET ?? 'bench-jwt-secret-0123456789abcdef',
-        },
-        { tickets },
-      )
-    : await seedSqlite(path.resolve(dataDir), { tickets });
+    ? await seedPostgres({ dataDir: path.resolve(dataDir), databaseUrl }, { tickets }, serverMain)
+    : await seedSqlite(path.resolve(dataDir), { tickets }, serverMain);
   console.log(
     `seeded ${summary.tickets} tickets, ${summary.jobs} jobs in ${summary.seconds.toFixed(1)} s into ${dataDir}\n` +
       `accounts (password "${BENCH_PASSWORD}"): ${summary.admin} (ADMIN), ${summary.agent} (AGENT), ` +
