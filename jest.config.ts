@@ -25,6 +25,8 @@ const sqliteOnlySpecs = [
   '<rootDir>/server/test/faults/disk-full\\.int\\.spec\\.ts$',
   // The export's memory bound, measured on a service it seeds itself as a SQLite file (the bench's own).
   '<rootDir>/server/test/export-memory\\.int\\.spec\\.ts$',
+  // npm run bench at a small size, on a SQLite file it seeds itself.
+  '<rootDir>/server/test/bench\\.int\\.spec\\.ts$',
   // The SQLite file deleted or replaced under the running service.
   '<rootDir>/server/test/faults/file-replaced\\.int\\.spec\\.ts$',
   // The modes of the SQLite file and its -wal and -shm files.

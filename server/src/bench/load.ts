@@ -21,8 +21,6 @@ export interface LoadJob {
   connections: number;
   duration: number;
   expectation: Expectation;
-  /** Overload: a 503 is an answer, as long as it says when to come back. */
-  refusalAllowed?: boolean;
 }
 
 export interface ProbeJob {
@@ -32,8 +30,10 @@ export interface ProbeJob {
 }
 
 export interface LoadResult {
+  /** Every answer, refusals included. */
   requests: number;
   seconds: number;
+  /** Answers 200 per second: refusals are not throughput. */
   rps: number;
   latency: LatencySummary;
   /** Latency of the 200 answers alone (overload: those the service accepted). */
@@ -88,7 +88,8 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
                 } else if (body.includes('"errors"')) {
                   report(`errors: ${body.slice(0, 300)}`);
                 }
-              } else if (status === 503 && job.refusalAllowed) {
+              } else if (status === 503) {
+                // A refusal (load shedding) is counted, not measured: it must say when to come back.
                 const retryAfter = Object.entries(headers).find(
                   ([name]) => name.toLowerCase() === 'retry-after',
                 );
@@ -117,7 +118,7 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
         resolve({
           requests,
           seconds: result.duration,
-          rps: requests / result.duration,
+          rps: accepted.length / result.duration,
           latency: summarize(latencies),
           acceptedLatency: summarize(accepted),
           statuses,
