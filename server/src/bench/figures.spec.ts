@@ -82,6 +82,8 @@ describe('bench figures', () => {
     expect(formatNumber(12.345)).toBe('12.3');
     expect(formatNumber(0.1234)).toBe('0.123');
     expect(formatNumber(null)).toBe('–');
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(7)).toBe('7');
     expect(
       formatTable(
         ['name', 'req/s'],

@@ -116,7 +116,7 @@ export function describeGoal(goal: Goal | undefined): string {
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   const size = Math.abs(value);
-  if (size >= 100) return Math.round(value).toLocaleString('en');
+  if (size >= 100 || Number.isInteger(value)) return Math.round(value).toLocaleString('en');
   if (size >= 10) return value.toFixed(1);
   if (size >= 1) return value.toFixed(2);
   return value.toFixed(3);
