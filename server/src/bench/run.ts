@@ -721,6 +721,10 @@ export function printed(report: Report): string {
 }
 
 export async function main(args: readonly string[]): Promise<void> {
+  if (args.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   let options: BenchOptions;
   try {
     options = parseOptions(args);
