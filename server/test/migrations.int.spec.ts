@@ -21,6 +21,7 @@ const EXPECTED_MIGRATIONS = [
   'ApiTokens1764900000000',
   'Webhooks1764900100000',
   'RateLimits1765000000000',
+  'StatsIndexes1765100000000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };

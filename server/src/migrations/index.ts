@@ -5,7 +5,9 @@ import { Outbox1764800000000 } from './1764800000000-outbox';
 import { ApiTokens1764900000000 } from './1764900000000-api-tokens';
 import { Webhooks1764900100000 } from './1764900100000-webhooks';
 import { RateLimits1765000000000 } from './1765000000000-rate-limits';
+import { StatsIndexes1765100000000 } from './1765100000000-stats-indexes';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
+import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -16,10 +18,11 @@ export const migrations = [
   ApiTokens1764900000000,
   Webhooks1764900100000,
   RateLimits1765000000000,
+  StatsIndexes1765100000000,
 ];
 
 /**
  * Every PostgreSQL migration, oldest first: one migration set per database kind. PostgreSQL support
  * began with the whole schema in one step; a later change of the schema adds one migration to each set.
  */
-export const postgresMigrations = [PostgresSchema1764950000000];
+export const postgresMigrations = [PostgresSchema1764950000000, PostgresStatsIndexes1765100000000];

@@ -14,6 +14,29 @@ import { Priority, TicketCategory, TicketStatus, priorityColumn, statusColumn } 
 @Index('IDX_ticket_status_priority', ['status', 'priority', 'id'])
 @Index('IDX_ticket_created', ['createdAt'])
 @Index('IDX_ticket_updated', ['updatedAt'])
+// The stats' covering indexes (migration StatsIndexes1765100000000); the last one is on an expression.
+@Index('IDX_ticket_stats_project', [
+  'projectId',
+  'status',
+  'category',
+  'priority',
+  'createdAt',
+  'closedAt',
+  'authorId',
+  'assigneeId',
+])
+@Index('IDX_ticket_stats_created', [
+  'createdAt',
+  'projectId',
+  'status',
+  'category',
+  'priority',
+  'authorId',
+  'assigneeId',
+  'closedAt',
+])
+@Index('IDX_ticket_stats_closed', ['closedAt', 'status', 'projectId', 'authorId'])
+@Index('IDX_ticket_stats_duration', { synchronize: false })
 export class Ticket {
   @Field(() => ID, { description: 'The ticket number.' })
   @PrimaryGeneratedColumn()
