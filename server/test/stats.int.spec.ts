@@ -1,4 +1,9 @@
+import { DAY_MS, HOUR_MS, ManualClock } from '../src/clock';
+import { type BucketUnit, days, seriesPeriod, weeks } from '../src/stats/stats-periods';
 import { TestApi, errorCodes, type TestUser } from './support/test-server';
+
+// Each block registers its accounts (password hashing) and its tickets first: more than 5 s on a busy machine.
+jest.setTimeout(30_000);
 
 const STATS = `query ($projectId: ID, $from: DateTimeISO, $to: DateTimeISO) {
   stats(projectId: $projectId, from: $from, to: $to) {
@@ -119,5 +124,249 @@ describe('stats', () => {
       { token: agent.token },
     );
     expect(errorCodes(backwards)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+/** A stored ticket, as the naive recomputation below reads it back. */
+interface Row {
+  projectId: number;
+  project: string;
+  authorId: number;
+  author: string;
+  assignee: string | null;
+  status: number;
+  priority: number;
+  category: string;
+  createdAt: number;
+  closedAt: number | null;
+}
+
+const STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING', 'RESOLVED', 'CLOSED'];
+const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
+const CATEGORIES = ['BUG', 'IMPROVEMENT', 'QUESTION', 'OTHER'];
+const DONE = 3;
+
+/** Every figure of `stats`, counted ticket by ticket in JS, from the definitions in the schema. */
+function recompute(
+  rows: Row[],
+  viewer: { id: number; staff: boolean },
+  query: { projectId?: number; from?: number; to?: number },
+  now: Date,
+): StatsView {
+  const visible = rows.filter(
+    (row) =>
+      (viewer.staff || row.authorId === viewer.id) &&
+      (query.projectId === undefined || row.projectId === query.projectId),
+  );
+  const created = visible.filter(
+    (row) =>
+      (query.from === undefined || row.createdAt >= query.from) &&
+      (query.to === undefined || row.createdAt < query.to),
+  );
+  const tally = (keys: string[], keyOf: (row: Row) => string | null, of = created): Counted[] => {
+    const counts = new Map<string, number>();
+    for (const row of of) counts.set(keyOf(row) ?? '', (counts.get(keyOf(row) ?? '') ?? 0) + 1);
+    if (keys.length) return keys.map((key) => ({ key, count: counts.get(key) ?? 0 }));
+    return [...counts].map(([key, count]) => ({ key, count }));
+  };
+  const ranked = (list: Counted[]) => list.sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  const series = (unit: BucketUnit) => {
+    const period = seriesPeriod(
+      unit,
+      query.from === undefined ? undefined : new Date(query.from),
+      query.to === undefined ? undefined : new Date(query.to),
+      now,
+    );
+    return Array.from({ length: period.count }, (_, index) => {
+      const start = period.firstStart + index * unit.width;
+      const within = (at: number | null) =>
+        at !== null && at >= Math.max(start, period.from) && at < Math.min(start + unit.width, period.to);
+      return {
+        start: new Date(start).toISOString(),
+        opened: visible.filter((row) => within(row.createdAt)).length,
+        closed: visible.filter((row) => row.status >= DONE && within(row.closedAt)).length,
+      };
+    });
+  };
+  const durations = created
+    .filter((row) => row.status >= DONE && row.closedAt !== null)
+    .map((row) => row.closedAt! - row.createdAt)
+    .sort((a, b) => a - b);
+  const middle = durations.length % 2 === 1 ? 1 : 2;
+  const median = durations.slice(Math.floor((durations.length - 1) / 2)).slice(0, middle);
+  const closed = created.filter((row) => row.status >= DONE).length;
+  return {
+    total: created.length,
+    open: created.length - closed,
+    closed,
+    byStatus: tally(STATUSES, (row) => STATUSES[row.status]),
+    byProject: ranked(tally([], (row) => row.project)),
+    byCategory: tally(CATEGORIES, (row) => row.category),
+    byPriority: tally(PRIORITIES, (row) => PRIORITIES[row.priority]),
+    byAuthor: viewer.staff ? ranked(tally([], (row) => row.author)) : [],
+    byAssignee: viewer.staff
+      ? ranked(
+          tally(
+            [],
+            (row) => row.assignee,
+            created.filter((row) => row.status < DONE),
+          ),
+        )
+      : [],
+    perWeek: series(weeks).map(({ start, opened, closed }) => ({ weekStart: start, opened, closed })),
+    perDay: series(days).map(({ start, opened, closed }) => ({ day: start, opened, closed })),
+    medianHoursToClose: durations.length
+      ? median.reduce((sum, duration) => sum + duration, 0) / median.length / HOUR_MS
+      : null,
+  };
+}
+
+/** A small seeded generator (mulberry32): a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('stats over a random data set equal a ticket-by-ticket recomputation', () => {
+  // A Wednesday afternoon: the current week and day are partly over.
+  const now = new Date('2026-03-18T15:30:00Z');
+  let api: TestApi;
+  let admin: TestUser;
+  let agent: TestUser;
+  let users: TestUser[];
+  const projects: { id: number; name: string }[] = [];
+  let rows: Row[];
+
+  beforeAll(async () => {
+    api = await TestApi.start({}, { clock: new ManualClock(now) });
+    ({ admin, agent } = await api.registerAdminAndAgent());
+    users = [await api.register('carol'), await api.register('dave'), await api.register('erin')];
+    for (const name of ['Zeta', 'Alpha', 'Mid']) {
+      projects.push({ id: Number(await api.createProject(admin, name)), name });
+    }
+    const people = [admin, agent, ...users];
+    const next = random(11);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
+    rows = Array.from({ length: 400 }, (): Row => {
+      const project = pick(projects);
+      const author = pick(people);
+      const assignee = next() < 0.4 ? null : pick([admin, agent]);
+      const status = Math.floor(next() * 5);
+      // Up to 400 days back, a few exactly on a day's or a week's first millisecond.
+      const createdAt =
+        next() < 0.05
+          ? Date.parse('2026-03-16T00:00:00Z') - Math.floor(next() * 60) * DAY_MS
+          : now.getTime() - Math.floor(next() * 400 * DAY_MS);
+      // Done tickets close up to 60 days later (never after now); a few odd rows on both sides.
+      const odd = next() < 0.05;
+      const closes = status >= DONE ? !odd : odd;
+      const closedAt = closes
+        ? Math.min(now.getTime() - 1, createdAt + Math.floor(next() * 60 * DAY_MS))
+        : null;
+      return {
+        projectId: project.id,
+        project: project.name,
+        authorId: Number(author.id),
+        author: author.username,
+        assignee: assignee?.username ?? null,
+        status,
+        priority: Math.floor(next() * 4),
+        category: pick(CATEGORIES),
+        createdAt,
+        closedAt,
+      };
+    });
+    const idOf = new Map(people.map((person) => [person.username, Number(person.id)]));
+    for (let start = 0; start < rows.length; start += 50) {
+      const batch = rows.slice(start, start + 50);
+      await api.sql(
+        `INSERT INTO "ticket" ("title", "description", "status", "priority", "category", "projectId",
+          "authorId", "assigneeId", "createdAt", "updatedAt", "closedAt") VALUES ` +
+          batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+        batch.flatMap((row) => [
+          'A ticket',
+          '',
+          row.status,
+          row.priority,
+          row.category,
+          row.projectId,
+          row.authorId,
+          row.assignee === null ? null : idOf.get(row.assignee),
+          row.createdAt,
+          row.closedAt ?? row.createdAt,
+          row.closedAt,
+        ]),
+      );
+    }
+  });
+  afterAll(() => api.stop());
+
+  const at = (iso: string) => Date.parse(iso);
+  const periods: { name: string; from?: number; to?: number }[] = [
+    { name: 'all time' },
+    { name: 'the last 90 days', from: now.getTime() - 90 * DAY_MS, to: now.getTime() },
+    {
+      name: 'a period that starts and ends mid-week',
+      from: at('2025-10-08T13:00:00Z'),
+      to: at('2026-01-15T09:00:00Z'),
+    },
+    { name: 'from a date on', from: at('2025-12-01T00:00:00Z') },
+    { name: 'up to a date', to: at('2025-11-01T00:00:00Z') },
+  ];
+
+  test.each(['admin', 'agent', 'carol (USER)'])(
+    '%s: every figure, overall, per project, per period',
+    async (who) => {
+      const viewer = who === 'admin' ? admin : who === 'agent' ? agent : users[0];
+      const staff = viewer !== users[0];
+      for (const period of periods) {
+        for (const projectId of [undefined, ...projects.map((project) => project.id), 999_999]) {
+          const query = { projectId, from: period.from, to: period.to };
+          const variables = {
+            projectId: projectId === undefined ? undefined : String(projectId),
+            from: period.from === undefined ? undefined : new Date(period.from).toISOString(),
+            to: period.to === undefined ? undefined : new Date(period.to).toISOString(),
+          };
+          const actual = (await api.ok<{ stats: StatsView }>(STATS, variables, viewer.token)).stats;
+          const expected = recompute(rows, { id: Number(viewer.id), staff }, query, now);
+          expect({ period: period.name, projectId, ...actual }).toEqual({
+            period: period.name,
+            projectId,
+            ...expected,
+          });
+        }
+      }
+    },
+  );
+
+  test('the data set has what the comparison needs: each viewer sees tickets, some done, some odd', () => {
+    const carol = rows.filter((row) => row.authorId === Number(users[0].id));
+    expect(carol.length).toBeGreaterThan(30);
+    expect(carol.length).toBeLessThan(rows.length / 2);
+    expect(rows.some((row) => row.status >= DONE && row.closedAt === null)).toBe(true);
+    expect(rows.some((row) => row.status < DONE && row.closedAt !== null)).toBe(true);
+    expect(rows.filter((row) => row.createdAt >= now.getTime() - 30 * DAY_MS).length).toBeGreaterThan(10);
+  });
+
+  test("a USER's figures never count another's tickets", async () => {
+    const carol = users[0];
+    const own = (await api.ok<{ stats: StatsView }>(STATS, {}, carol.token)).stats;
+    expect(own.total).toBe(rows.filter((row) => row.authorId === Number(carol.id)).length);
+    expect(own).toMatchObject({ byAuthor: [], byAssignee: [] });
+    const everyone = (await api.ok<{ stats: StatsView }>(STATS, {}, agent.token)).stats;
+    expect(own.total).toBeLessThan(everyone.total);
+  });
+
+  test('a full stats request costs a fixed number of statements: 6 for staff, 4 for a USER', async () => {
+    const cost = async (who: TestUser, query: string) => api.sqlDuring(() => api.ok(query, {}, who.token));
+    const signedIn = await cost(agent, '{ me { id } }');
+    // The breakdown, the opened and the closed series, the authors, the assignees, the median.
+    expect((await cost(agent, STATS)) - signedIn).toBe(6);
+    expect((await cost(users[0], STATS)) - (await cost(users[0], '{ me { id } }'))).toBe(4);
   });
 });
