@@ -23,6 +23,7 @@ import { openDatabase } from './database/data-source';
 import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
 import { EventConsumerRunner } from './events/event-consumers';
 import { formatError } from './http/graphql-errors';
+import { EventLoopDelay, RequestGate, ShedLog, promptHealth, withLoadShedding } from './http/load-shedding';
 import {
   jobListLimitPlugin,
   principalPlugin,
@@ -67,6 +68,10 @@ export interface StartOptions {
 }
 
 export const MAX_TOKENS = 2000;
+/** What a request refused for overload is told to wait: the line moves in well under a second. */
+const RETRY_AFTER_SECONDS = 1;
+/** How long /healthz waits for a fresh write probe before it answers the last one (busy service). */
+const HEALTH_WAIT_MS = 50;
 
 /** Limits that refuse abusive documents during validation, before any resolver or SQL runs. */
 export const queryLimits = {
@@ -156,7 +161,19 @@ export async function startServer(
   const schema = await buildApiSchema();
 
   const app = express();
-  const httpServer = http.createServer(app);
+  const loopDelay = new EventLoopDelay();
+  const gate = new RequestGate(config, () => loopDelay.ms);
+  const shedLog = new ShedLog(logger, () => ({
+    inFlight: gate.inFlight,
+    queued: gate.queued,
+    eventLoopDelayMs: Math.round(loopDelay.ms),
+  }));
+  if (config.maxEventLoopDelayMs > 0) loopDelay.start();
+  const shedding = config.maxConcurrentRequests > 0 || config.maxEventLoopDelayMs > 0;
+  // API requests past capacity are refused before Express reads them; the health check never is.
+  const httpServer = http.createServer(
+    shedding ? withLoadShedding(gate, shedLog, RETRY_AFTER_SECONDS, app) : app,
+  );
   const armor = new ApolloArmor(queryLimits).protect();
   const apollo = new ApolloServer<Context>({
     schema,
@@ -193,8 +210,9 @@ export async function startServer(
     runWithQueryTally(tally, next);
   });
   // Healthy means able to save: a database that only reads is reported, so a supervisor can act.
+  const databaseHealth = promptHealth(() => database.health(), HEALTH_WAIT_MS);
   app.get('/healthz', async (_req, res) => {
-    const health = await database.health();
+    const health = await databaseHealth();
     if (health.ok) res.json({ status: 'ok' });
     else res.status(503).json({ status: 'unavailable', reason: 'database', detail: health.detail });
   });
@@ -261,6 +279,8 @@ export async function startServer(
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
+        shedLog.stop();
+        loopDelay.stop();
         // Reset requests already answered are looked up before the database closes.
         await services.accounts.settled();
         await eventConsumers.stop();

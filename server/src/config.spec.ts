@@ -75,6 +75,38 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ IMPORT_MAX_MB: '200' }).importMaxMb).toBe(200);
   });
 
+  test('load shedding: on by default, each setting validated, 0 turns the concurrency and delay checks off', () => {
+    expect(loadConfig({})).toMatchObject({
+      maxConcurrentRequests: 16,
+      maxQueuedRequests: 64,
+      maxQueueWaitMs: 1000,
+      maxEventLoopDelayMs: 0,
+    });
+    const env = {
+      MAX_CONCURRENT_REQUESTS: '0',
+      MAX_QUEUED_REQUESTS: '500',
+      MAX_QUEUE_WAIT_MS: '250',
+      MAX_EVENT_LOOP_DELAY_MS: '200',
+    };
+    expect(loadConfig(env)).toMatchObject({
+      maxConcurrentRequests: 0,
+      maxQueuedRequests: 500,
+      maxQueueWaitMs: 250,
+      maxEventLoopDelayMs: 200,
+    });
+    for (const [name, bad] of [
+      ['MAX_CONCURRENT_REQUESTS', '-1'],
+      ['MAX_QUEUED_REQUESTS', 'many'],
+      ['MAX_QUEUE_WAIT_MS', '0'],
+      ['MAX_QUEUE_WAIT_MS', '1.5s'],
+      ['MAX_EVENT_LOOP_DELAY_MS', '100000'],
+    ]) {
+      expect(() => loadConfig({ [name]: bad })).toThrow(new RegExp(`^${name} must be a whole number`));
+    }
+    expect(() => resolveConfig({ maxQueueWaitMs: 0 })).toThrow(/maxQueueWaitMs/);
+    expect(() => resolveConfig({ maxConcurrentRequests: 2.5 })).toThrow(/maxConcurrentRequests/);
+  });
+
   test('failed logins per address: 100 per 15 minutes unless raised (many people behind one address)', () => {
     expect(loadConfig({}).failedLoginsPerAddress).toBe(100);
     expect(loadConfig({ FAILED_LOGINS_PER_ADDRESS: '5000' }).failedLoginsPerAddress).toBe(5000);

@@ -39,6 +39,14 @@ export interface Config {
   apiTokenBudget: number;
   /** The largest file POST /api/import and `npm run import` accept, in megabytes. */
   importMaxMb: number;
+  /** API requests (/graphql, /api) served at the same time; beyond, they wait in line. 0: no limit. */
+  maxConcurrentRequests: number;
+  /** API requests that may wait in that line; beyond, refused at once with 503 and Retry-After. */
+  maxQueuedRequests: number;
+  /** The longest an API request waits in line before it is refused with 503, in milliseconds. */
+  maxQueueWaitMs: number;
+  /** API requests are refused while the event loop lags more than this, in milliseconds; 0: not checked. */
+  maxEventLoopDelayMs: number;
 }
 
 /** The validated value given to Express as "trust proxy". */
@@ -73,6 +81,10 @@ export const defaultConfig: Omit<Config, 'publicUrl'> = {
   webhookAllowHosts: [],
   apiTokenBudget: 5000,
   importMaxMb: 50,
+  maxConcurrentRequests: 16,
+  maxQueuedRequests: 64,
+  maxQueueWaitMs: 1000,
+  maxEventLoopDelayMs: 0,
 };
 
 /** "12h", "30m", "45s", "2d" or a plain number of seconds. */
@@ -97,6 +109,21 @@ function parseInteger(name: string, raw: string, min: number, max: number): numb
 const MAX_PROXY_HOPS = 10;
 /** A JSON import is parsed in memory (about ten times the file's size): past 1 GB, split the export. */
 const MAX_IMPORT_MB = 1024;
+type LoadSheddingSetting =
+  'maxConcurrentRequests' | 'maxQueuedRequests' | 'maxQueueWaitMs' | 'maxEventLoopDelayMs';
+const LOAD_SHEDDING_SETTINGS: [LoadSheddingSetting, string][] = [
+  ['maxConcurrentRequests', 'MAX_CONCURRENT_REQUESTS'],
+  ['maxQueuedRequests', 'MAX_QUEUED_REQUESTS'],
+  ['maxQueueWaitMs', 'MAX_QUEUE_WAIT_MS'],
+  ['maxEventLoopDelayMs', 'MAX_EVENT_LOOP_DELAY_MS'],
+];
+/** The accepted range of each load shedding setting (0 turns the concurrency and delay checks off). */
+const loadSheddingRange: Record<LoadSheddingSetting, [number, number]> = {
+  maxConcurrentRequests: [0, 10_000],
+  maxQueuedRequests: [0, 100_000],
+  maxQueueWaitMs: [1, 60_000],
+  maxEventLoopDelayMs: [0, 60_000],
+};
 /** Express's names for groups of addresses (proxy-addr). */
 const PROXY_ADDRESS_GROUPS = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -346,6 +373,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (read('IMPORT_MAX_MB')) {
     config.importMaxMb = parseInteger('IMPORT_MAX_MB', read('IMPORT_MAX_MB'), 1, MAX_IMPORT_MB);
   }
+  for (const [setting, name] of LOAD_SHEDDING_SETTINGS) {
+    if (read(name)) config[setting] = parseInteger(name, read(name), ...loadSheddingRange[setting]);
+  }
   return config;
 }
 
@@ -394,5 +424,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   config.publicUrl = validatePublicUrl('publicUrl', overrides.publicUrl ?? defaultPublicUrl(config.port));
   config.webhookAllowHosts = validateWebhookAllowHosts('webhookAllowHosts', config.webhookAllowHosts);
   parseInteger('importMaxMb', String(config.importMaxMb), 1, MAX_IMPORT_MB);
+  for (const [setting] of LOAD_SHEDDING_SETTINGS) {
+    parseInteger(setting, String(config[setting]), ...loadSheddingRange[setting]);
+  }
   return config;
 }

@@ -1,0 +1,332 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Admission,
+  type GateScheduler,
+  LONG_TURN_MS,
+  type LoadSheddingLimits,
+  OVERLOADED_MESSAGE,
+  RequestGate,
+  type ShedReason,
+  ShedLog,
+  promptHealth,
+  withLoadShedding,
+} from './load-shedding';
+
+/** Turns of the event loop and time, moved by the test alone. */
+class ManualScheduler implements GateScheduler {
+  at = 0;
+  private turns: (() => void)[] = [];
+  private timers: { at: number; fn: () => void }[] = [];
+
+  now(): number {
+    return this.at;
+  }
+
+  nextTurn(fn: () => void): void {
+    this.turns.push(fn);
+  }
+
+  after(ms: number, fn: () => void): () => void {
+    const timer = { at: this.at + ms, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** One turn: the immediates queued before it began; work queued meanwhile waits for the next. */
+  turn(): void {
+    const due = this.turns;
+    this.turns = [];
+    for (const fn of due) fn();
+  }
+
+  /** Moves time, firing due timers in order. */
+  advance(ms: number): void {
+    const until = this.at + ms;
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.at = next.at;
+      next.fn();
+    }
+    this.at = until;
+  }
+}
+
+/** A request as the gate sees it: what happened to it, and its release once admitted. */
+interface Probe extends Admission {
+  state: 'waiting' | 'admitted' | ShedReason;
+  release(): void;
+  cancel(): void;
+}
+
+function setUp(limits: Partial<LoadSheddingLimits> = {}, loopDelayMs = () => 0) {
+  const scheduler = new ManualScheduler();
+  const gate = new RequestGate(
+    {
+      maxConcurrentRequests: 2,
+      maxQueuedRequests: 3,
+      maxQueueWaitMs: 1000,
+      maxEventLoopDelayMs: 0,
+      ...limits,
+    },
+    loopDelayMs,
+    scheduler,
+  );
+  const request = (): Probe => {
+    let release = () => {};
+    const probe: Probe = {
+      state: 'waiting',
+      admitted(releaseIt) {
+        probe.state = 'admitted';
+        release = releaseIt;
+      },
+      refused(reason) {
+        probe.state = reason;
+      },
+      release: () => release(),
+      cancel: () => {},
+    };
+    probe.cancel = gate.enter(probe);
+    return probe;
+  };
+  return { scheduler, gate, request };
+}
+
+describe('the request gate', () => {
+  test('a lone request starts at once, and releasing it frees its place', () => {
+    const { gate, request } = setUp();
+    const first = request();
+    expect(first.state).toBe('admitted');
+    expect(gate.inFlight).toBe(1);
+    first.release();
+    first.release();
+    expect(gate.inFlight).toBe(0);
+  });
+
+  test('one request starts per turn: the next ones wait for the next turns, first come first served', () => {
+    const { scheduler, gate, request } = setUp();
+    const [a, b, c] = [request(), request(), request()];
+    expect([a.state, b.state, c.state]).toEqual(['admitted', 'waiting', 'waiting']);
+    expect(gate.queued).toBe(2);
+    scheduler.turn();
+    expect([b.state, c.state]).toEqual(['admitted', 'waiting']);
+    scheduler.turn();
+    // Two run already: c waits for a place, not for a turn.
+    expect(c.state).toBe('waiting');
+    a.release();
+    scheduler.turn();
+    expect(c.state).toBe('admitted');
+    expect(gate.inFlight).toBe(2);
+  });
+
+  test('past maxQueuedRequests waiting, a request is refused at once', () => {
+    const { request } = setUp({ maxQueuedRequests: 2 });
+    const states = Array.from({ length: 4 }, () => request().state);
+    expect(states).toEqual(['admitted', 'waiting', 'waiting', 'queueFull']);
+  });
+
+  test('a request still waiting after maxQueueWaitMs is refused; one admitted before is not', () => {
+    const { scheduler, request } = setUp({ maxConcurrentRequests: 1, maxQueueWaitMs: 500 });
+    const running = request();
+    const [b, c] = [request(), request()];
+    scheduler.turn(); // the running request waits on I/O: its turn was short
+    scheduler.advance(499);
+    running.release();
+    scheduler.turn();
+    expect(b.state).toBe('admitted');
+    scheduler.advance(1);
+    expect(c.state).toBe('queueTimeout');
+    scheduler.advance(1000);
+    expect(b.state).toBe('admitted');
+  });
+
+  test('a client that leaves while waiting gives its place up: it is neither started nor refused', () => {
+    const { scheduler, gate, request } = setUp({ maxConcurrentRequests: 1 });
+    const running = request();
+    const [left, next] = [request(), request()];
+    left.cancel();
+    expect(gate.queued).toBe(1);
+    running.release();
+    scheduler.turn();
+    scheduler.advance(5000);
+    expect(left.state).toBe('waiting');
+    expect(next.state).toBe('admitted');
+  });
+
+  test('after a long turn, the next start waits as long again, so the thread can accept and answer health checks', () => {
+    const { scheduler, request } = setUp({ maxConcurrentRequests: 1 });
+    const slow = request();
+    const next = request();
+    scheduler.advance(100); // the request held the thread for 100 ms
+    slow.release();
+    scheduler.turn();
+    expect(next.state).toBe('waiting');
+    scheduler.advance(99);
+    scheduler.turn();
+    expect(next.state).toBe('waiting');
+    scheduler.advance(1);
+    scheduler.turn();
+    expect(next.state).toBe('admitted');
+  });
+
+  test('short turns do not pause the line', () => {
+    const { scheduler, request } = setUp({ maxConcurrentRequests: 1 });
+    const quick = request();
+    const next = request();
+    scheduler.advance(LONG_TURN_MS - 1);
+    quick.release();
+    scheduler.turn();
+    expect(next.state).toBe('admitted');
+  });
+
+  test('a request that would wait past maxQueueWaitMs at the line’s recent pace is refused at once', () => {
+    const { scheduler, request } = setUp({
+      maxConcurrentRequests: 1,
+      maxQueuedRequests: 100,
+      maxQueueWaitMs: 1000,
+    });
+    let running = request();
+    const line = Array.from({ length: 5 }, () => request());
+    // Three leave the line 300 ms apart (each waits on I/O, its turn short): the line's pace is 300 ms.
+    for (const next of line.slice(0, 3)) {
+      scheduler.turn();
+      scheduler.advance(300);
+      running.release();
+      scheduler.turn();
+      expect(next.state).toBe('admitted');
+      running = next;
+    }
+    // Two wait: a third would start in about 900 ms, a fourth in 1,200 ms.
+    const third = request();
+    const fourth = request();
+    expect(third.state).toBe('waiting');
+    expect(fourth.state).toBe('waitTooLong');
+  });
+
+  test('while the event loop lags past maxEventLoopDelayMs, requests are refused; 0 does not check', () => {
+    let lag = 0;
+    const { request } = setUp({ maxEventLoopDelayMs: 200 }, () => lag);
+    expect(request().state).toBe('admitted');
+    lag = 250;
+    expect(request().state).toBe('eventLoopDelay');
+    const unchecked = setUp({ maxEventLoopDelayMs: 0 }, () => 10_000);
+    expect(unchecked.request().state).toBe('admitted');
+  });
+
+  test('maxConcurrentRequests 0 sets no limit on requests running: starts are still one per turn', () => {
+    const { scheduler, gate, request } = setUp({ maxConcurrentRequests: 0 });
+    const requests = Array.from({ length: 4 }, () => request());
+    for (let n = 0; n < 3; n += 1) scheduler.turn();
+    expect(requests.map((r) => r.state)).toEqual(['admitted', 'admitted', 'admitted', 'admitted']);
+    expect(gate.inFlight).toBe(4);
+  });
+});
+
+describe('the refusal log', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('one warning per interval with the count by reason, none when nothing was refused', () => {
+    const warn = jest.fn();
+    const log = new ShedLog({ warn }, () => ({ inFlight: 2, queued: 3 }), 1000);
+    for (let n = 0; n < 500; n += 1) log.count('waitTooLong');
+    log.count('queueTimeout');
+    expect(warn).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1000);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      { shed: 501, reasons: { waitTooLong: 500, queueTimeout: 1 }, inFlight: 2, queued: 3 },
+      expect.any(String),
+    );
+    jest.advanceTimersByTime(5000);
+    expect(warn).toHaveBeenCalledTimes(1);
+    log.stop();
+  });
+});
+
+describe('the health answer while busy', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('the first check waits for the probe; later ones answer the last result when the probe is slow', async () => {
+    let finish: (health: { ok: true }) => void = () => {};
+    const slow = () => new Promise<{ ok: true }>((resolve) => (finish = resolve));
+    const probe = jest.fn(slow);
+    const health = promptHealth(probe, 50);
+
+    const first = health();
+    finish({ ok: true });
+    await expect(first).resolves.toEqual({ ok: true });
+
+    const second = health();
+    jest.advanceTimersByTime(50);
+    await expect(second).resolves.toEqual({ ok: true });
+    expect(probe).toHaveBeenCalledTimes(2);
+  });
+
+  test('a probe that answers in time is the answer: a fault is reported at once', async () => {
+    const results = [{ ok: true as const }, { ok: false as const, detail: 'cannot write (SQLITE_FULL)' }];
+    const health = promptHealth(() => Promise.resolve(results.shift()!), 50);
+    await expect(health()).resolves.toEqual({ ok: true });
+    await expect(health()).resolves.toEqual({ ok: false, detail: 'cannot write (SQLITE_FULL)' });
+  });
+});
+
+describe('the server’s listener with load shedding', () => {
+  test('a refused API request gets 503, Retry-After and its route’s error shape; other paths are not gated', async () => {
+    const gate = new RequestGate({
+      maxConcurrentRequests: 1,
+      maxQueuedRequests: 0,
+      maxQueueWaitMs: 1000,
+      maxEventLoopDelayMs: 0,
+    });
+    // The first GraphQL request is held (it keeps the only place) until the test ends it.
+    let heldResponse: http.ServerResponse | undefined;
+    const app: http.RequestListener = (req, res) => {
+      if (req.url === '/graphql' && !heldResponse) heldResponse = res;
+      else res.end('ok');
+    };
+    const counted: ShedReason[] = [];
+    const server = http.createServer(withLoadShedding(gate, { count: (r) => counted.push(r) }, 1, app));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const held = fetch(`${url}/graphql`, { method: 'POST' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const graphql = await fetch(`${url}/graphql`, { method: 'POST' });
+      expect(graphql.status).toBe(503);
+      expect(graphql.headers.get('retry-after')).toBe('1');
+      expect(await graphql.json()).toEqual({
+        errors: [
+          {
+            message: OVERLOADED_MESSAGE,
+            extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'OVERLOADED', retryAfterSeconds: 1 },
+          },
+        ],
+      });
+      const plain = await fetch(`${url}/api/export`);
+      expect(plain.status).toBe(503);
+      expect(await plain.json()).toEqual({
+        error: {
+          code: 'INTERNAL_SERVER_ERROR',
+          reason: 'OVERLOADED',
+          retryAfterSeconds: 1,
+          message: OVERLOADED_MESSAGE,
+        },
+      });
+      // The health check and the web client's files never wait in the line.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/apiary`)).status).toBe(200);
+      expect(counted).toEqual(['queueFull', 'queueFull']);
+      heldResponse?.end('{"data":{}}');
+      expect((await held).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
