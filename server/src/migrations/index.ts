@@ -6,6 +6,7 @@ import { ApiTokens1764900000000 } from './1764900000000-api-tokens';
 import { Webhooks1764900100000 } from './1764900100000-webhooks';
 import { RateLimits1765000000000 } from './1765000000000-rate-limits';
 import { StatsIndexes1765100000000 } from './1765100000000-stats-indexes';
+import { SearchPrefixes1765200000000 } from './1765200000000-search-prefixes';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
 
@@ -19,6 +20,7 @@ export const migrations = [
   Webhooks1764900100000,
   RateLimits1765000000000,
   StatsIndexes1765100000000,
+  SearchPrefixes1765200000000,
 ];
 
 /**

@@ -1,11 +1,11 @@
-import type { SelectQueryBuilder } from 'typeorm';
+import { In, type SelectQueryBuilder } from 'typeorm';
 import { canSeeInternalNotes, whereTicketVisible } from '../access/access-policy';
 import type { Database } from '../database/data-source';
 import { MAX_ID, parseOptionalId } from '../ids';
 import type { User } from '../users/user.entity';
 import { type Cursor, type CursorValueRange, decodeCursor, encodeCursor } from './cursor';
 import { TicketConnection } from './ticket-connection';
-import { type SearchRanking, searchIndexOf } from './ticket-search';
+import { RELEVANCE_LIMIT, type SearchPosition, type TicketSearch, searchIndexOf } from './ticket-search';
 import { Ticket } from './ticket.entity';
 import { firstDoneStatusRank, priorityOrder, priorityRank, statusOrder, statusRank } from './ticket.enums';
 import { OrderDirection, type TicketFilter, type TicketOrder, TicketOrderField } from './ticket.inputs';
@@ -62,26 +62,50 @@ export interface TicketListRequest {
   after?: string;
 }
 
+/** The cursor of a search listed newest first: the last ticket id seen. */
+const NEWEST_KEY = 'SEARCH_NEWEST';
+
+/** Where a page of search results starts: the first page, or the order and position its cursor holds. */
+function searchPosition(after: string | undefined): SearchPosition | null {
+  if (!after) return null;
+  try {
+    return { by: 'relevance', offset: (decodeCursor(after, 'RELEVANCE') as { offset: number }).offset };
+  } catch {
+    const cursor = decodeCursor(after, NEWEST_KEY, { min: 0, max: MAX_ID }) as { id: number };
+    return { by: 'newest', beforeId: cursor.id };
+  }
+}
+
 /** Lists the tickets a viewer may see: filters, full-text search, keyset pagination. */
 export class TicketList {
   constructor(private readonly database: Database) {}
 
   async list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
     const filter = request.filter ?? {};
-    const { base, ranking } = this.filtered(viewer, filter);
+    const base = this.filtered(viewer, filter);
+    const search = filter.search
+      ? searchIndexOf(this.database.manager).search(
+          this.database.manager,
+          filter.search,
+          canSeeInternalNotes(viewer),
+        )
+      : null;
     // Relevance ranks the results when the client asks for no other order.
-    if (ranking && !request.orderBy) return this.byRelevance(base, ranking, request);
-    return this.byKeyset(
-      base,
-      request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC },
-      request,
-    );
+    if (search && !request.orderBy) return this.bySearch(base, search, request);
+    const order = request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC };
+    if (!search) return this.byKeyset(base, order, request, () => base.clone().getCount());
+    const candidates = TicketList.candidates(base);
+    const matching = base.clone();
+    search.narrow(matching);
+    return this.byKeyset(matching, order, request, () => search.count(candidates));
   }
 
-  private filtered(
-    viewer: User,
-    filter: TicketFilter,
-  ): { base: SelectQueryBuilder<Ticket>; ranking: SearchRanking | null } {
+  /** The tickets visible and filtered, as a query to narrow; null when that is every ticket. */
+  private static candidates(base: SelectQueryBuilder<Ticket>): SelectQueryBuilder<Ticket> | null {
+    return base.expressionMap.wheres.length > 0 ? base : null;
+  }
+
+  private filtered(viewer: User, filter: TicketFilter): SelectQueryBuilder<Ticket> {
     // Visibility first: the filters below only ever narrow what the viewer may see.
     const query = whereTicketVisible(this.database.manager.createQueryBuilder(Ticket, 't'), viewer);
     const projectId = parseOptionalId('projectId', filter.projectId);
@@ -108,16 +132,14 @@ export class TicketList {
     if (filter.createdBefore) {
       query.andWhere('t.createdAt < :createdBefore', { createdBefore: filter.createdBefore.getTime() });
     }
-    const ranking = filter.search
-      ? searchIndexOf(this.database.manager).narrow(query, filter.search, canSeeInternalNotes(viewer))
-      : null;
-    return { base: query, ranking };
+    return query;
   }
 
   private async byKeyset(
     base: SelectQueryBuilder<Ticket>,
     order: TicketOrder,
     request: TicketListRequest,
+    countTotal: () => Promise<number>,
   ): Promise<TicketConnection> {
     const key = `${order.field}:${order.direction}`;
     const { column, values } = orderColumns[order.field];
@@ -146,38 +168,44 @@ export class TicketList {
       node: ticket,
       cursor: encodeCursor({ key, value: storedValue(ticket, order.field), id: ticket.id }),
     }));
-    return this.connection(edges, rows.length > request.first, base);
+    return this.connection(edges, rows.length > request.first, countTotal);
   }
 
-  private async byRelevance(
+  /**
+   * A search without another order: by relevance when it matches at most RELEVANCE_LIMIT tickets of
+   * the index, newest first beyond. Only ids and ranks are sorted, from the index; then the page's rows
+   * are read. A cursor keeps the order its first page had.
+   */
+  private async bySearch(
     base: SelectQueryBuilder<Ticket>,
-    ranking: SearchRanking,
+    search: TicketSearch,
     request: TicketListRequest,
   ): Promise<TicketConnection> {
-    const offset = request.after
-      ? (decodeCursor(request.after, 'RELEVANCE') as { offset: number }).offset
-      : 0;
-    const rows = await base
-      .clone()
-      .orderBy(ranking.expression, ranking.direction)
-      .addOrderBy('t.id', 'DESC')
-      .offset(offset)
-      .limit(request.first + 1)
-      .getMany();
-    const edges = rows.slice(0, request.first).map((ticket, index) => ({
-      node: ticket,
-      cursor: encodeCursor({ key: 'RELEVANCE', offset: offset + index + 1 }),
-    }));
-    return this.connection(edges, rows.length > request.first, base);
+    const candidates = TicketList.candidates(base);
+    const position: SearchPosition =
+      searchPosition(request.after) ??
+      ((await search.matchesMoreThan(RELEVANCE_LIMIT)) ? { by: 'newest' } : { by: 'relevance', offset: 0 });
+    const ids = await search.ids(candidates, position, request.first + 1);
+    const pageIds = ids.slice(0, request.first);
+    const rows = pageIds.length > 0 ? await this.database.manager.findBy(Ticket, { id: In(pageIds) }) : [];
+    const byId = new Map(rows.map((ticket) => [ticket.id, ticket]));
+    const edges = pageIds.flatMap((id, index) => {
+      const node = byId.get(id);
+      if (!node) return [];
+      const cursor =
+        position.by === 'relevance'
+          ? encodeCursor({ key: 'RELEVANCE', offset: position.offset + index + 1 })
+          : encodeCursor({ key: NEWEST_KEY, value: null, id });
+      return [{ node, cursor }];
+    });
+    return this.connection(edges, ids.length > request.first, () => search.count(candidates));
   }
 
   private connection(
     edges: { node: Ticket; cursor: string }[],
     hasNextPage: boolean,
-    base: SelectQueryBuilder<Ticket>,
+    countTotal: () => Promise<number>,
   ): TicketConnection {
-    return new TicketConnection(edges, { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, () =>
-      base.clone().getCount(),
-    );
+    return new TicketConnection(edges, { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, countTotal);
   }
 }

@@ -1,4 +1,4 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { Dialect } from '../database/data-source';
 import { isPostgres, rawQuery } from '../database/sql';
 import type { Ticket } from './ticket.entity';
@@ -15,10 +15,104 @@ export function searchWords(search: string): string[] {
   return wordsOf(search).slice(0, MAX_SEARCH_WORDS);
 }
 
-/** A search narrowed into a ticket query: how to rank its rows, best first. */
-export interface SearchRanking {
-  expression: string;
-  direction: 'ASC' | 'DESC';
+/**
+ * How many tickets a search may match and still be ranked by relevance. Beyond, its results come
+ * newest first: ranking costs time in proportion to the matches, and a word found in that many tickets
+ * says little of which one is meant (its bm25 or ts_rank weight nears 0). See the README, "Decisions".
+ */
+export const RELEVANCE_LIMIT = 1000;
+
+/** Where a page of search results starts: an offset into the relevance order, or below a ticket id. */
+export type SearchPosition = { by: 'relevance'; offset: number } | { by: 'newest'; beforeId?: number };
+
+/**
+ * What one database needs to search its index, aliased `ticket_search`: the ticket id column, the
+ * condition that keeps the tickets holding every word, and the rank of a match (best first).
+ */
+export interface SearchClause {
+  id: string;
+  /** The id as a filter on candidates; FTS5 must walk its matches rather than look each candidate up. */
+  candidateId: string;
+  condition: string;
+  parameters: ObjectLiteral;
+  rank: string;
+  rankDirection: 'ASC' | 'DESC';
+}
+
+/**
+ * A search of the index, for one viewer's columns. `candidates` is a query over tickets aliased `t`
+ * (visibility and the other filters), or null when every ticket is a candidate: then the index alone
+ * answers.
+ */
+export class TicketSearch {
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly clause: SearchClause,
+  ) {}
+
+  /** Whether more than `limit` tickets of the index hold every word; reads at most limit + 1 entries. */
+  async matchesMoreThan(limit: number): Promise<boolean> {
+    const hits = this.fromIndex(null)
+      .select('1')
+      .limit(limit + 1);
+    const row = await this.manager
+      .createQueryBuilder()
+      .select('COUNT(*)', 'count')
+      .from(`(${hits.getQuery()})`, 'hits')
+      .setParameters(hits.getParameters())
+      .getRawOne<{ count: string | number }>();
+    return Number(row?.count ?? 0) > limit;
+  }
+
+  async count(candidates: SelectQueryBuilder<Ticket> | null): Promise<number> {
+    const row = await this.fromIndex(candidates)
+      .select('COUNT(*)', 'count')
+      .getRawOne<{ count: string | number }>();
+    return Number(row?.count ?? 0);
+  }
+
+  /** The ids of up to `limit` matching candidates from `position`, in its order. */
+  async ids(
+    candidates: SelectQueryBuilder<Ticket> | null,
+    position: SearchPosition,
+    limit: number,
+  ): Promise<number[]> {
+    const query = this.fromIndex(candidates).select(this.clause.id, 'id');
+    if (position.by === 'relevance') {
+      query
+        .orderBy(this.clause.rank, this.clause.rankDirection)
+        .addOrderBy(this.clause.id, 'DESC')
+        .offset(position.offset);
+    } else {
+      if (position.beforeId !== undefined)
+        query.andWhere(`${this.clause.id} < :beforeId`, { beforeId: position.beforeId });
+      query.orderBy(this.clause.id, 'DESC');
+    }
+    const rows = await query.limit(limit).getRawMany<{ id: string | number }>();
+    return rows.map((row) => Number(row.id));
+  }
+
+  /** Keeps the tickets of query (aliased `t`) that hold every word, for orders other than relevance. */
+  narrow(query: SelectQueryBuilder<Ticket>): void {
+    query
+      .innerJoin('ticket_search', 'ticket_search', `${this.clause.id} = t.id`)
+      .andWhere(this.clause.condition, this.clause.parameters);
+  }
+
+  private fromIndex(candidates: SelectQueryBuilder<Ticket> | null): SelectQueryBuilder<ObjectLiteral> {
+    const query = this.manager
+      .createQueryBuilder()
+      .from('ticket_search', 'ticket_search')
+      .where(this.clause.condition, this.clause.parameters);
+    if (candidates) {
+      const ids = candidates.clone().select('t.id');
+      query.andWhere(`${this.clause.candidateId} IN (${ids.getQuery()})`).setParameters({
+        ...ids.getParameters(),
+        ...this.clause.parameters,
+      });
+    }
+    return query;
+  }
 }
 
 /**
@@ -30,10 +124,10 @@ export interface TicketSearchIndex {
   updateText(manager: EntityManager, ticket: Pick<Ticket, 'id' | 'title' | 'description'>): Promise<void>;
   addComment(manager: EntityManager, ticketId: number, comment: string, internal: boolean): Promise<void>;
   /**
-   * Keeps the tickets of query (aliased `t`) that hold every word (as a prefix); null, and the query
-   * untouched, when nothing searchable is left.
+   * The search of the tickets that hold every word (as a prefix); null when nothing searchable is
+   * left, and the search then narrows nothing.
    */
-  narrow(query: SelectQueryBuilder<Ticket>, search: string, includeInternal: boolean): SearchRanking | null;
+  search(manager: EntityManager, search: string, includeInternal: boolean): TicketSearch | null;
 }
 
 /**
@@ -72,13 +166,18 @@ export class Fts5SearchIndex implements TicketSearchIndex {
     ]);
   }
 
-  narrow(query: SelectQueryBuilder<Ticket>, search: string, includeInternal: boolean): SearchRanking | null {
+  search(manager: EntityManager, search: string, includeInternal: boolean): TicketSearch | null {
     const match = Fts5SearchIndex.matchExpression(search, includeInternal);
     if (!match) return null;
-    query
-      .innerJoin('ticket_search', 'ticket_search', 'ticket_search.rowid = t.id')
-      .andWhere('ticket_search MATCH :match', { match });
-    return { expression: 'bm25(ticket_search)', direction: 'ASC' };
+    return new TicketSearch(manager, {
+      id: 'ticket_search.rowid',
+      // A unary + keeps FTS5 from being asked once per candidate (each a new query of the index).
+      candidateId: '+ticket_search.rowid',
+      condition: 'ticket_search MATCH :match',
+      parameters: { match },
+      rank: 'bm25(ticket_search)',
+      rankDirection: 'ASC',
+    });
   }
 
   /** An FTS5 query: every word must appear (as a prefix); a USER's leaves the internal notes column out. */
@@ -153,14 +252,18 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
     );
   }
 
-  narrow(query: SelectQueryBuilder<Ticket>, search: string, includeInternal: boolean): SearchRanking | null {
+  search(manager: EntityManager, search: string, includeInternal: boolean): TicketSearch | null {
     const tsquery = TsvectorSearchIndex.tsquery(search);
     if (!tsquery) return null;
     const vector = includeInternal ? 'ticket_search."staffVector"' : 'ticket_search."publicVector"';
-    query
-      .innerJoin('ticket_search', 'ticket_search', 'ticket_search."ticketId" = t.id')
-      .andWhere(`${vector} @@ to_tsquery('simple', :tsquery)`, { tsquery });
-    return { expression: `ts_rank(${vector}, to_tsquery('simple', :tsquery))`, direction: 'DESC' };
+    return new TicketSearch(manager, {
+      id: 'ticket_search."ticketId"',
+      candidateId: 'ticket_search."ticketId"',
+      condition: `${vector} @@ to_tsquery('simple', :tsquery)`,
+      parameters: { tsquery },
+      rank: `ts_rank(${vector}, to_tsquery('simple', :tsquery))`,
+      rankDirection: 'DESC',
+    });
   }
 
   /** A tsquery: every folded word as a prefix (`word:*`), joined by AND; only letters and digits. */
