@@ -22,6 +22,7 @@ const EXPECTED_MIGRATIONS = [
   'Webhooks1764900100000',
   'RateLimits1765000000000',
   'StatsIndexes1765100000000',
+  'SearchPrefixes1765200000000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };
@@ -75,6 +76,11 @@ async function createFirstReleaseDatabase(dataDir: string): Promise<void> {
        VALUES (?, 'The lamp flickers', 'Every night since Tuesday.', 0, 2, 'BUG', 1, ?, ?, ?)`,
       [ticketId, locked.id, now - 60_000, now - 60_000],
     );
+    await dataSource.query(
+      `INSERT INTO "ticket_search" (rowid, title, description, comments, internal_comments)
+       VALUES (?, 'The lamp flickers', 'Every night since Tuesday.', '', 'The keeper suspects the wiring.')`,
+      [ticketId],
+    );
   } finally {
     await dataSource.destroy();
   }
@@ -117,6 +123,26 @@ describe('migrations on a database of the first release, with data', () => {
   test('accounts made before verification existed keep receiving mail: their address counts as verified', async () => {
     const rows: { n: number }[] = await sql(`SELECT COUNT(*) AS n FROM "user" WHERE "emailVerified" = 0`);
     expect(Number(rows[0].n)).toBe(0);
+  });
+
+  test('the search index, rebuilt with prefix indexes, still finds the ticket by its words and prefixes', async () => {
+    const [table]: { sql: string }[] = await sql(
+      `SELECT "sql" FROM "sqlite_master" WHERE "name" = 'ticket_search'`,
+    );
+    expect(table.sql).toMatch(/prefix = '1 2 3'/);
+    const session = await api.login(keeper.username, keeper.password);
+    const token = session.data!.login.token;
+    for (const search of ['flickers', 'fl', 'tuesday', 'wiring']) {
+      const { tickets } = await api.ok<{ tickets: { totalCount: number; nodes: { id: string }[] } }>(
+        `query ($search: String!) { tickets(filter: { search: $search }) { totalCount nodes { id } } }`,
+        { search },
+        token,
+      );
+      expect({ search, tickets }).toEqual({
+        search,
+        tickets: { totalCount: 1, nodes: [{ id: String(ticketId) }] },
+      });
+    }
   });
 
   test('the ticket is intact and reads through the API', async () => {
