@@ -1,7 +1,8 @@
 import { looksLikeApiToken } from '../api-tokens/api-token-secret';
 import type { Database } from '../database/data-source';
 import { TokenScope } from '../api-tokens/api-token.entity';
-import { User } from '../users/user.entity';
+import { readRows } from '../loaders';
+import { type UserRow, userColumns, userFromRow } from '../users/user-row';
 import type { AuthProblem, Authenticator, PresentedCredential, Principal } from './principal';
 import type { TokenService } from './token.service';
 
@@ -24,11 +25,12 @@ export class SessionAuthenticator implements Authenticator {
     const claims = this.tokens.verify(credential.value);
     if (typeof claims === 'string') return claims;
     // One statement: the user, unless this token was revoked by logout.
-    const user = await this.database.manager
-      .createQueryBuilder(User, 'u')
-      .where('u.id = :id', { id: Number(claims.sub) })
-      .andWhere('NOT EXISTS (SELECT 1 FROM "revoked_token" r WHERE r."jti" = :jti)', { jti: claims.jti })
-      .getOne();
+    const [row] = await readRows<UserRow>(
+      this.database.manager,
+      `SELECT ${userColumns} FROM "user" WHERE "id" = ? AND NOT EXISTS (SELECT 1 FROM "revoked_token" r WHERE r."jti" = ?)`,
+      [Number(claims.sub), claims.jti],
+    );
+    const user = row ? userFromRow(row) : null;
     if (!user || user.sessionVersion !== claims.sv) return 'ended';
     return { kind: 'session', user, scope: TokenScope.WRITE, claims };
   }
