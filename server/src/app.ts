@@ -20,7 +20,13 @@ import {
 } from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
-import { CountingLogger, type QueryTally, runWithQueryTally } from './database/query-counter';
+import {
+  CountingLogger,
+  type QueryTally,
+  runWithQueryTally,
+  setQueryCounting,
+  wantsQueryCounts,
+} from './database/query-counter';
 import { EventConsumerRunner } from './events/event-consumers';
 import { formatError } from './http/graphql-errors';
 import { EventLoopDelay, RequestGate, ShedLog, promptHealth, withLoadShedding } from './http/load-shedding';
@@ -112,6 +118,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = resolveConfig(overrides);
   const logger = createLogger(config.logLevel, options.logDestination);
+  const countingQueries = wantsQueryCounts(config);
+  setQueryCounting(countingQueries);
   const development = config.nodeEnv === 'development';
   const database = await openDatabase(config, new CountingLogger(logger));
   database.on('fault', (error) => logger.error({ err: error }, 'database fault'));
@@ -204,11 +212,14 @@ export async function startServer(
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders);
-  app.use((_req, res, next) => {
-    const tally: QueryTally = { count: 0 };
-    res.locals.queryTally = tally;
-    runWithQueryTally(tally, next);
-  });
+  // Counted where it costs nothing (query-counter.ts): elsewhere the request log leaves `sql` out.
+  if (countingQueries) {
+    app.use((_req, res, next) => {
+      const tally: QueryTally = { count: 0 };
+      res.locals.queryTally = tally;
+      runWithQueryTally(tally, next);
+    });
+  }
   // Healthy means able to save: a database that only reads is reported, so a supervisor can act.
   const databaseHealth = promptHealth(() => database.health(), HEALTH_WAIT_MS);
   app.get('/healthz', async (_req, res) => {

@@ -1,10 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { queryCountingEnabled } from '../database/query-counter';
 
 const backgroundWork = new AsyncLocalStorage<true>();
 
 /** Whether the caller runs in a background step (its SQL belongs to no request): tests tell it apart. */
 export function isBackgroundWork(): boolean {
   return backgroundWork.getStore() === true;
+}
+
+/** Marked only when SQL is counted per request: the mark, an async context, is what tells them apart. */
+function asBackgroundWork<T>(work: () => Promise<T>): Promise<T> {
+  return queryCountingEnabled() ? backgroundWork.run(true, work) : work();
 }
 
 export interface BackgroundLoopOptions {
@@ -78,7 +84,7 @@ export class BackgroundLoop {
 
   /** Runs work in the loop's turn, never beside a step (tests: one step on demand). */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.chain.then(() => backgroundWork.run(true, work));
+    const result = this.chain.then(() => asBackgroundWork(work));
     this.chain = result.catch(() => undefined);
     return result;
   }
@@ -95,7 +101,7 @@ export class BackgroundLoop {
 
   private async safeStep(): Promise<boolean> {
     try {
-      return await backgroundWork.run(true, this.step);
+      return await asBackgroundWork(this.step);
     } catch (error) {
       this.options.onError(error);
       return false;
