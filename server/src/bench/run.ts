@@ -288,7 +288,10 @@ export async function bench(options: BenchOptions): Promise<number> {
     fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\n${printed(report)}\n\nJSON: ${options.out}`);
     if (failures.length > 0) {
-      console.error(`\n${failures.length} answer check(s) failed: the figures above are not to be trusted.`);
+      const where = [...new Set(failures.map((failure) => failure.slice(0, failure.indexOf(':'))))];
+      console.error(
+        `\n${failures.length} answer check(s) failed (${where.join(', ')}): those figures are not to be trusted.`,
+      );
       return 1;
     }
     return 0;
