@@ -406,6 +406,18 @@ describe('search', () => {
     expect(bobSearch.totalCount).toBe(0);
   });
 
+  test('with another order, search, filters and visibility narrow the count alike', async () => {
+    const byId = { orderBy: { field: 'ID', direction: 'ASC' } };
+    const staff = await search(agent, 'crash', { ...byId, filter: { projectId: mobile } });
+    expect({ keys: keysOf(staff), totalCount: staff.totalCount }).toEqual({ keys: ['crash'], totalCount: 1 });
+    const none = await search(agent, 'crash', { ...byId, filter: { open: false } });
+    expect({ keys: keysOf(none), totalCount: none.totalCount }).toEqual({ keys: [], totalCount: 0 });
+    const own = await search(alice, 'crash', byId);
+    expect({ keys: keysOf(own), totalCount: own.totalCount }).toEqual({ keys: ['crash'], totalCount: 1 });
+    const other = await search(bob, 'crash', byId);
+    expect({ keys: keysOf(other), totalCount: other.totalCount }).toEqual({ keys: [], totalCount: 0 });
+  });
+
   describe('relevance', () => {
     let weak: string;
     let strong: string;

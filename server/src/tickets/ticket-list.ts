@@ -5,7 +5,13 @@ import { MAX_ID, parseOptionalId } from '../ids';
 import type { User } from '../users/user.entity';
 import { type Cursor, type CursorValueRange, decodeCursor, encodeCursor } from './cursor';
 import { TicketConnection } from './ticket-connection';
-import { RELEVANCE_LIMIT, type SearchPosition, type TicketSearch, searchIndexOf } from './ticket-search';
+import {
+  RELEVANCE_LIMIT,
+  type SearchCandidates,
+  type SearchPosition,
+  type TicketSearch,
+  searchIndexOf,
+} from './ticket-search';
 import { Ticket } from './ticket.entity';
 import { firstDoneStatusRank, priorityOrder, priorityRank, statusOrder, statusRank } from './ticket.enums';
 import { OrderDirection, type TicketFilter, type TicketOrder, TicketOrderField } from './ticket.inputs';
@@ -94,15 +100,16 @@ export class TicketList {
     if (search && !request.orderBy) return this.bySearch(base, search, request);
     const order = request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC };
     if (!search) return this.byKeyset(base, order, request, () => base.clone().getCount());
-    const candidates = TicketList.candidates(base);
     const matching = base.clone();
     search.narrow(matching);
-    return this.byKeyset(matching, order, request, () => search.count(candidates));
+    return this.byKeyset(matching, order, request, async () =>
+      search.count(TicketList.candidates(base, !(await search.matchesMoreThan(RELEVANCE_LIMIT)))),
+    );
   }
 
-  /** The tickets visible and filtered, as a query to narrow; null when that is every ticket. */
-  private static candidates(base: SelectQueryBuilder<Ticket>): SelectQueryBuilder<Ticket> | null {
-    return base.expressionMap.wheres.length > 0 ? base : null;
+  /** The tickets visible and filtered, to search among; null when that is every ticket. */
+  private static candidates(base: SelectQueryBuilder<Ticket>, fewMatches: boolean): SearchCandidates | null {
+    return base.expressionMap.wheres.length > 0 ? { query: base, fewMatches } : null;
   }
 
   private filtered(viewer: User, filter: TicketFilter): SelectQueryBuilder<Ticket> {
@@ -181,10 +188,10 @@ export class TicketList {
     search: TicketSearch,
     request: TicketListRequest,
   ): Promise<TicketConnection> {
-    const candidates = TicketList.candidates(base);
     const position: SearchPosition =
       searchPosition(request.after) ??
       ((await search.matchesMoreThan(RELEVANCE_LIMIT)) ? { by: 'newest' } : { by: 'relevance', offset: 0 });
+    const candidates = TicketList.candidates(base, position.by === 'relevance');
     const ids = await search.ids(candidates, position, request.first + 1);
     const pageIds = ids.slice(0, request.first);
     const rows = pageIds.length > 0 ? await this.database.manager.findBy(Ticket, { id: In(pageIds) }) : [];

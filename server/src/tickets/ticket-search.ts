@@ -40,9 +40,18 @@ export interface SearchClause {
 }
 
 /**
- * A search of the index, for one viewer's columns. `candidates` is a query over tickets aliased `t`
- * (visibility and the other filters), or null when every ticket is a candidate: then the index alone
- * answers.
+ * The tickets a search looks among: a query over tickets aliased `t` (visibility and the other filters).
+ * With few matches in the index, each match is looked up in it; with many, it is read once and each
+ * match checked against that list.
+ */
+export interface SearchCandidates {
+  query: SelectQueryBuilder<Ticket>;
+  fewMatches: boolean;
+}
+
+/**
+ * A search of the index, for one viewer's columns. Candidates are null when every ticket is one: then
+ * the index alone answers.
  */
 export class TicketSearch {
   constructor(
@@ -64,7 +73,7 @@ export class TicketSearch {
     return Number(row?.count ?? 0) > limit;
   }
 
-  async count(candidates: SelectQueryBuilder<Ticket> | null): Promise<number> {
+  async count(candidates: SearchCandidates | null): Promise<number> {
     const row = await this.fromIndex(candidates)
       .select('COUNT(*)', 'count')
       .getRawOne<{ count: string | number }>();
@@ -72,11 +81,7 @@ export class TicketSearch {
   }
 
   /** The ids of up to `limit` matching candidates from `position`, in its order. */
-  async ids(
-    candidates: SelectQueryBuilder<Ticket> | null,
-    position: SearchPosition,
-    limit: number,
-  ): Promise<number[]> {
+  async ids(candidates: SearchCandidates | null, position: SearchPosition, limit: number): Promise<number[]> {
     const query = this.fromIndex(candidates).select(this.clause.id, 'id');
     if (position.by === 'relevance') {
       query
@@ -99,19 +104,19 @@ export class TicketSearch {
       .andWhere(this.clause.condition, this.clause.parameters);
   }
 
-  private fromIndex(candidates: SelectQueryBuilder<Ticket> | null): SelectQueryBuilder<ObjectLiteral> {
+  private fromIndex(candidates: SearchCandidates | null): SelectQueryBuilder<ObjectLiteral> {
     const query = this.manager
       .createQueryBuilder()
       .from('ticket_search', 'ticket_search')
       .where(this.clause.condition, this.clause.parameters);
-    if (candidates) {
-      const ids = candidates.clone().select('t.id');
-      query.andWhere(`${this.clause.candidateId} IN (${ids.getQuery()})`).setParameters({
-        ...ids.getParameters(),
-        ...this.clause.parameters,
-      });
-    }
-    return query;
+    if (!candidates) return query;
+    const tickets = candidates.fewMatches
+      ? candidates.query.clone().select('1').andWhere(`t.id = ${this.clause.id}`)
+      : candidates.query.clone().select('t.id');
+    const condition = candidates.fewMatches
+      ? `EXISTS (${tickets.getQuery()})`
+      : `${this.clause.candidateId} IN (${tickets.getQuery()})`;
+    return query.andWhere(condition).setParameters({ ...tickets.getParameters(), ...this.clause.parameters });
   }
 }
 
