@@ -120,6 +120,19 @@ function literalHoldingNul(document: DocumentNode): string | null {
   return found;
 }
 
+/** What a document says of its text, read once per document: Apollo hands the same parsed one again. */
+const textOfDocuments = new WeakMap<DocumentNode, { uses: Map<string, string>; literal: string | null }>();
+
+function documentText(document: DocumentNode): { uses: Map<string, string>; literal: string | null } {
+  let text = textOfDocuments.get(document);
+  if (!text)
+    textOfDocuments.set(
+      document,
+      (text = { uses: variableUses(document), literal: literalHoldingNul(document) }),
+    );
+  return text;
+}
+
 /**
  * Text holding U+0000 is refused before anything runs, in every argument of every operation, whether
  * sent as a variable or written in the query (text.ts says why), as bad input naming the field.
@@ -128,13 +141,13 @@ export const storableTextPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ document, request }) {
-        const uses = variableUses(document);
+        const { uses, literal } = documentText(document);
         let field: string | null = null;
         for (const [name, value] of Object.entries(request.variables ?? {})) {
           field = fieldHoldingNul(value, uses.get(name) ?? name);
           if (field) break;
         }
-        field ??= literalHoldingNul(document);
+        field ??= literal;
         if (field) throw withHttpStatus(BadInputError.field(field, 'format', nulMessage(field)), 400);
       },
     };
@@ -180,6 +193,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
           }
         },
         async willSendResponse({ response, contextValue, operationName, errors }) {
+          if (!logger.isLevelEnabled('info')) return;
           const body = response.body;
           const resultErrors = body.kind === 'single' ? body.singleResult.errors : undefined;
           const codes = [...(errors ?? []), ...(resultErrors ?? [])]
