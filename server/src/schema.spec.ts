@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSchema, findBreakingChanges } from 'graphql';
-import { printApiSchema, schemaFile } from './schema';
+import { GraphQLISODateTime } from 'type-graphql';
+import { DateTimeISO, printApiSchema, schemaFile } from './schema';
 
 const contractDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'api');
 const contracts = ['core.graphql', 'accounts.graphql', 'integrations.graphql'].map((name) =>
@@ -37,4 +38,20 @@ describe('schema.graphql', () => {
       ).toEqual([]);
     },
   );
+});
+
+describe('DateTimeISO', () => {
+  test('writes a Date as graphql-scalars does, and refuses what it refuses', () => {
+    for (const value of [
+      new Date(0),
+      new Date(1_795_000_000_123),
+      '2026-11-26T10:15:30Z',
+      1_795_000_000_000,
+    ]) {
+      expect(DateTimeISO.serialize(value)).toBe(GraphQLISODateTime.serialize(value));
+    }
+    expect(() => DateTimeISO.serialize(new Date(Number.NaN))).toThrow();
+    expect(() => DateTimeISO.serialize({})).toThrow();
+    expect(DateTimeISO.parseValue('2026-11-26T10:15:30Z')).toEqual(new Date('2026-11-26T10:15:30Z'));
+  });
 });

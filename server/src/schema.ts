@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { GraphQLScalarType, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLISODateTime, buildSchema } from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiTokenResolver } from './api-tokens/api-token.resolver';
 import { AuthResolver } from './auth/auth.resolver';
@@ -33,6 +33,18 @@ export const resolvers = [
 /** The committed copy of the schema at the top of the repository. */
 export const schemaFile = path.resolve(__dirname, '..', '..', 'schema.graphql');
 
+/**
+ * TypeGraphQL's DateTimeISO, but a valid Date (every timestamp of every answer) goes straight to
+ * toISOString: the same text, without the checks graphql-scalars makes of every other kind of value.
+ */
+export const DateTimeISO = new GraphQLScalarType({
+  ...GraphQLISODateTime.toConfig(),
+  serialize: (value) =>
+    value instanceof Date && !Number.isNaN(value.getTime())
+      ? value.toISOString()
+      : GraphQLISODateTime.serialize(value),
+});
+
 let built: Promise<GraphQLSchema> | undefined;
 
 /** Built once per process: TypeGraphQL's metadata is global. */
@@ -40,6 +52,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers,
     authChecker,
+    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
     // TypeGraphQL 2 leaves validation off by default: every input goes through class-validator here.
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
   });
