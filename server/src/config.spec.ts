@@ -77,8 +77,8 @@ describe('configuration from the environment', () => {
 
   test('load shedding: on by default, each setting validated, 0 turns the concurrency and delay checks off', () => {
     expect(loadConfig({})).toMatchObject({
-      maxConcurrentRequests: 16,
-      maxQueuedRequests: 64,
+      maxConcurrentRequests: 4,
+      maxQueuedRequests: 1000,
       maxQueueWaitMs: 1000,
       maxEventLoopDelayMs: 0,
     });

@@ -81,8 +81,8 @@ export const defaultConfig: Omit<Config, 'publicUrl'> = {
   webhookAllowHosts: [],
   apiTokenBudget: 5000,
   importMaxMb: 50,
-  maxConcurrentRequests: 16,
-  maxQueuedRequests: 64,
+  maxConcurrentRequests: 4,
+  maxQueuedRequests: 1000,
   maxQueueWaitMs: 1000,
   maxEventLoopDelayMs: 0,
 };

@@ -8,17 +8,18 @@ import type { HttpErrorBody } from './http-errors';
  * Load shedding at the edge. Node runs every request on one thread, and a request on SQLite runs for tens
  * of milliseconds without giving the thread back (the driver is synchronous). Node accepts one new
  * connection per turn of its event loop (libuv#3696), and reads /healthz between turns: when hundreds of
- * requests are ready, turns last seconds, new connections wait unaccepted and health checks time out.
- * So the API's requests wait in a line of ours instead, where they can be counted and timed: one is
- * started per turn, and after a turn that ran long, the next start waits as long again (the thread spends
- * at most about half its time on requests while others wait, the rest on accepting, health checks and
- * refusals); a few run at once (requests that wait on PostgreSQL or a password hash); those that cannot
- * start within a short wait are refused with 503 and Retry-After, before any body is read or any caller
- * authenticated.
+ * requests are ready at once, a turn lasts seconds, new connections wait unaccepted and health checks
+ * time out. So the API's requests wait in a line of ours instead, where they can be counted and timed:
+ * each turn starts requests for a few milliseconds' worth of work (at least one), and after a turn that
+ * ran long while others waited, the next start waits as long again (the thread then spends about half
+ * its time on requests, the rest on accepting, health checks and refusals). A few run at once (requests
+ * that wait on PostgreSQL or a password hash). Those that cannot start within maxQueueWaitMs are refused
+ * with 503 and Retry-After, as are those beyond maxQueuedRequests at once; neither has had its body read
+ * or its caller authenticated.
  */
 
 export interface LoadSheddingLimits {
-  /** Requests served at the same time; 0: no limit (the line then only spaces their starts). */
+  /** Requests served at the same time; 0: no limit (the line then only paces their starts). */
   maxConcurrentRequests: number;
   /** Requests waiting for their turn; beyond, refused at once. */
   maxQueuedRequests: number;
@@ -28,8 +29,8 @@ export interface LoadSheddingLimits {
   maxEventLoopDelayMs: number;
 }
 
-/** Line full; would wait longer than maxQueueWaitMs (at the pace requests left the line lately); waited that long; event loop lagging. */
-export type ShedReason = 'queueFull' | 'waitTooLong' | 'queueTimeout' | 'eventLoopDelay';
+/** The line is full; a request waited maxQueueWaitMs; the event loop lags. */
+export type ShedReason = 'queueFull' | 'queueTimeout' | 'eventLoopDelay';
 
 /** Lets a request in now, after a short wait, or not at all. */
 export interface Admission {
@@ -58,8 +59,10 @@ export const eventLoopScheduler: GateScheduler = {
   },
 };
 
-/** A turn shorter than this delays nobody noticeably: the next start need not wait. */
-export const LONG_TURN_MS = 20;
+/** The work one turn starts, in ms: past it, requests wait for the next turn (the first always starts). */
+export const TURN_BUDGET_MS = 20;
+/** A turn longer than this while others waited is followed by a pause as long (see above). */
+export const LONG_TURN_MS = 50;
 
 interface Waiting {
   admission: Admission;
@@ -67,22 +70,20 @@ interface Waiting {
 }
 
 /**
- * The line in front of the API routes: first come, first served; at most one request started per turn of
- * the event loop, and none for as long as the last long turn lasted; at most maxConcurrentRequests
- * running, at most maxQueuedRequests waiting, none waiting longer than maxQueueWaitMs.
+ * The line in front of the API routes: first come, first served; each turn of the event loop starts
+ * requests until TURN_BUDGET_MS of it is spent, none for as long as a long turn lasted; at most
+ * maxConcurrentRequests running, at most maxQueuedRequests waiting, none waiting longer than maxQueueWaitMs.
  */
 export class RequestGate {
   private running = 0;
   private readonly waiting: Waiting[] = [];
-  /** When the last request started, until the turn it started in is measured. */
-  private startedAt: number | undefined;
+  /** When the gate first acted in the current turn; undefined until it does. */
+  private turnStartedAt: number | undefined;
+  private startsThisTurn = 0;
   /** No start before this time (ms): the thread catches up with connections and health checks. */
   private resumeAt = 0;
   private turnScheduled = false;
   private resumeScheduled = false;
-  /** The average time between two starts from the line while it stayed busy (ms); 0 until measured. */
-  private startIntervalMs = 0;
-  private lastStartFromLine: number | undefined;
 
   constructor(
     private readonly limits: LoadSheddingLimits,
@@ -105,7 +106,12 @@ export class RequestGate {
       admission.refused('eventLoopDelay');
       return () => {};
     }
-    if (this.waiting.length === 0 && this.mayStart()) {
+    const now = this.scheduler.now();
+    if (this.turnStartedAt === undefined) {
+      this.turnStartedAt = now;
+      this.scheduleTurn();
+    }
+    if (this.waiting.length === 0 && this.mayStart(now)) {
       this.start(admission);
       return () => {};
     }
@@ -113,11 +119,7 @@ export class RequestGate {
       admission.refused('queueFull');
       return () => {};
     }
-    // Refused now rather than after waiting maxQueueWaitMs for nothing.
-    if ((this.waiting.length + 1) * this.startIntervalMs > maxQueueWaitMs) {
-      admission.refused('waitTooLong');
-      return () => {};
-    }
+    // Waiting costs nothing: a client refused at once sends again at once, and refusals fill the turns.
     const entry: Waiting = {
       admission,
       cancelDeadline: this.scheduler.after(maxQueueWaitMs, () => {
@@ -125,23 +127,22 @@ export class RequestGate {
       }),
     };
     this.waiting.push(entry);
-    this.scheduleTurn();
     return () => {
       if (this.remove(entry)) entry.cancelDeadline();
     };
   }
 
-  /** Room for one more, no start yet in this turn, and no pause after a long one. */
-  private mayStart(): boolean {
+  /** Room for one more, no pause, and this turn's budget not spent (or nothing started yet). */
+  private mayStart(now: number): boolean {
     const { maxConcurrentRequests } = this.limits;
-    const room = maxConcurrentRequests === 0 || this.running < maxConcurrentRequests;
-    return room && this.startedAt === undefined && this.scheduler.now() >= this.resumeAt;
+    if (maxConcurrentRequests > 0 && this.running >= maxConcurrentRequests) return false;
+    if (now < this.resumeAt) return false;
+    return this.startsThisTurn === 0 || now - (this.turnStartedAt ?? now) < TURN_BUDGET_MS;
   }
 
   private start(admission: Admission): void {
     this.running++;
-    this.startedAt = this.scheduler.now();
-    this.scheduleTurn();
+    this.startsThisTurn++;
     let released = false;
     admission.admitted(() => {
       if (released) return;
@@ -151,28 +152,39 @@ export class RequestGate {
     });
   }
 
-  /** At the next turn: the turn that just ended is measured, and the first in line starts if it may. */
+  /**
+   * At the end of the turn (after Node polled its sockets): a long turn while others waited sets a pause;
+   * a new turn begins, and the first in line start while they may. Nothing is scheduled while nothing can
+   * start (a release or the pause's end schedules the next turn): the loop never spins.
+   */
   private scheduleTurn(): void {
     if (this.turnScheduled) return;
     this.turnScheduled = true;
     this.scheduler.nextTurn(() => {
       this.turnScheduled = false;
-      const now = this.scheduler.now();
-      if (this.startedAt !== undefined) {
-        const turnMs = now - this.startedAt;
+      let now = this.scheduler.now();
+      if (this.turnStartedAt !== undefined && this.startsThisTurn > 0 && this.waiting.length > 0) {
+        const turnMs = now - this.turnStartedAt;
+        // Only while others wait: a lone client's next request is not made to wait for nothing.
         if (turnMs >= LONG_TURN_MS) this.resumeAt = now + turnMs;
-        this.startedAt = undefined;
       }
+      this.turnStartedAt = undefined;
+      this.startsThisTurn = 0;
       if (this.waiting.length === 0) return;
       if (now < this.resumeAt) {
         this.resumeLater(this.resumeAt - now);
         return;
       }
-      if (!this.mayStart()) return;
-      const next = this.waiting.shift()!;
-      next.cancelDeadline();
-      this.measureStart(now);
-      this.start(next.admission);
+      this.turnStartedAt = now;
+      while (this.waiting.length > 0 && this.mayStart(now)) {
+        const next = this.waiting.shift()!;
+        next.cancelDeadline();
+        this.start(next.admission);
+        now = this.scheduler.now();
+      }
+      // The turn that just started these is measured when it ends.
+      if (this.startsThisTurn > 0) this.scheduleTurn();
+      else this.turnStartedAt = undefined;
     });
   }
 
@@ -183,16 +195,6 @@ export class RequestGate {
       this.resumeScheduled = false;
       this.scheduleTurn();
     });
-  }
-
-  /** The pace of the line, from starts that follow each other while requests wait (a moving average). */
-  private measureStart(now: number): void {
-    if (this.lastStartFromLine !== undefined) {
-      const interval = now - this.lastStartFromLine;
-      this.startIntervalMs =
-        this.startIntervalMs === 0 ? interval : this.startIntervalMs * 0.8 + interval * 0.2;
-    }
-    this.lastStartFromLine = this.waiting.length > 0 ? now : undefined;
   }
 
   private remove(entry: Waiting): boolean {

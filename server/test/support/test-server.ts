@@ -74,6 +74,9 @@ export class TestApi {
         logLevel: options.captureLogs ? 'info' : 'silent',
         nodeEnv: 'test',
         registrationsPerHour: 10_000,
+        // Bursts of parallel requests test races, not capacity: nothing is shed (overload.int.spec.ts sheds).
+        maxQueuedRequests: 100_000,
+        maxQueueWaitMs: 60_000,
         clientDir: path.join(dataDir, 'no-client'),
         ...overrides,
       },
