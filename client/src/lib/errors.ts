@@ -70,6 +70,10 @@ export function errorText(error: ApiError, shownFields: string[] = []): string {
     const seconds = Number(first?.extensions?.retryAfterSeconds ?? 60);
     return t('error.RATE_LIMITED', { seconds });
   }
+  // Refused for overload (503): nothing is broken, and a retry in a moment works.
+  if ('graphQLErrors' in error && error.graphQLErrors[0]?.extensions?.reason === 'OVERLOADED') {
+    return t('error.busy');
+  }
   const key = `error.${code}`;
   if (code && hasKey(key)) return t(key);
   return t('error.unknown');

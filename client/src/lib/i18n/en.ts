@@ -552,6 +552,7 @@ export const en = {
   'error.RATE_LIMITED': 'Too many attempts. Please wait {seconds} seconds and try again.',
   'form.rateLimitedMinutes': 'Too many attempts. Please wait {minutes} minutes and try again.',
   'error.INTERNAL_SERVER_ERROR': 'Something went wrong on our side. Please try again.',
+  'error.busy': 'The service is busy right now. Please try again in a moment.',
   'error.loadPage': 'This page could not be loaded. Check your connection and reload.',
   'error.loadPage.title': 'Page not loaded',
 

@@ -569,6 +569,7 @@ export const fr: Record<MessageKey, string> = {
   'error.RATE_LIMITED': 'Trop de tentatives. Attendez {seconds} secondes puis réessayez.',
   'form.rateLimitedMinutes': 'Trop de tentatives. Attendez {minutes} minutes puis réessayez.',
   'error.INTERNAL_SERVER_ERROR': 'Un problème est survenu de notre côté. Veuillez réessayer.',
+  'error.busy': 'Le service est très sollicité en ce moment. Veuillez réessayer dans un instant.',
   'error.loadPage': 'Cette page n’a pas pu être chargée. Vérifiez votre connexion et rechargez.',
   'error.loadPage.title': 'Page non chargée',
 
