@@ -152,3 +152,12 @@ test('a failed COMMIT fails every transaction of the group, and none of their wr
   await insert('d');
   expect(await count()).toBe(1);
 });
+
+test('a read that throws before returning a promise is answered with its error, and the line goes on', async () => {
+  const broken = database.readCommitted((): Promise<number> => {
+    throw new Error('thrown at once');
+  });
+  await expect(broken).rejects.toThrow('thrown at once');
+  await insert('after');
+  expect(await database.readCommitted(() => count())).toBe(1);
+});

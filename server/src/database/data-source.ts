@@ -410,7 +410,12 @@ export class Database extends EventEmitter<{
       if (!next) break;
       if (next.kind === 'read') {
         this.waiting.shift();
-        await next.inContext(() => next.work(this.manager)).then(next.resolve, next.reject);
+        // try/catch, not .then: work that throws before returning a promise must not stop the loop.
+        try {
+          next.resolve(await next.inContext(() => next.work(this.manager)));
+        } catch (error) {
+          next.reject(error);
+        }
       } else {
         const group = this.takeWrites(GROUP_MAX_UNITS);
         // A bug in the group's own bookkeeping must not leave callers waiting forever.
