@@ -36,14 +36,6 @@ describe('entities read raw by the loaders', () => {
     });
   });
 
-  it('parses changes once, when first read, and lets them be replaced', () => {
-    const job = jobFromRow(row);
-    expect(job.changes).toBe(job.changes);
-    job.changes = [];
-    expect(job.changes).toEqual([]);
-    expect(() => jobFromRow({ ...row, changes: 'not json' })).not.toThrow();
-  });
-
   it('reads PostgreSQL booleans and SQLite 0/1 alike for a user', () => {
     const base = {
       id: 1,

@@ -163,14 +163,9 @@ export function jobFromRow(row: {
   job.comment = row.comment;
   job.internal = Boolean(row.internal);
   job.status = statusOrder[Number(row.status)];
-  // Parsed when first read: a page that does not ask for changes does not pay for them.
-  let changes: FieldChange[] | undefined;
-  Object.defineProperty(job, 'changes', {
-    enumerable: true,
-    configurable: true,
-    get: () => (changes ??= JSON.parse(row.changes) as FieldChange[]),
-    set: (value: FieldChange[]) => (changes = value),
-  });
+  // Parsed here, not on first read: a getter per job (a closure, an object in dictionary mode) held
+  // ~100 MB more under load on Node.js 24 for no CPU saved (a page asks for changes).
+  job.changes = JSON.parse(row.changes) as FieldChange[];
   return job;
 }
 
