@@ -9,6 +9,7 @@ import { StatsIndexes1765100000000 } from './1765100000000-stats-indexes';
 import { SearchPrefixes1765200000000 } from './1765200000000-search-prefixes';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
+import { PostgresSearchWords1765250000000 } from './postgres/1765250000000-search-words';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -27,4 +28,8 @@ export const migrations = [
  * Every PostgreSQL migration, oldest first: one migration set per database kind. PostgreSQL support
  * began with the whole schema in one step; a later change of the schema adds one migration to each set.
  */
-export const postgresMigrations = [PostgresSchema1764950000000, PostgresStatsIndexes1765100000000];
+export const postgresMigrations = [
+  PostgresSchema1764950000000,
+  PostgresStatsIndexes1765100000000,
+  PostgresSearchWords1765250000000,
+];
