@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { EntityManager, QueryRunner } from 'typeorm';
+import type { EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import { whereTicketVisible } from './access/access-policy';
 import type { Database } from './database/data-source';
 import { rawQuery } from './database/sql';
@@ -69,13 +69,33 @@ export function readRows<T>(
   text: string,
   parameters: readonly unknown[],
 ): Promise<T[]> {
+  const reader = sqliteReader(manager);
+  if (!reader) return rawQuery<T[]>(manager, text, parameters);
+  return reader.query(text, [...parameters]) as Promise<T[]>;
+}
+
+/** The long-lived reader of a SQLite connection; null on PostgreSQL. */
+function sqliteReader(manager: EntityManager): QueryRunner | null {
   const dataSource = manager.connection;
   const connection = (dataSource.driver as unknown as { databaseConnection?: object }).databaseConnection;
-  if (dataSource.options.type !== 'better-sqlite3' || !connection)
-    return rawQuery<T[]>(manager, text, parameters);
+  if (dataSource.options.type !== 'better-sqlite3' || !connection) return null;
   let reader = sqliteReaders.get(connection);
   if (!reader) sqliteReaders.set(connection, (reader = dataSource.createQueryRunner()));
-  return reader.query(text, [...parameters]) as Promise<T[]>;
+  return reader;
+}
+
+/**
+ * The rows of a query the query builder wrote (its own placeholders), read like readRows: prepared once
+ * on SQLite, through manager (and its transaction, if any) on PostgreSQL. Only the text is built by
+ * TypeORM; no entity is hydrated.
+ */
+export function readBuiltRows<T>(
+  manager: EntityManager,
+  query: SelectQueryBuilder<ObjectLiteral>,
+): Promise<T[]> {
+  const [text, parameters] = query.getQueryAndParameters();
+  const reader = sqliteReader(manager);
+  return (reader ? reader.query(text, parameters) : manager.query(text, parameters)) as Promise<T[]>;
 }
 
 /** The entities of the given ids, in the order asked, null where none: one statement. */
@@ -110,10 +130,28 @@ function projectFromRow(row: {
   return project;
 }
 
-const ticketColumns =
-  '"id", "title", "description", "status", "priority", "category", "projectId", "authorId", "assigneeId", "createdAt", "updatedAt", "closedAt"';
+const ticketColumnNames = [
+  'id',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'category',
+  'projectId',
+  'authorId',
+  'assigneeId',
+  'createdAt',
+  'updatedAt',
+  'closedAt',
+] as const;
 
-function ticketFromRow(row: {
+/** Every column of a ticket, as ticketFromRow reads them. */
+export const ticketColumns = ticketColumnNames.map((name) => `"${name}"`).join(', ');
+
+/** Every column of a ticket aliased `t` in a query that may join other tables, as ticketFromRow reads them. */
+export const aliasedTicketColumns = ticketColumnNames.map((name) => `"t"."${name}" AS "${name}"`).join(', ');
+
+export interface TicketRow {
   id: number;
   title: string;
   description: string;
@@ -126,7 +164,10 @@ function ticketFromRow(row: {
   createdAt: Millis;
   updatedAt: Millis;
   closedAt: Millis | null;
-}): Ticket {
+}
+
+/** The Ticket TypeORM would have built from its row. */
+export function ticketFromRow(row: TicketRow): Ticket {
   const ticket = new Ticket();
   ticket.id = row.id;
   ticket.title = row.title;

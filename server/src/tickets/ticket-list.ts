@@ -1,7 +1,16 @@
-import { In, type SelectQueryBuilder } from 'typeorm';
+import type { SelectQueryBuilder } from 'typeorm';
 import { canSeeInternalNotes, whereTicketVisible } from '../access/access-policy';
 import type { Database } from '../database/data-source';
 import { MAX_ID, parseOptionalId } from '../ids';
+import {
+  type TicketRow,
+  aliasedTicketColumns,
+  inList,
+  readBuiltRows,
+  readRows,
+  ticketColumns,
+  ticketFromRow,
+} from '../loaders';
 import type { User } from '../users/user.entity';
 import { type Cursor, type CursorValueRange, decodeCursor, encodeCursor } from './cursor';
 import { TicketConnection } from './ticket-connection';
@@ -89,6 +98,9 @@ export class TicketList {
   async list(viewer: User, request: TicketListRequest): Promise<TicketConnection> {
     const filter = request.filter ?? {};
     const base = this.filtered(viewer, filter);
+    const fewTickets =
+      whereTicketVisible(this.database.manager.createQueryBuilder(Ticket, 't'), viewer).expressionMap.wheres
+        .length > 0;
     const search = filter.search
       ? searchIndexOf(this.database.manager).search(
           this.database.manager,
@@ -97,19 +109,36 @@ export class TicketList {
         )
       : null;
     // Relevance ranks the results when the client asks for no other order.
-    if (search && !request.orderBy) return this.bySearch(base, search, request);
+    if (search && !request.orderBy) return this.bySearch(base, search, request, fewTickets);
     const order = request.orderBy ?? { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC };
-    if (!search) return this.byKeyset(base, order, request, () => base.clone().getCount());
+    if (!search) return this.byKeyset(base, order, request, () => this.count(base));
     const matching = base.clone();
     search.narrow(matching);
     return this.byKeyset(matching, order, request, async () =>
-      search.count(TicketList.candidates(base, !(await search.matchesMoreThan(RELEVANCE_LIMIT)))),
+      search.count(TicketList.candidates(base, !(await search.matchesMoreThan(RELEVANCE_LIMIT)), fewTickets)),
     );
   }
 
   /** The tickets visible and filtered, to search among; null when that is every ticket. */
-  private static candidates(base: SelectQueryBuilder<Ticket>, fewMatches: boolean): SearchCandidates | null {
-    return base.expressionMap.wheres.length > 0 ? { query: base, fewMatches } : null;
+  private static candidates(
+    base: SelectQueryBuilder<Ticket>,
+    fewMatches: boolean,
+    fewTickets: boolean,
+  ): SearchCandidates | null {
+    return base.expressionMap.wheres.length > 0 ? { query: base, fewMatches, fewTickets } : null;
+  }
+
+  /**
+   * The tickets of a query over tickets alone (no join, so each row is one ticket): COUNT(*), which
+   * SQLite answers from the smallest index, where getCount's COUNT(DISTINCT id) sorted every id
+   * (100,000 tickets: 3.7 ms against 0.01).
+   */
+  private async count(tickets: SelectQueryBuilder<Ticket>): Promise<number> {
+    const [row] = await readBuiltRows<{ count: number | string }>(
+      this.database.manager,
+      tickets.clone().select('COUNT(*)', 'count'),
+    );
+    return Number(row.count);
   }
 
   private filtered(viewer: User, filter: TicketFilter): SelectQueryBuilder<Ticket> {
@@ -170,7 +199,9 @@ export class TicketList {
     }
     page.orderBy(column, order.direction);
     if (order.field !== TicketOrderField.ID) page.addOrderBy('t.id', tieBreak);
-    const rows = await page.limit(request.first + 1).getMany();
+    // The query builder writes the statement; the rows are read and built as the loaders do (no hydration).
+    page.select(aliasedTicketColumns).limit(request.first + 1);
+    const rows = (await readBuiltRows<TicketRow>(this.database.manager, page)).map(ticketFromRow);
     const edges = rows.slice(0, request.first).map((ticket) => ({
       node: ticket,
       cursor: encodeCursor({ key, value: storedValue(ticket, order.field), id: ticket.id }),
@@ -187,14 +218,15 @@ export class TicketList {
     base: SelectQueryBuilder<Ticket>,
     search: TicketSearch,
     request: TicketListRequest,
+    fewTickets: boolean,
   ): Promise<TicketConnection> {
     const position: SearchPosition =
       searchPosition(request.after) ??
       ((await search.matchesMoreThan(RELEVANCE_LIMIT)) ? { by: 'newest' } : { by: 'relevance', offset: 0 });
-    const candidates = TicketList.candidates(base, position.by === 'relevance');
+    const candidates = TicketList.candidates(base, position.by === 'relevance', fewTickets);
     const ids = await search.ids(candidates, position, request.first + 1);
     const pageIds = ids.slice(0, request.first);
-    const rows = pageIds.length > 0 ? await this.database.manager.findBy(Ticket, { id: In(pageIds) }) : [];
+    const rows = pageIds.length > 0 ? await this.rowsOf(pageIds) : [];
     const byId = new Map(rows.map((ticket) => [ticket.id, ticket]));
     const edges = pageIds.flatMap((id, index) => {
       const node = byId.get(id);
@@ -206,6 +238,17 @@ export class TicketList {
       return [{ node, cursor }];
     });
     return this.connection(edges, ids.length > request.first, () => search.count(candidates));
+  }
+
+  /** The tickets of these ids, in no particular order: one statement, prepared once on SQLite. */
+  private async rowsOf(ids: readonly number[]): Promise<Ticket[]> {
+    const list = inList(ids);
+    const rows = await readRows<TicketRow>(
+      this.database.manager,
+      `SELECT ${ticketColumns} FROM "ticket" WHERE "id" ${list.sql}`,
+      list.parameters,
+    );
+    return rows.map(ticketFromRow);
   }
 
   private connection(

@@ -5,6 +5,7 @@ import type { Database } from '../database/data-source';
 import { DomainEventType } from '../events/domain-event.entity';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import { parseId } from '../ids';
+import { type TicketRow, readRows, ticketColumns, ticketFromRow } from '../loaders';
 import { Project } from '../projects/project.entity';
 import { isBlank } from '../text';
 import { isStaff } from '../users/role';
@@ -17,6 +18,8 @@ import { Ticket } from './ticket.entity';
 import { Priority, TicketCategory, TicketStatus, isDone } from './ticket.enums';
 import type { CreateTicketInput, UpdateTicketInput } from './ticket.inputs';
 import type { TicketConnection } from './ticket-connection';
+
+const ticketById = `SELECT ${ticketColumns} FROM "ticket" WHERE "id" = ?`;
 
 /** What a USER may do to their own ticket. */
 const AUTHOR_EDITABLE = new Set(['title', 'description', 'category', 'status', 'comment']);
@@ -39,7 +42,11 @@ export class TicketService {
 
   /** A ticket the viewer may not see is answered exactly like one that does not exist. */
   async get(viewer: User, id: number, manager: EntityManager = this.database.manager): Promise<Ticket> {
-    const ticket = await manager.findOneBy(Ticket, { id });
+    // Outside a transaction, the row is read and built as the loaders do (prepared once on SQLite).
+    const ticket =
+      manager === this.database.manager
+        ? ((await readRows<TicketRow>(manager, ticketById, [id])).map(ticketFromRow)[0] ?? null)
+        : await manager.findOneBy(Ticket, { id });
     if (!ticket || !canSeeTicket(viewer, ticket)) throw new NotFoundError('Ticket', id);
     return ticket;
   }
