@@ -1,3 +1,4 @@
+import { type PoolClient, type QueryResult, escapeLiteral } from 'pg';
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { Dialect } from '../database/data-source';
 import { isPostgres, rawQuery } from '../database/sql';
@@ -47,15 +48,17 @@ export interface SearchClause {
 export interface SearchCandidates {
   query: SelectQueryBuilder<Ticket>;
   fewMatches: boolean;
+  /** The viewer sees only some tickets (a USER, their own): the database drives the search from them. */
+  fewTickets: boolean;
 }
 
-/** Runs a statement of a search (count, ids, threshold) as its database must plan it. */
-export type IndexReader = <T>(
+/** Reads the rows of a statement that counts a search's matches, as its database must plan it. */
+export type IndexReader = (
   manager: EntityManager,
-  read: (manager: EntityManager) => Promise<T>,
-) => Promise<T>;
+  query: SelectQueryBuilder<ObjectLiteral>,
+) => Promise<ObjectLiteral[]>;
 
-const readAsPlanned: IndexReader = (manager, read) => read(manager);
+const readAsPlanned: IndexReader = (_manager, query) => query.getRawMany();
 
 /**
  * A search of the index, for one viewer's columns. Candidates are null when every ticket is one: then
@@ -70,47 +73,44 @@ export class TicketSearch {
 
   /** Whether more than `limit` tickets of the index hold every word; reads at most limit + 1 entries. */
   async matchesMoreThan(limit: number): Promise<boolean> {
-    const count = await this.readIndex(this.manager, async (manager) => {
-      const hits = this.fromIndex(manager, null)
-        .select('1')
-        .limit(limit + 1);
-      const row = await manager
-        .createQueryBuilder()
-        .select('COUNT(*)', 'count')
-        .from(`(${hits.getQuery()})`, 'hits')
-        .setParameters(hits.getParameters())
-        .getRawOne<{ count: string | number }>();
-      return Number(row?.count ?? 0);
-    });
-    return count > limit;
+    const hits = this.fromIndex(null)
+      .select('1')
+      .limit(limit + 1);
+    const count = this.manager
+      .createQueryBuilder()
+      .select('COUNT(*)', 'count')
+      .from(`(${hits.getQuery()})`, 'hits')
+      .setParameters(hits.getParameters());
+    return Number((await this.readIndex(this.manager, count))[0]?.count ?? 0) > limit;
   }
 
   async count(candidates: SearchCandidates | null): Promise<number> {
-    return this.readIndex(this.manager, async (manager) => {
-      const row = await this.fromIndex(manager, candidates)
-        .select('COUNT(*)', 'count')
-        .getRawOne<{ count: string | number }>();
-      return Number(row?.count ?? 0);
-    });
+    const count = this.fromIndex(candidates).select('COUNT(*)', 'count');
+    const rows = candidates?.fewTickets
+      ? await count.getRawMany()
+      : await this.readIndex(this.manager, count);
+    return Number(rows[0]?.count ?? 0);
   }
 
-  /** The ids of up to `limit` matching candidates from `position`, in its order. */
+  /**
+   * The ids of up to `limit` matching candidates from `position`, in its order: planned as the database
+   * sees fit, since an order by id or rank (or a LIMIT of a few rows) already keeps it from reading
+   * every row.
+   */
   async ids(candidates: SearchCandidates | null, position: SearchPosition, limit: number): Promise<number[]> {
-    return this.readIndex(this.manager, async (manager) => {
-      const query = this.fromIndex(manager, candidates).select(this.clause.id, 'id');
-      if (position.by === 'relevance') {
-        query
-          .orderBy(this.clause.rank, this.clause.rankDirection)
-          .addOrderBy(this.clause.id, 'DESC')
-          .offset(position.offset);
-      } else {
-        if (position.beforeId !== undefined)
-          query.andWhere(`${this.clause.id} < :beforeId`, { beforeId: position.beforeId });
-        query.orderBy(this.clause.id, 'DESC');
-      }
-      const rows = await query.limit(limit).getRawMany<{ id: string | number }>();
-      return rows.map((row) => Number(row.id));
-    });
+    const query = this.fromIndex(candidates).select(this.clause.id, 'id');
+    if (position.by === 'relevance') {
+      query
+        .orderBy(this.clause.rank, this.clause.rankDirection)
+        .addOrderBy(this.clause.id, 'DESC')
+        .offset(position.offset);
+    } else {
+      if (position.beforeId !== undefined)
+        query.andWhere(`${this.clause.id} < :beforeId`, { beforeId: position.beforeId });
+      query.orderBy(this.clause.id, 'DESC');
+    }
+    const rows = await query.limit(limit).getRawMany<{ id: string | number }>();
+    return rows.map((row) => Number(row.id));
   }
 
   /** Keeps the tickets of query (aliased `t`) that hold every word, for orders other than relevance. */
@@ -120,11 +120,8 @@ export class TicketSearch {
       .andWhere(this.clause.condition, this.clause.parameters);
   }
 
-  private fromIndex(
-    manager: EntityManager,
-    candidates: SearchCandidates | null,
-  ): SelectQueryBuilder<ObjectLiteral> {
-    const query = manager
+  private fromIndex(candidates: SearchCandidates | null): SelectQueryBuilder<ObjectLiteral> {
+    const query = this.manager
       .createQueryBuilder()
       .from('ticket_search', 'ticket_search')
       .where(this.clause.condition, this.clause.parameters);
@@ -302,17 +299,29 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
   }
 
   /**
-   * Searches read ticket_search through its GIN bitmap or by ticket id, never sequentially. A row holds
+   * Counts read ticket_search through its GIN bitmap or by ticket id, never sequentially. A row holds
    * only pointers to its toasted texts and vectors, so a sequential scan detoasts every vector it tests
    * (a common word's count: 0.9 s at 100k tickets, 1.8 s with `open: true`), while a bitmap count reads
    * no vector (19 ms; 100 ms with `open: true`); the planner prices either test as one operator call and
    * picks the sequential scan for common words.
    */
-  private static readonly throughBitmap: IndexReader = (manager, read) =>
-    manager.transaction(async (transaction) => {
-      await transaction.query('SET LOCAL enable_seqscan = off');
-      return read(transaction);
-    });
+  private static readonly throughBitmap: IndexReader = async (manager, query) => {
+    const [sql, parameters] = query.getQueryAndParameters();
+    const text = sql.replace(/\$(\d+)/g, (_, index: string) => sqlLiteral(parameters[Number(index) - 1]));
+    const runner = manager.connection.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      // One message of two statements, one implicit transaction: SET LOCAL holds for this statement
+      // only, an error rolls both back, and the search costs no extra round trip. Such a message
+      // takes no bound values, hence the literals.
+      const results = (await client.query(
+        `SET LOCAL enable_seqscan = off; ${text}`,
+      )) as unknown as QueryResult[];
+      return results[1].rows as ObjectLiteral[];
+    } finally {
+      await runner.release();
+    }
+  };
 
   /** A tsquery on the vectors with positions: every folded word as a prefix (`word:*`), joined by AND. */
   static tsquery(search: string): string | null {
@@ -329,6 +338,13 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
     if (words.length === 0) return null;
     return words.map((word) => (word.length <= PREFIX_MAX ? word : `${word}:*`)).join(' & ');
   }
+}
+
+/** A value of a search statement as an SQL literal: numbers, and text escaped by pg. */
+function sqlLiteral(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return escapeLiteral(value);
+  throw new TypeError(`A search statement takes numbers and text, not ${typeof value}`);
 }
 
 const adapters: Record<Dialect, TicketSearchIndex> = {
