@@ -182,6 +182,7 @@ export async function startServer(
   const httpServer = http.createServer(
     shedding ? withLoadShedding(gate, shedLog, RETRY_AFTER_SECONDS, app) : app,
   );
+  if (shedding) httpServer.on('connection', () => gate.connectionAccepted());
   const armor = new ApolloArmor(queryLimits).protect();
   const apollo = new ApolloServer<Context>({
     schema,

@@ -43,7 +43,10 @@ export interface Config {
   maxConcurrentRequests: number;
   /** API requests that may wait in that line; beyond, refused at once with 503 and Retry-After. */
   maxQueuedRequests: number;
-  /** The longest an API request waits in line before it is refused with 503, in milliseconds. */
+  /**
+   * The longest an API request waits in line before it is refused with 503, in milliseconds; a quarter of
+   * it under sustained overload (more waiting than can start within it; then served newest first).
+   */
   maxQueueWaitMs: number;
   /** API requests are refused while the event loop lags more than this, in milliseconds; 0: not checked. */
   maxEventLoopDelayMs: number;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   type Admission,
   type GateScheduler,
-  LONG_TURN_MS,
+  STANDING_QUEUE_WAIT_SHARE,
   TURN_BUDGET_MS,
   type LoadSheddingLimits,
   OVERLOADED_MESSAGE,
@@ -13,6 +13,10 @@ import {
   promptHealth,
   withLoadShedding,
 } from './load-shedding';
+
+/** maxQueueWaitMs in the standing queue tests, and the longest wait in a standing queue then (50 ms). */
+const QUEUE_WAIT = 200;
+const STANDING_WAIT = QUEUE_WAIT * STANDING_QUEUE_WAIT_SHARE;
 
 /** Turns of the event loop and time, moved by the test alone. */
 class ManualScheduler implements GateScheduler {
@@ -108,25 +112,79 @@ describe('the request gate', () => {
     expect(gate.inFlight).toBe(0);
   });
 
-  test('a turn starts requests until its budget is spent; the others wait for the next turns, first come first served', () => {
-    const { scheduler, gate, request } = setUp({ maxConcurrentRequests: 10 });
+  test('a turn runs requests one after the other until its budget is spent; the rest wait for the next turns, first come first served', () => {
+    const { scheduler, gate, request } = setUp({ maxConcurrentRequests: 10, maxQueuedRequests: 10 });
     const a = request();
-    scheduler.advance(TURN_BUDGET_MS); // a held the thread for the whole budget
-    const [b, c, d] = [request(), request(), request()];
-    expect([a.state, b.state, c.state, d.state]).toEqual(['admitted', 'waiting', 'waiting', 'waiting']);
-    expect(gate.queued).toBe(3);
-    // Next turn: b starts (a turn always starts one) and holds the thread past the budget again.
-    const admitB = b.admitted.bind(b);
-    b.admitted = (release) => {
-      admitB(release);
-      scheduler.advance(TURN_BUDGET_MS);
-    };
+    scheduler.advance(TURN_BUDGET_MS); // a held the thread for the whole budget (and still waits on I/O)
+    const [b, c, d, e] = [request(), request(), request(), request()];
+    expect([a.state, b.state, c.state, d.state, e.state]).toEqual([
+      'admitted',
+      'waiting',
+      'waiting',
+      'waiting',
+      'waiting',
+    ]);
+    scheduler.turn(); // the next turn starts one: its cost is known only when it ends
+    expect([b.state, c.state]).toEqual(['admitted', 'waiting']);
+    scheduler.advance(TURN_BUDGET_MS / 2);
+    b.release(); // half the budget left: the next starts at once, in this turn
+    expect([c.state, d.state]).toEqual(['admitted', 'waiting']);
+    scheduler.advance(TURN_BUDGET_MS / 2);
+    c.release(); // budget spent: the gate yields so that Node polls its sockets
+    expect(d.state).toBe('waiting');
     scheduler.turn();
-    expect([b.state, c.state, d.state]).toEqual(['admitted', 'waiting', 'waiting']);
-    // Quick ones: both start in the same turn.
+    expect([d.state, e.state]).toEqual(['admitted', 'waiting']);
+    expect(gate.inFlight).toBe(2);
+    expect(gate.queued).toBe(1);
+  });
+
+  test('no pause after a long turn: the next in line starts at the next turn, the thread never idles while requests wait', () => {
+    const { scheduler, request } = setUp({ maxConcurrentRequests: 1 });
+    const slow = request();
+    const next = request();
+    scheduler.advance(90); // the request held the thread for 90 ms
+    slow.release();
+    expect(next.state).toBe('waiting');
     scheduler.turn();
-    expect([c.state, d.state]).toEqual(['admitted', 'admitted']);
-    expect(gate.inFlight).toBe(4);
+    expect(next.state).toBe('admitted');
+  });
+
+  test('while new connections come, turns are left to accepting them (one per turn), for up to TURN_BUDGET_MS in a row', () => {
+    const { scheduler, gate, request } = setUp({ maxConcurrentRequests: 1 });
+    const running = request();
+    const next = request();
+    running.release(); // the budget is not spent, but the line is not empty: next starts at once
+    expect(next.state).toBe('admitted');
+    const waiting = request();
+    next.release(); // nothing was spent: waiting starts too, in this turn
+    expect(waiting.state).toBe('admitted');
+    const later = request();
+    scheduler.advance(TURN_BUDGET_MS);
+    waiting.release(); // budget spent: later waits for a turn
+    gate.connectionAccepted();
+    scheduler.turn();
+    expect(later.state).toBe('waiting'); // that turn was left to accepting
+    scheduler.advance(TURN_BUDGET_MS - 1);
+    gate.connectionAccepted();
+    scheduler.turn();
+    expect(later.state).toBe('waiting');
+    scheduler.advance(1);
+    gate.connectionAccepted(); // TURN_BUDGET_MS of accepting in a row: a request starts anyway
+    scheduler.turn();
+    expect(later.state).toBe('admitted');
+  });
+
+  test('a turn without a new connection starts the next in line', () => {
+    const { scheduler, gate, request } = setUp({ maxConcurrentRequests: 1 });
+    const running = request();
+    const next = request();
+    scheduler.advance(TURN_BUDGET_MS);
+    running.release();
+    gate.connectionAccepted();
+    scheduler.turn();
+    expect(next.state).toBe('waiting');
+    scheduler.turn(); // no connection in the last turn
+    expect(next.state).toBe('admitted');
   });
 
   test('past maxConcurrentRequests running, requests wait for a place', () => {
@@ -147,11 +205,15 @@ describe('the request gate', () => {
   });
 
   test('a request still waiting after maxQueueWaitMs is refused; one admitted before is not', () => {
-    const { scheduler, request } = setUp({ maxConcurrentRequests: 1, maxQueueWaitMs: 500 });
+    // Two waiting, and no pace known yet: not a standing queue, so maxQueueWaitMs is the limit.
+    const { scheduler, request } = setUp({
+      maxConcurrentRequests: 1,
+      maxQueueWaitMs: 80,
+    });
     const running = request();
     const [b, c] = [request(), request()];
     scheduler.turn(); // the running request waits on I/O: its turn was short
-    scheduler.advance(499);
+    scheduler.advance(79);
     running.release();
     scheduler.turn();
     expect(b.state).toBe('admitted');
@@ -174,22 +236,6 @@ describe('the request gate', () => {
     expect(next.state).toBe('admitted');
   });
 
-  test('after a long turn, the next start waits as long again, so the thread can accept and answer health checks', () => {
-    const { scheduler, request } = setUp({ maxConcurrentRequests: 1 });
-    const slow = request();
-    const next = request();
-    scheduler.advance(100); // the request held the thread for 100 ms
-    slow.release();
-    scheduler.turn();
-    expect(next.state).toBe('waiting');
-    scheduler.advance(99);
-    scheduler.turn();
-    expect(next.state).toBe('waiting');
-    scheduler.advance(1);
-    scheduler.turn();
-    expect(next.state).toBe('admitted');
-  });
-
   test('a long turn while nobody waits does not pause: a lone client is not slowed down', () => {
     const { scheduler, request } = setUp({ maxConcurrentRequests: 1 });
     const slow = request();
@@ -199,14 +245,60 @@ describe('the request gate', () => {
     expect(request().state).toBe('admitted');
   });
 
-  test('short turns do not pause the line', () => {
-    const { scheduler, request } = setUp({ maxConcurrentRequests: 1 });
-    const quick = request();
-    const next = request();
-    scheduler.advance(LONG_TURN_MS - 1);
-    quick.release();
-    scheduler.turn();
-    expect(next.state).toBe('admitted');
+  test('a line longer than the gate starts within maxQueueWaitMs is served newest first; who waited a quarter of it is refused', () => {
+    const { scheduler, gate, request } = setUp({
+      maxConcurrentRequests: 1,
+      maxQueuedRequests: 100,
+      maxQueueWaitMs: QUEUE_WAIT,
+    });
+    let running = request();
+    const first = Array.from({ length: 6 }, () => request());
+    const serveAt = (at: number) => {
+      scheduler.advance(at - scheduler.at);
+      running.release();
+      scheduler.turn();
+    };
+    for (const [n, next] of first.entries()) {
+      serveAt(20 * (n + 1)); // one start every 20 ms, for PACE_WINDOW_MS
+      expect(next.state).toBe('admitted');
+      running = next;
+    }
+    const old = request();
+    scheduler.advance(20);
+    const line = Array.from({ length: 12 }, () => request());
+    // Thirteen waiting, one start per 20 ms: 260 ms of line, over maxQueueWaitMs (200).
+    serveAt(120 + STANDING_WAIT - 1);
+    expect(old.state).toBe('waiting'); // it waited 49 ms: not refused; the newest started first
+    expect(line.map((r) => r.state)).toEqual([...Array<string>(11).fill('waiting'), 'admitted']);
+    running = line[11];
+    serveAt(120 + STANDING_WAIT);
+    expect(old.state).toBe('queueTimeout'); // it waited STANDING_WAIT (50 ms); the others 30 ms
+    expect(line.map((r) => r.state)).toEqual([...Array<string>(10).fill('waiting'), 'admitted', 'admitted']);
+    expect(gate.queued).toBe(10);
+  });
+
+  test('a few clients more than the places are all served, first come first served, however long it lasts', () => {
+    // Closed loop: three clients, one place, 20 ms each: every request waits 40 ms, all the time.
+    const { scheduler, request } = setUp({
+      maxConcurrentRequests: 1,
+      maxQueuedRequests: 100,
+      maxQueueWaitMs: QUEUE_WAIT,
+    });
+    let running = request();
+    let line = [request(), request()];
+    const order: number[] = [];
+    let sent = 3;
+    for (let n = 0; n < 50; n++) {
+      scheduler.advance(20);
+      running.release();
+      scheduler.turn();
+      expect(line.map((r) => r.state)).toEqual(['admitted', 'waiting']);
+      order.push(sent - 2);
+      running = line[0];
+      line = [line[1], request()]; // the client that was served sends again
+      sent++;
+    }
+    expect(order).toEqual(Array.from({ length: 50 }, (_, n) => n + 1));
   });
 
   test('while the event loop lags past maxEventLoopDelayMs, requests are refused; 0 does not check', () => {

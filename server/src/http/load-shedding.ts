@@ -10,12 +10,17 @@ import type { HttpErrorBody } from './http-errors';
  * connection per turn of its event loop (libuv#3696), and reads /healthz between turns: when hundreds of
  * requests are ready at once, a turn lasts seconds, new connections wait unaccepted and health checks
  * time out. So the API's requests wait in a line of ours instead, where they can be counted and timed:
- * each turn starts requests for a few milliseconds' worth of work (at least one), and after a turn that
- * ran long while others waited, the next start waits as long again (the thread then spends about half
- * its time on requests, the rest on accepting, health checks and refusals). A few run at once (requests
- * that wait on PostgreSQL or a password hash). Those that cannot start within maxQueueWaitMs are refused
- * with 503 and Retry-After, as are those beyond maxQueuedRequests at once; neither has had its body read
- * or its caller authenticated.
+ * - A turn runs requests for TURN_BUDGET_MS (at least one), one after the other: the next starts when one
+ *   ends, then the gate yields (setImmediate) and Node polls its sockets (accepts, reads /healthz) before
+ *   the next turn. The thread never idles while requests wait: under overload it serves at capacity.
+ * - A few run at once (requests that wait on PostgreSQL or a password hash): maxConcurrentRequests.
+ * - The line is first come, first served, and a burst may wait up to maxQueueWaitMs. When more wait than
+ *   the gate can start within that at its recent pace (sustained overload, a "standing queue" in CoDel's
+ *   words), it serves the newest first and refuses whoever waited a quarter of it (Facebook's
+ *   adaptive LIFO with a CoDel-style short deadline): those served are served fast instead of after a long
+ *   wait, the excess is refused in a fraction of a second.
+ * - Past maxQueuedRequests waiting, refused at once. A refusal is a 503 with Retry-After, before the body
+ *   is read or the caller authenticated.
  */
 
 export interface LoadSheddingLimits {
@@ -59,31 +64,49 @@ export const eventLoopScheduler: GateScheduler = {
   },
 };
 
-/** The work one turn starts, in ms: past it, requests wait for the next turn (the first always starts). */
+/** The work one turn runs, in ms: past it, requests wait for the next turn (a turn always starts one). */
 export const TURN_BUDGET_MS = 20;
-/** A turn longer than this while others waited is followed by a pause as long (see above). */
-export const LONG_TURN_MS = 50;
+/**
+ * A line longer than the gate can start within maxQueueWaitMs, at the pace it has been starting requests,
+ * is a standing queue: sustained overload, where some will be refused anyway. Then the newest are served
+ * first, and none waits longer than this share of maxQueueWaitMs (default 1000: 250 ms). Shorter refuses sooner, but a client that ignores
+ * Retry-After sends again at once: with 500 of them on the heavy page, 50 ms served 3 times fewer pages
+ * than 250 ms (the thread busy refusing), 1000 ms 1.3 times more (refusals in a second).
+ */
+export const STANDING_QUEUE_WAIT_SHARE = 0.25;
+/** The gate's pace (time per start) is measured over this much time with requests waiting throughout. */
+export const PACE_WINDOW_MS = 100;
 
 interface Waiting {
   admission: Admission;
+  /** When it joined the line (scheduler time). */
+  since: number;
   cancelDeadline: () => void;
 }
 
 /**
- * The line in front of the API routes: first come, first served; each turn of the event loop starts
- * requests until TURN_BUDGET_MS of it is spent, none for as long as a long turn lasted; at most
- * maxConcurrentRequests running, at most maxQueuedRequests waiting, none waiting longer than maxQueueWaitMs.
+ * The line in front of the API routes (see above): each turn of the event loop runs requests one after
+ * the other until TURN_BUDGET_MS of it is spent; at most maxConcurrentRequests running, at most
+ * maxQueuedRequests waiting, none waiting longer than maxQueueWaitMs, or a quarter of it once the
+ * line is a standing queue (then served newest first).
  */
 export class RequestGate {
   private running = 0;
+  /** In the order they came: the oldest first. */
   private readonly waiting: Waiting[] = [];
+  /** Time per start from the line (ms) over the last full window, 0 before the first. */
+  private startInterval = 0;
+  /** The current window: since when requests waited throughout, and the starts counted since. */
+  private windowStartedAt: number | undefined;
+  private windowStarts = 0;
   /** When the gate first acted in the current turn; undefined until it does. */
   private turnStartedAt: number | undefined;
   private startsThisTurn = 0;
-  /** No start before this time (ms): the thread catches up with connections and health checks. */
-  private resumeAt = 0;
   private turnScheduled = false;
-  private resumeScheduled = false;
+  /** A connection was accepted since the last turn began (connectionAccepted). */
+  private accepted = false;
+  /** When the current run of turns left to accepting connections began. */
+  private acceptingSince: number | undefined;
 
   constructor(
     private readonly limits: LoadSheddingLimits,
@@ -99,6 +122,15 @@ export class RequestGate {
     return this.waiting.length;
   }
 
+  /**
+   * The server accepted a connection (its 'connection' event). Node accepts one per turn of the event
+   * loop, so while connections keep coming, the next turns start no request, for up to TURN_BUDGET_MS in
+   * a row: a burst of new connections is accepted in milliseconds, not at one per request served.
+   */
+  connectionAccepted(): void {
+    this.accepted = true;
+  }
+
   /** Admits, queues or refuses; returns a cancel function for a request whose client left while waiting. */
   enter(admission: Admission): () => void {
     const { maxQueuedRequests, maxQueueWaitMs, maxEventLoopDelayMs } = this.limits;
@@ -107,10 +139,10 @@ export class RequestGate {
       return () => {};
     }
     const now = this.scheduler.now();
-    if (this.turnStartedAt === undefined) {
-      this.turnStartedAt = now;
-      this.scheduleTurn();
-    }
+    this.joinTurn(now);
+    this.expire(now);
+    // The line is empty: idle time is no pace, a new window opens at the next start from the line.
+    if (this.waiting.length === 0) this.windowStartedAt = undefined;
     if (this.waiting.length === 0 && this.mayStart(now)) {
       this.start(admission);
       return () => {};
@@ -122,6 +154,7 @@ export class RequestGate {
     // Waiting costs nothing: a client refused at once sends again at once, and refusals fill the turns.
     const entry: Waiting = {
       admission,
+      since: now,
       cancelDeadline: this.scheduler.after(maxQueueWaitMs, () => {
         if (this.remove(entry)) admission.refused('queueTimeout');
       }),
@@ -132,12 +165,55 @@ export class RequestGate {
     };
   }
 
-  /** Room for one more, no pause, and this turn's budget not spent (or nothing started yet). */
+  /** The longest wait in a standing queue. */
+  private get standingWaitMs(): number {
+    return this.limits.maxQueueWaitMs * STANDING_QUEUE_WAIT_SHARE;
+  }
+
+  /**
+   * More are waiting than the gate starts within maxQueueWaitMs at its recent pace (Little's law): first
+   * come first served, the last in line would be refused anyway. A few clients more than the places (ten
+   * clients, four places) wait a little each and are all served; hundreds are a standing queue.
+   */
+  private standing(): boolean {
+    return this.waiting.length * this.startInterval > this.limits.maxQueueWaitMs;
+  }
+
+  /** Refuses those that waited too long in a standing queue (the deadline timers cover maxQueueWaitMs). */
+  private expire(now: number): void {
+    if (!this.standing()) return; // the deadline timers cover the rest
+    const limit = this.standingWaitMs;
+    while (this.waiting.length > 0 && now - this.waiting[0].since >= limit) {
+      const oldest = this.waiting.shift()!;
+      oldest.cancelDeadline();
+      oldest.admission.refused('queueTimeout');
+    }
+  }
+
+  /** Room for one more, and this turn's budget not spent (or nothing started yet). */
   private mayStart(now: number): boolean {
     const { maxConcurrentRequests } = this.limits;
     if (maxConcurrentRequests > 0 && this.running >= maxConcurrentRequests) return false;
-    if (now < this.resumeAt) return false;
     return this.startsThisTurn === 0 || now - (this.turnStartedAt ?? now) < TURN_BUDGET_MS;
+  }
+
+  /** The next to start: the oldest, or the newest in a standing queue (it has the best chance to be useful). */
+  private next(now: number): Waiting {
+    const next = this.standing() ? this.waiting.pop()! : this.waiting.shift()!;
+    next.cancelDeadline();
+    // The line's pace: starts from it per PACE_WINDOW_MS, as fast as places free up.
+    if (this.windowStartedAt === undefined) {
+      this.windowStartedAt = now;
+      this.windowStarts = 0;
+    } else {
+      this.windowStarts++;
+      if (now - this.windowStartedAt >= PACE_WINDOW_MS) {
+        this.startInterval = (now - this.windowStartedAt) / this.windowStarts;
+        this.windowStartedAt = now;
+        this.windowStarts = 0;
+      }
+    }
+    return next;
   }
 
   private start(admission: Admission): void {
@@ -148,52 +224,52 @@ export class RequestGate {
       if (released) return;
       released = true;
       this.running--;
-      if (this.waiting.length > 0) this.scheduleTurn();
+      if (this.waiting.length === 0) return;
+      // Work-conserving: the next one starts as soon as this one is over, while the turn's budget lasts.
+      const now = this.scheduler.now();
+      this.joinTurn(now);
+      this.expire(now);
+      if (this.waiting.length > 0 && this.mayStart(now)) this.start(this.next(now).admission);
+      else if (this.waiting.length > 0) this.scheduleTurn();
     });
   }
 
+  /** The gate's first act in a turn opens it; the turn ends when Node has polled its sockets again. */
+  private joinTurn(now: number): void {
+    if (this.turnStartedAt !== undefined) return;
+    this.turnStartedAt = now;
+    this.startsThisTurn = 0;
+    this.scheduleTurn();
+  }
+
   /**
-   * At the end of the turn (after Node polled its sockets): a long turn while others waited sets a pause;
-   * a new turn begins, and the first in line start while they may. Nothing is scheduled while nothing can
-   * start (a release or the pause's end schedules the next turn): the loop never spins.
+   * After Node polled its sockets: a turn that accepted a connection leaves the next turn to accepting
+   * too (see connectionAccepted); otherwise a new turn starts the next in line (one: a request runs after
+   * this callback returns, so its cost is known only when it releases, and the next starts there).
+   * Nothing is scheduled while nothing can start (a release schedules the next turn): the loop never spins.
    */
   private scheduleTurn(): void {
     if (this.turnScheduled) return;
     this.turnScheduled = true;
     this.scheduler.nextTurn(() => {
       this.turnScheduled = false;
-      let now = this.scheduler.now();
-      if (this.turnStartedAt !== undefined && this.startsThisTurn > 0 && this.waiting.length > 0) {
-        const turnMs = now - this.turnStartedAt;
-        // Only while others wait: a lone client's next request is not made to wait for nothing.
-        if (turnMs >= LONG_TURN_MS) this.resumeAt = now + turnMs;
-      }
       this.turnStartedAt = undefined;
       this.startsThisTurn = 0;
       if (this.waiting.length === 0) return;
-      if (now < this.resumeAt) {
-        this.resumeLater(this.resumeAt - now);
-        return;
+      const now = this.scheduler.now();
+      if (this.accepted) {
+        this.accepted = false;
+        this.acceptingSince ??= now;
+        if (now - this.acceptingSince < TURN_BUDGET_MS) {
+          this.scheduleTurn(); // one more turn to accept the next connection, if there is one
+          return;
+        }
       }
-      this.turnStartedAt = now;
-      while (this.waiting.length > 0 && this.mayStart(now)) {
-        const next = this.waiting.shift()!;
-        next.cancelDeadline();
-        this.start(next.admission);
-        now = this.scheduler.now();
-      }
-      // The turn that just started these is measured when it ends.
-      if (this.startsThisTurn > 0) this.scheduleTurn();
-      else this.turnStartedAt = undefined;
-    });
-  }
-
-  private resumeLater(ms: number): void {
-    if (this.resumeScheduled) return;
-    this.resumeScheduled = true;
-    this.scheduler.after(ms, () => {
-      this.resumeScheduled = false;
-      this.scheduleTurn();
+      this.acceptingSince = undefined;
+      this.expire(now);
+      if (this.waiting.length === 0 || !this.mayStart(now)) return;
+      this.joinTurn(now);
+      this.start(this.next(now).admission);
     });
   }
 
