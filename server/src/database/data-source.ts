@@ -243,6 +243,11 @@ type FileIdentity = { dev: number; ino: number };
  */
 const GROUP_MAX_UNITS = 32;
 const GROUP_JOIN_MS = 20;
+/**
+ * A group open this long commits what it has done before starting another unit (the rest go back to the
+ * head of the line): slow units (imports) never pile up in one transaction, its WAL and its wait.
+ */
+const GROUP_HOLD_MS = 50;
 
 /** One caller waiting for the SQLite connection: a write transaction or a read of committed data. */
 interface Turn {
@@ -472,6 +477,10 @@ export class Database extends EventEmitter<{
     const refused: { unit: Turn; error: unknown }[] = [];
     const savepoint = this.savepointStatements();
     for (let index = 0; index < group.length; index += 1) {
+      if (index > 0 && Date.now() - openedAt >= GROUP_HOLD_MS) {
+        this.waiting.unshift(...group.splice(index));
+        break;
+      }
       const unit = group[index];
       try {
         // Savepoints go straight to the connection: not the caller's statements, not counted.
