@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { CREATE_TICKET, TICKETS } from './support/operations';
 import { type RawResponse, TestApi, type TestUser } from './support/test-server';
 
@@ -92,5 +93,47 @@ test('once the burst is over, requests are served again', async () => {
     const answer = await createTicket(`After the burst ${n}`);
     expect(answer.status).toBe(200);
     expect(answer.json.errors).toBeUndefined();
+  }
+});
+
+/** A raw HTTP/1.1 exchange on its own socket: what was written, and everything answered until `until`. */
+function rawSocket(): { socket: net.Socket; received: () => string } {
+  const { port } = new URL(api.url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  socket.on('error', () => undefined);
+  return { socket, received: () => text };
+}
+
+test('clients that send their body slowly, or never, hold sockets, not the places where requests run', async () => {
+  // Three requests announce a body and send a tenth of it: with one place and one waiting, they would
+  // have filled the line.
+  const stalled = [0, 1, 2].map(() => {
+    const raw = rawSocket();
+    raw.socket.write(
+      'POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":',
+    );
+    return raw;
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answer = await createTicket('Past the slow uploads');
+    expect(answer.status).toBe(200);
+    expect(answer.json.data.createTicket.title).toBe('Past the slow uploads');
+
+    // A body that arrives in pieces is read whole by the API once it is complete.
+    const slow = rawSocket();
+    const body = JSON.stringify({ query: '{ __typename }' });
+    slow.socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    slow.socket.end(body.slice(5));
+    await new Promise((resolve) => slow.socket.once('close', resolve));
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 200/);
+    expect(slow.received()).toContain('{"data":{"__typename":"Query"}}');
+  } finally {
+    for (const raw of stalled) raw.socket.destroy();
   }
 });

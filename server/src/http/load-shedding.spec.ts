@@ -10,6 +10,7 @@ import {
   RequestGate,
   type ShedReason,
   ShedLog,
+  pathOf,
   promptHealth,
   withLoadShedding,
 } from './load-shedding';
@@ -421,5 +422,15 @@ describe('the server’s listener with load shedding', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('pathOf', () => {
+  test('reads the path of a request line in origin form and in absolute form, as the router does', () => {
+    expect(pathOf('/graphql?x=1')).toBe('/graphql?x=1');
+    expect(pathOf('http://example.com/graphql')).toBe('/graphql');
+    expect(pathOf('HTTP://example.com:80/api/export?project=1')).toBe('/api/export?project=1');
+    expect(pathOf(undefined)).toBe('/');
+    expect(pathOf('*')).toBe('*');
   });
 });

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { DatabaseHealth } from '../database/data-source';
 import type { HttpErrorBody } from './http-errors';
@@ -378,11 +378,20 @@ export function withLoadShedding(
 ): RequestListener {
   const bodies = overloadedBodies(retryAfterSeconds);
   return (req, res) => {
-    const url = req.url ?? '/';
+    const url = pathOf(req.url);
     if (!API_PATH.test(url)) {
       app(req, res);
       return;
     }
+    // A place in the line is taken once the request's body has arrived: a client that sends its body
+    // slowly (or never) holds a socket, not one of the few places where requests run.
+    whenBodyArrived(req, () => {
+      if (res.destroyed) return;
+      enterLine(url, req, res);
+    });
+  };
+
+  function enterLine(url: string, req: IncomingMessage, res: ServerResponse): void {
     const cancel = gate.enter({
       admitted(release) {
         res.once('close', release);
@@ -404,7 +413,70 @@ export function withLoadShedding(
     });
     // A client that leaves while its request waits frees its place in the line.
     res.once('close', cancel);
+  }
+}
+
+/**
+ * The path of a request line, also in its absolute form (`POST http://host/graphql HTTP/1.1`), which
+ * Express routes by its path too: the line must see what the router sees.
+ */
+export function pathOf(target: string | undefined): string {
+  const raw = target ?? '/';
+  if (raw.startsWith('/')) return raw;
+  try {
+    const { pathname, search } = new URL(raw);
+    return `${pathname}${search}`;
+  } catch {
+    return raw;
+  }
+}
+
+/** How much of a body is read before the line (the API's JSON bodies are at most 100 kB). */
+export const BODY_READ_AHEAD_BYTES = 1024 * 1024;
+
+/**
+ * Calls then once the request's body has arrived (at once when it has none), leaving it unread for the
+ * routes: what was read ahead is put back in front of the stream before its end is signalled. A body
+ * larger than BODY_READ_AHEAD_BYTES goes on after that much (the routes' own limits and streaming apply);
+ * a client that leaves never calls then.
+ */
+export function whenBodyArrived(req: IncomingMessage, then: () => void): void {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody || req.complete) {
+    then();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    req.off('readable', onReadable);
+    req.off('error', onGone);
+    req.off('close', onGone);
+    if (chunks.length > 0) req.unshift(Buffer.concat(chunks));
+    then();
   };
+  const onGone = () => {
+    done = true;
+    req.off('readable', onReadable);
+  };
+  const onReadable = () => {
+    let chunk: Buffer | null;
+    while (!done && (chunk = req.read() as Buffer | null) !== null) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= BODY_READ_AHEAD_BYTES) finish();
+    }
+    // After the last chunk, the parser has seen the whole message; the end is not emitted while the
+    // chunks put back are unread.
+    if (!done && (req.complete || req.readableEnded)) finish();
+  };
+  req.on('readable', onReadable);
+  req.once('error', onGone);
+  req.once('close', onGone);
 }
 
 /**
