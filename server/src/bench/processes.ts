@@ -44,8 +44,17 @@ function environmentOf(target: Target, port: number, logLevel: string): NodeJS.P
     LOG_LEVEL: logLevel,
     CLIENT_DIR: path.join(target.dataDir, 'no-client'),
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl, JWT_SECRET } : {}),
+    // The load-shedding settings reach the service under test, to measure it with others than the defaults.
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => LOAD_SETTINGS.has(name))),
   };
 }
+
+const LOAD_SETTINGS = new Set([
+  'MAX_CONCURRENT_REQUESTS',
+  'MAX_QUEUED_REQUESTS',
+  'MAX_QUEUE_WAIT_MS',
+  'MAX_EVENT_LOOP_DELAY_MS',
+]);
 
 /** `node <main>` on the target, once /healthz answers 200; `onLine` sees each line it logs. */
 export async function startService(
