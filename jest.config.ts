@@ -41,6 +41,9 @@ const config: Config = {
   // after a file. In one process (--runInBand), every file's module registry accumulated until the heap
   // limit (about 4 GB) ended a CI run with "JavaScript heap out of memory" near its end.
   workerIdleMemoryLimit: '1GB',
+  // A test's own time limit, not a speed goal (those are npm run bench's): integration tests hash
+  // passwords and start servers, which on a busy 2-core CI machine can take more than jest's 5 s.
+  testTimeout: 15_000,
   reporters: ['default', '<rootDir>/server/test/support/summary-reporter.cjs'],
   projects: [
     {

@@ -52,6 +52,8 @@ import { WebhookSender } from './webhooks/webhook-sender';
 
 export interface RunningServer {
   url: string;
+  /** The HTTP server itself (tests wait for its 'request' event). */
+  httpServer: http.Server;
   services: Services;
   logger: Logger;
   /** Sends the outbox's email in the background; tests call runOnce(). */
@@ -282,6 +284,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   return {
     url,
+    httpServer,
     services,
     logger,
     delivery,

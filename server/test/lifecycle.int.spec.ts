@@ -92,7 +92,11 @@ test('data, migrations and the generated secret survive a restart: an earlier to
 test('close() lets a request in flight finish, then refuses new connections', async () => {
   const server = await start();
   // A login takes a bcrypt comparison (~200 ms): long enough to still be running when close() starts.
+  const received = new Promise((resolve) => server.httpServer.once('request', resolve));
   const inFlight = gql(server, LOGIN, { input: { login: 'keeper', password } });
+  // Once the service has the request (a connection accepted but not yet read is closed by the drain,
+  // as a proxy's graceful stop does), and while its password is still being compared.
+  await received;
   await new Promise((resolve) => setTimeout(resolve, 30));
   await server.close();
   const finished = await inFlight;
