@@ -90,3 +90,74 @@ test('close() moves the WAL into the main file', async () => {
   database = await openDatabase({ dataDir, databaseUrl: '' });
   expect(await count()).toBe(1);
 });
+
+test('transactions waiting together share one COMMIT; one failing is rolled back alone, after its writes', async () => {
+  const committed = jest.fn();
+  database.on('committed', committed);
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 10 }, (_, i) =>
+      database.transaction(async (manager) => {
+        await manager.query('INSERT INTO "revoked_token" ("jti", "expiresAt") VALUES (?, 0)', [`t${i}`]);
+        if (i === 4) throw new Error('unit 4 refused');
+        return i;
+      }),
+    ),
+  );
+  expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'refused'))).toEqual([
+    0,
+    1,
+    2,
+    3,
+    'refused',
+    5,
+    6,
+    7,
+    8,
+    9,
+  ]);
+  expect(committed).toHaveBeenCalledTimes(1);
+  expect(connectionOf(database).inTransaction).toBe(false);
+  const rows = await database.dataSource.query('SELECT "jti" FROM "revoked_token" ORDER BY "jti"');
+  expect(rows.map((row: { jti: string }) => row.jti)).toEqual([
+    't0',
+    't1',
+    't2',
+    't3',
+    't5',
+    't6',
+    't7',
+    't8',
+    't9',
+  ]);
+});
+
+test('a failed COMMIT fails every transaction of the group, and none of their writes stays', async () => {
+  const connection = connectionOf(database);
+  // The SQLite driver has one query runner, the one every transaction runs on.
+  const runner = database.dataSource.createQueryRunner();
+  const query = runner.query.bind(runner);
+  const failCommit = jest.spyOn(runner, 'query').mockImplementation((sql: string, ...rest: unknown[]) => {
+    if (sql === 'COMMIT') throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    return (query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+  });
+  const outcomes = await Promise.allSettled([insert('a'), insert('b'), insert('c')]);
+  failCommit.mockRestore();
+  expect(outcomes.map((outcome) => outcome.status === 'rejected' && outcome.reason)).toEqual([
+    expect.any(StorageUnavailableError),
+    expect.any(StorageUnavailableError),
+    expect.any(StorageUnavailableError),
+  ]);
+  expect(connection.inTransaction).toBe(false);
+  expect(await count()).toBe(0);
+  await insert('d');
+  expect(await count()).toBe(1);
+});
+
+test('a read that throws before returning a promise is answered with its error, and the line goes on', async () => {
+  const broken = database.readCommitted((): Promise<number> => {
+    throw new Error('thrown at once');
+  });
+  await expect(broken).rejects.toThrow('thrown at once');
+  await insert('after');
+  expect(await database.readCommitted(() => count())).toBe(1);
+});

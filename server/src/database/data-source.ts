@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -237,8 +238,31 @@ export const LOCK_WAIT_MS = 5000;
 type FileIdentity = { dev: number; ino: number };
 
 /**
+ * Group commit on SQLite: at most this many queued transactions share one BEGIN IMMEDIATE … COMMIT (one
+ * WAL sync), and none joins a group open for longer than GROUP_JOIN_MS, so a group stays short.
+ */
+const GROUP_MAX_UNITS = 32;
+const GROUP_JOIN_MS = 20;
+/**
+ * A group open this long commits what it has done before starting another unit (the rest go back to the
+ * head of the line): slow units (imports) never pile up in one transaction, its WAL and its wait.
+ */
+const GROUP_HOLD_MS = 50;
+
+/** One caller waiting for the SQLite connection: a write transaction or a read of committed data. */
+interface Turn {
+  kind: 'write' | 'read';
+  work: (manager: EntityManager) => Promise<unknown>;
+  /** Runs fn in the caller's async context (its request's statement count, its logger). */
+  inContext: <R>(fn: () => R) => R;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
  * The database as the rules see it. On SQLite every caller shares the single connection: transactions
- * wait in line (a queue), start with BEGIN IMMEDIATE and, when a COMMIT or ROLLBACK fails, the
+ * wait in line (a queue), those waiting together share one BEGIN IMMEDIATE … COMMIT (group commit: one
+ * WAL sync for all of them, each in a savepoint of its own) and, when a COMMIT or ROLLBACK fails, the
  * connection is brought back to a known state or declared unusable (the 'fatal' event). On PostgreSQL
  * each transaction has its own pooled connection and runs SERIALIZABLE: one that loses to a concurrent
  * one (another request, another instance) is rolled back and run again, so the rules written for one
@@ -252,7 +276,10 @@ export class Database extends EventEmitter<{
 }> {
   readonly dialect: Dialect;
   private loadedInstanceId = '';
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Callers waiting for the SQLite connection, in arrival order. */
+  private readonly waiting: Turn[] = [];
+  /** The loop serving waiting, while there is any. */
+  private draining: Promise<void> | null = null;
   /** Set when the connection's transaction state could not be restored: no more writes. */
   private unusable: unknown = null;
   /**
@@ -262,6 +289,11 @@ export class Database extends EventEmitter<{
   private writeFault: string | null = null;
   private lastProbe: { at: number; result: Promise<DatabaseHealth> } | null = null;
   private openedFile: FileIdentity | null = null;
+  private savepoints: {
+    connection: BetterSqlite3.Database;
+    open: BetterSqlite3.Statement;
+    release: BetterSqlite3.Statement;
+  } | null = null;
 
   constructor(readonly dataSource: DataSource) {
     super();
@@ -312,16 +344,16 @@ export class Database extends EventEmitter<{
 
   /**
    * Runs work in one transaction: all of it is written or none, and an answer is only given once the
-   * COMMIT is done (synchronous=FULL: on disk). A storage fault becomes StorageUnavailableError.
+   * COMMIT is done (synchronous=FULL: on disk). On SQLite that COMMIT may be shared with other callers'
+   * work (commitGroup), which never sees or keeps this work's writes if it fails. A storage fault
+   * becomes StorageUnavailableError.
    */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.dataSource.isInitialized) {
       return Promise.reject(new StorageUnavailableError(new Error('the database connection is closed')));
     }
     if (this.dialect === 'postgres') return this.postgresTransaction(work);
-    const run = this.queue.then(() => this.sqliteTransaction(work));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue('write', work);
   }
 
   /**
@@ -331,9 +363,7 @@ export class Database extends EventEmitter<{
    */
   readCommitted<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return work(this.manager);
-    const run = this.queue.then(() => work(this.manager));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue('read', work);
   }
 
   /**
@@ -368,10 +398,61 @@ export class Database extends EventEmitter<{
       .databaseConnection;
   }
 
-  private async sqliteTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.unusable) throw new StorageUnavailableError(this.unusable);
+  private enqueue<T>(kind: Turn['kind'], work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const inContext = AsyncLocalStorage.snapshot();
+      this.waiting.push({ kind, work, inContext, resolve: resolve as (value: unknown) => void, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /** Serves the waiting callers, one read or one group of writes at a time, until none is left. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      // One turn of the event loop first: requests already received join this group instead of the next.
+      await new Promise((resolve) => setImmediate(resolve));
+      const next = this.waiting[0];
+      if (!next) break;
+      if (next.kind === 'read') {
+        this.waiting.shift();
+        // try/catch, not .then: work that throws before returning a promise must not stop the loop.
+        try {
+          next.resolve(await next.inContext(() => next.work(this.manager)));
+        } catch (error) {
+          next.reject(error);
+        }
+      } else {
+        const group = this.takeWrites(GROUP_MAX_UNITS);
+        // A bug in the group's own bookkeeping must not leave callers waiting forever.
+        await this.commitGroup(group).catch((error: unknown) => {
+          this.emit('fault', error);
+          for (const unit of group) unit.reject(error);
+        });
+      }
+    }
+    this.draining = null;
+  }
+
+  /** The writes at the head of the line, up to room of them. */
+  private takeWrites(room: number): Turn[] {
+    const taken: Turn[] = [];
+    while (taken.length < room && this.waiting[0]?.kind === 'write') taken.push(this.waiting.shift()!);
+    return taken;
+  }
+
+  /**
+   * Group commit: the writes waiting at the head of the line (and those arriving while it runs, for a
+   * short while) run one after the other inside one BEGIN IMMEDIATE … COMMIT, each in a SAVEPOINT of its
+   * own. One whose work fails is rolled back to its savepoint alone and answered with its error at once;
+   * the others are answered only once the shared COMMIT is done (synchronous=FULL: on disk), so what is
+   * acknowledged is as durable as with one COMMIT each, for one WAL sync per group instead of one each.
+   * A failed BEGIN or COMMIT, or a fault that ends the transaction, fails every unit not yet answered.
+   */
+  private async commitGroup(group: Turn[]): Promise<void> {
+    const failAll = (units: Turn[], error: unknown) => units.forEach((unit) => unit.reject(error));
+    if (this.unusable) return failAll(group, new StorageUnavailableError(this.unusable));
     // Writing on would go to a file nobody will ever open again: refuse until the service restarts.
-    if (this.fileReplaced()) throw new StorageUnavailableError(new Error(FILE_REPLACED));
+    if (this.fileReplaced()) return failAll(group, new StorageUnavailableError(new Error(FILE_REPLACED)));
     const runner = this.dataSource.createQueryRunner() as RunnerTransactionState;
     if (this.connection.inTransaction || runner.isTransactionActive) {
       // Never start on an unknown state (a write outside the queue: a bug): say so, and restore it first.
@@ -379,27 +460,97 @@ export class Database extends EventEmitter<{
       this.emit('fault', stray);
       this.restore(runner, stray);
     }
+    // BEGIN and COMMIT are counted as the first unit's statements: alone, a transaction costs what it did.
+    const first = group[0];
     try {
-      await this.beginImmediate(runner);
+      await first.inContext(() => this.beginImmediate(runner));
     } catch (error) {
       this.restore(runner, error);
-      throw this.translate(error);
+      return failAll(group, this.translate(error));
     }
+    const openedAt = Date.now();
     // Tell TypeORM a transaction is open, so that save() inside work does not try to open its own.
     runner.isTransactionActive = true;
     runner.transactionDepth = 1;
+    const done: { unit: Turn; result: unknown }[] = [];
+    /** Units rolled back to their savepoint: answered with their error once the group is over. */
+    const refused: { unit: Turn; error: unknown }[] = [];
+    const savepoint = this.savepointStatements();
+    for (let index = 0; index < group.length; index += 1) {
+      if (index > 0 && Date.now() - openedAt >= GROUP_HOLD_MS) {
+        this.waiting.unshift(...group.splice(index));
+        break;
+      }
+      const unit = group[index];
+      try {
+        // Savepoints go straight to the connection: not the caller's statements, not counted.
+        savepoint.open.run();
+        const result = await unit.inContext(() => unit.work(runner.manager));
+        savepoint.release.run();
+        done.push({ unit, result });
+      } catch (error) {
+        if (!this.rollbackUnit()) {
+          this.restore(runner, error);
+          unit.reject(this.translate(error));
+          for (const entry of refused) entry.unit.reject(entry.error);
+          failAll([...done.map((entry) => entry.unit), ...group.slice(index + 1)], this.translate(error));
+          return;
+        }
+        if (isStorageFault(error)) {
+          this.writeFault = sqliteCodeOf(error) ?? 'SQLITE_ERROR';
+          this.emit('fault', error);
+        }
+        refused.push({ unit, error: this.translate(error) });
+      }
+      if (index === group.length - 1 && Date.now() - openedAt < GROUP_JOIN_MS) {
+        group.push(...this.takeWrites(GROUP_MAX_UNITS - group.length));
+      }
+    }
     try {
-      const result = await work(runner.manager);
-      await runner.query('COMMIT');
+      await first.inContext(() => runner.query('COMMIT'));
       if (this.connection.inTransaction) throw new Error('COMMIT left the transaction open');
-      runner.isTransactionActive = false;
-      runner.transactionDepth = 0;
-      if (!this.writeFault?.startsWith('SQLITE_FULL')) this.writeFault = null;
-      this.emit('committed');
-      return result;
     } catch (error) {
       this.restore(runner, error);
-      throw this.translate(error);
+      for (const entry of refused) entry.unit.reject(entry.error);
+      return failAll(
+        done.map((entry) => entry.unit),
+        this.translate(error),
+      );
+    }
+    runner.isTransactionActive = false;
+    runner.transactionDepth = 0;
+    if (done.length > 0 && !this.writeFault?.startsWith('SQLITE_FULL')) this.writeFault = null;
+    this.emit('committed');
+    for (const entry of refused) entry.unit.reject(entry.error);
+    for (const { unit, result } of done) unit.resolve(result);
+  }
+
+  /** SAVEPOINT and RELEASE of a group's unit, prepared once per connection. */
+  private savepointStatements(): { open: BetterSqlite3.Statement; release: BetterSqlite3.Statement } {
+    const connection = this.connection;
+    if (this.savepoints?.connection !== connection) {
+      this.savepoints = {
+        connection,
+        open: connection.prepare('SAVEPOINT unit'),
+        release: connection.prepare('RELEASE unit'),
+      };
+    }
+    return this.savepoints;
+  }
+
+  /**
+   * Undoes one failed unit of a group, the others' work kept. False when that is not possible: the
+   * failure ended the whole transaction (SQLite rolls back by itself on some I/O errors), or the
+   * savepoint could not be rolled back.
+   */
+  private rollbackUnit(): boolean {
+    if (!this.connection.inTransaction) return false;
+    try {
+      this.connection.exec('ROLLBACK TO unit; RELEASE unit');
+      return true;
+    } catch (error) {
+      this.emit('fault', error);
+      return false;
     }
   }
 
@@ -486,7 +637,7 @@ export class Database extends EventEmitter<{
 
   /** Waits for queued transactions, moves the WAL into the main file and closes the connection. */
   async close(): Promise<void> {
-    await this.queue;
+    while (this.draining) await this.draining;
     if (!this.dataSource.isInitialized) return;
     if (this.dialect === 'sqlite' && !this.unusable) {
       try {
