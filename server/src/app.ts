@@ -28,6 +28,7 @@ import {
   wantsQueryCounts,
 } from './database/query-counter';
 import { EventConsumerRunner } from './events/event-consumers';
+import { type CompiledOperations, compiledExecutionGateway } from './http/compiled-execution';
 import { formatError } from './http/graphql-errors';
 import { EventLoopDelay, RequestGate, ShedLog, promptHealth, withLoadShedding } from './http/load-shedding';
 import {
@@ -62,6 +63,8 @@ export interface RunningServer {
   webhookDelivery: DeliveryWorker;
   /** Feeds domain events to services.eventConsumers in the background; tests call runOnce(). */
   eventConsumers: EventConsumerRunner;
+  /** How operations are executed: compiled, or by graphql-js (compiled-execution.ts). */
+  operations: CompiledOperations;
   close(): Promise<void>;
 }
 
@@ -73,6 +76,11 @@ export interface StartOptions {
   mailer?: Mailer;
   /** false (tests): the event consumers and delivery workers run only when runOnce() is called. */
   background?: boolean;
+  /**
+   * true (tests): an operation runs compiled from its first run, so every integration test goes through
+   * compiled execution; by default a document is compiled when it is seen a second time.
+   */
+  compileFromFirstRun?: boolean;
 }
 
 export const MAX_TOKENS = 2000;
@@ -186,8 +194,10 @@ export async function startServer(
   );
   if (shedding) httpServer.on('connection', () => gate.connectionAccepted());
   const armor = new ApolloArmor(queryLimits).protect();
+  const compiled = compiledExecutionGateway(schema, options.compileFromFirstRun ? 1 : 2);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, executed as compiled code once an operation is seen again (compiled-execution.ts).
+    gateway: compiled.gateway,
     csrfPrevention: true,
     parseOptions: { maxTokens: MAX_TOKENS },
     introspection: true,
@@ -290,6 +300,7 @@ export async function startServer(
     delivery,
     webhookDelivery,
     eventConsumers,
+    operations: compiled.operations,
     // Stop accepting, let in-flight requests finish (drain plugin), then the send in flight, then the database.
     close: () =>
       (closing ??= (async () => {

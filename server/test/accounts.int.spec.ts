@@ -87,7 +87,9 @@ async function outboxIdle(): Promise<void> {
       const stuck = await api.sql(
         `SELECT "id", "template", "attempts", "lastError", "nextAttemptAt", "claimedUntil" FROM "outbox_message" WHERE "state" = 'PENDING'`,
       );
-      throw new Error(`the outbox did not settle (clock ${clock.now().toISOString()}): ${JSON.stringify(stuck)}`);
+      throw new Error(
+        `the outbox did not settle (clock ${clock.now().toISOString()}): ${JSON.stringify(stuck)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -55,7 +55,13 @@ export class TestApi {
 
   static async start(
     overrides: ConfigOverrides = {},
-    options: { captureLogs?: boolean; clock?: Clock; mailer?: Mailer; background?: boolean } = {},
+    options: {
+      captureLogs?: boolean;
+      clock?: Clock;
+      mailer?: Mailer;
+      background?: boolean;
+      compileFromFirstRun?: boolean;
+    } = {},
   ): Promise<TestApi> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
     // In the `integration (postgres)` project, the data folder's own PostgreSQL database and secret.
@@ -84,6 +90,8 @@ export class TestApi {
         clock: options.clock,
         mailer: options.mailer,
         background: options.background,
+        // Every request of the suite through compiled execution (compiled-execution.int.spec.ts: the default).
+        compileFromFirstRun: options.compileFromFirstRun ?? true,
         ...(options.captureLogs
           ? { logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) } }
           : {}),

@@ -1,0 +1,89 @@
+import { GraphQLError, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { CompiledOperations } from './compiled-execution';
+
+class Refused extends Error {
+  readonly extensions = { code: 'NOT_FOUND' };
+}
+
+const schema = buildSchema(`
+  type Query { hello(name: String!): String, refused: String, count: Int! }
+  type Subscription { ticks: Int }
+`);
+const resolvers = {
+  Query: {
+    hello: (_: unknown, { name }: { name: string }) => `hello ${name}`,
+    refused: () => {
+      throw new Refused('No such thing.');
+    },
+    count: () => null,
+  },
+};
+for (const [name, resolve] of Object.entries(resolvers.Query))
+  schema.getQueryType()!.getFields()[name].resolve = resolve;
+
+function request(query: string, variables?: Record<string, unknown>) {
+  const document = parse(query);
+  return {
+    key: query,
+    document,
+    operation: document.definitions[0] as OperationDefinitionNode,
+    operationName: undefined,
+    variables,
+    context: {},
+  };
+}
+
+test('a document is compiled on its second run and answers as graphql-js did', async () => {
+  const operations = new CompiledOperations(schema);
+  const hello = request('query ($name: String!) { hello(name: $name) }', { name: 'Ada' });
+  const first = await operations.execute(hello);
+  expect(operations.runs).toEqual({ compiled: 0, interpreted: 1 });
+  const second = await operations.execute(hello);
+  expect(operations.runs).toEqual({ compiled: 1, interpreted: 1 });
+  expect(second).toEqual(first);
+  expect(second).toEqual({ data: { hello: 'hello Ada' } });
+});
+
+test('errors are graphql-js GraphQLErrors with the thrown error, path and locations kept', async () => {
+  const operations = new CompiledOperations(schema, 1);
+  const refused = await operations.execute(request('{ a: hello(name: "x")\n  refused }'));
+  expect(operations.runs.compiled).toBe(1);
+  const [error] = refused.errors!;
+  expect(error).toBeInstanceOf(GraphQLError);
+  expect(error.originalError).toBeInstanceOf(Refused);
+  expect(error.extensions).toEqual({ code: 'NOT_FOUND' });
+  expect(error.path).toEqual(['refused']);
+  expect(error.toJSON().locations).toEqual([{ line: 2, column: 3 }]);
+  expect(refused.data).toEqual({ a: 'hello x', refused: null });
+
+  // A null where none may be: the whole answer is null, as graphql-js would say.
+  const nulled = await operations.execute(request('{ count }'));
+  expect(nulled.data).toBeNull();
+  expect(nulled.errors![0]).toBeInstanceOf(GraphQLError);
+  expect(nulled.errors![0].path).toEqual(['count']);
+});
+
+test('variables that do not coerce, and subscriptions, stay with graphql-js', async () => {
+  const operations = new CompiledOperations(schema, 1);
+  const bad = await operations.execute(request('query ($name: String!) { hello(name: $name) }', { name: 3 }));
+  expect(operations.runs).toEqual({ compiled: 0, interpreted: 1 });
+  expect(bad.errors![0].message).toMatch(/^Variable "\$name" got invalid value 3/);
+  await operations.execute(request('subscription { ticks }'));
+  expect(operations.runs).toEqual({ compiled: 0, interpreted: 2 });
+});
+
+test('remembers a bounded number of documents, the least recently used forgotten first', async () => {
+  const operations = new CompiledOperations(schema, 2, 2);
+  const a = request('{ a: hello(name: "a") }');
+  const b = request('{ b: hello(name: "b") }');
+  const c = request('{ c: hello(name: "c") }');
+  await operations.execute(a);
+  await operations.execute(b);
+  await operations.execute(a); // a compiled, and now the most recent
+  await operations.execute(c); // b forgotten
+  expect(operations.runs).toEqual({ compiled: 1, interpreted: 3 });
+  await operations.execute(a);
+  expect(operations.runs.compiled).toBe(2);
+  await operations.execute(b); // seen "once" again: interpreted
+  expect(operations.runs).toEqual({ compiled: 2, interpreted: 4 });
+});
