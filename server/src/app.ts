@@ -87,7 +87,7 @@ export const MAX_TOKENS = 2000;
 /** What a request refused for overload is told to wait: the line moves in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
 /** How long /healthz waits for a fresh write probe before it answers the last one (busy service). */
-const HEALTH_WAIT_MS = 50;
+const HEALTH_WAIT_MS = 20;
 
 /** Limits that refuse abusive documents during validation, before any resolver or SQL runs. */
 export const queryLimits = {

@@ -362,6 +362,20 @@ describe('the health answer while busy', () => {
     expect(probe).toHaveBeenCalledTimes(2);
   });
 
+  test('checks while a probe is under way share it: a flood of checks queues no writes', async () => {
+    let finish: (health: { ok: true }) => void = () => {};
+    const probe = jest.fn(() => new Promise<{ ok: true }>((resolve) => (finish = resolve)));
+    const health = promptHealth(probe, 50);
+    const checks = [health(), health(), health()];
+    finish({ ok: true });
+    await expect(Promise.all(checks)).resolves.toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(probe).toHaveBeenCalledTimes(1);
+    const next = health();
+    finish({ ok: true });
+    await expect(next).resolves.toEqual({ ok: true });
+    expect(probe).toHaveBeenCalledTimes(2);
+  });
+
   test('a probe that answers in time is the answer: a fault is reported at once', async () => {
     const results = [{ ok: true as const }, { ok: false as const, detail: 'cannot write (SQLITE_FULL)' }];
     const health = promptHealth(() => Promise.resolve(results.shift()!), 50);

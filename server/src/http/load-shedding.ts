@@ -489,8 +489,12 @@ export function promptHealth(
   waitMs: number,
 ): () => Promise<DatabaseHealth> {
   let last: DatabaseHealth | undefined;
+  // One probe at a time: a flood of health checks shares the probe in flight instead of queueing writes.
+  let inFlight: Promise<DatabaseHealth> | undefined;
   return async () => {
-    const probe = check().then((health) => (last = health));
+    const probe = (inFlight ??= check()
+      .then((health) => (last = health))
+      .finally(() => (inFlight = undefined)));
     const known = last;
     if (!known) return probe;
     let timer: ReturnType<typeof setTimeout> | undefined;
