@@ -194,7 +194,10 @@ export async function startServer(
   );
   if (shedding) httpServer.on('connection', () => gate.connectionAccepted());
   const armor = new ApolloArmor(queryLimits).protect();
-  const compiled = compiledExecutionGateway(schema, options.compileFromFirstRun ? 1 : 2);
+  const compiled = compiledExecutionGateway(
+    schema,
+    options.compileFromFirstRun ? { compiledFromRun: 1, compileBudgetMs: Infinity } : {},
+  );
   const apollo = new ApolloServer<Context>({
     // The schema, executed as compiled code once an operation is seen again (compiled-execution.ts).
     gateway: compiled.gateway,

@@ -1,5 +1,5 @@
 import { GraphQLError, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { CompiledOperations } from './compiled-execution';
+import { CompiledOperations, MAX_COMPILED_FIELDS } from './compiled-execution';
 
 class Refused extends Error {
   readonly extensions = { code: 'NOT_FOUND' };
@@ -45,7 +45,7 @@ test('a document is compiled on its second run and answers as graphql-js did', a
 });
 
 test('errors are graphql-js GraphQLErrors with the thrown error, path and locations kept', async () => {
-  const operations = new CompiledOperations(schema, 1);
+  const operations = new CompiledOperations(schema, { compiledFromRun: 1 });
   const refused = await operations.execute(request('{ a: hello(name: "x")\n  refused }'));
   expect(operations.runs.compiled).toBe(1);
   const [error] = refused.errors!;
@@ -64,7 +64,7 @@ test('errors are graphql-js GraphQLErrors with the thrown error, path and locati
 });
 
 test('variables that do not coerce, and subscriptions, stay with graphql-js', async () => {
-  const operations = new CompiledOperations(schema, 1);
+  const operations = new CompiledOperations(schema, { compiledFromRun: 1 });
   const bad = await operations.execute(request('query ($name: String!) { hello(name: $name) }', { name: 3 }));
   expect(operations.runs).toEqual({ compiled: 0, interpreted: 1 });
   expect(bad.errors![0].message).toMatch(/^Variable "\$name" got invalid value 3/);
@@ -73,7 +73,7 @@ test('variables that do not coerce, and subscriptions, stay with graphql-js', as
 });
 
 test('remembers a bounded number of documents, the least recently used forgotten first', async () => {
-  const operations = new CompiledOperations(schema, 2, 2);
+  const operations = new CompiledOperations(schema, { capacity: 2 });
   const a = request('{ a: hello(name: "a") }');
   const b = request('{ b: hello(name: "b") }');
   const c = request('{ c: hello(name: "c") }');
@@ -86,4 +86,43 @@ test('remembers a bounded number of documents, the least recently used forgotten
   expect(operations.runs.compiled).toBe(2);
   await operations.execute(b); // seen "once" again: interpreted
   expect(operations.runs).toEqual({ compiled: 2, interpreted: 4 });
+});
+
+test('documents graphql-jit answers differently stay with graphql-js: @skip/@include, null for a defaulted variable', async () => {
+  const operations = new CompiledOperations(schema, { compiledFromRun: 1 });
+  const conditional = request('query ($b: Boolean = false) { a: hello(name: "a") @skip(if: $b) count }', {
+    b: null,
+  });
+  await operations.execute(conditional);
+  await operations.execute(conditional);
+  expect(operations.runs).toEqual({ compiled: 0, interpreted: 2 });
+
+  const defaulted = 'query ($name: String = "Ada") { hello(name: $name) }';
+  const given = await operations.execute(request(defaulted, { name: 'Bob' }));
+  expect(given).toEqual({ data: { hello: 'hello Bob' } });
+  expect(operations.runs).toEqual({ compiled: 1, interpreted: 2 });
+  // null given where the default would be: graphql-js decides (here: an error, the argument is non-null).
+  const nulled = await operations.execute(request(defaulted, { name: null }));
+  expect(operations.runs).toEqual({ compiled: 1, interpreted: 3 });
+  expect(nulled.errors?.[0].message).toMatch(/must not be null/);
+});
+
+test('a document of more fields than MAX_COMPILED_FIELDS is not compiled, fragments counted as often as spread', async () => {
+  const operations = new CompiledOperations(schema, { compiledFromRun: 1 });
+  const spreads = Array.from(
+    { length: MAX_COMPILED_FIELDS / 2 + 1 },
+    (_, i) => `f${i}: hello(name: "x") ...F`,
+  );
+  const large = request(`{ ${spreads.join(' ')} } fragment F on Query { count }`);
+  await operations.execute(large);
+  await operations.execute(large);
+  expect(operations.runs).toEqual({ compiled: 0, interpreted: 2 });
+});
+
+test('compiling stops once the window’s budget is spent: the document runs in graphql-js', async () => {
+  const operations = new CompiledOperations(schema, { compiledFromRun: 1, compileBudgetMs: 0 });
+  const hello = request('{ hello(name: "x") }');
+  expect(await operations.execute(hello)).toEqual({ data: { hello: 'hello x' } });
+  await operations.execute(hello);
+  expect(operations.runs).toEqual({ compiled: 0, interpreted: 2 });
 });

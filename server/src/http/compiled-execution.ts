@@ -1,12 +1,18 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { performance } from 'node:perf_hooks';
 import {
+  BREAK,
   type DocumentNode,
   type ExecutionResult,
+  type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLSchema,
+  Kind,
   type OperationDefinitionNode,
+  type SelectionSetNode,
   execute,
   getVariableValues,
+  visit,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
@@ -17,9 +23,19 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
  * Apollo keeps parsing, validating (query limits included), its plugins and error formatting; only the
  * execute step changes, through Apollo's documented seam for a custom executor (the `gateway` option).
  *
- * What stays with graphql-js: a document's first run (compiling costs more than one execution, so a
- * stream of one-off documents never pays it), a document graphql-jit cannot compile, and variables that
- * do not coerce (the errors, and so the answers, are graphql-js's own, as before).
+ * What stays with graphql-js, where graphql-jit answers differently or compiling would cost more than
+ * it saves (a review found each difference with a query):
+ * - a document's first run: compiling costs more than one execution, so one-off documents never pay it;
+ * - mutations and subscriptions (see execute below);
+ * - documents with @skip or @include: graphql-jit reads a null condition as false and orders fields
+ *   differently when a field's first occurrence is skipped;
+ * - a request giving null to a nullable variable that has a default: graphql-js refuses it where the
+ *   variable stands for a non-null list item or input field, graphql-jit hands the null to the resolver;
+ * - variables that do not coerce (the errors, and so the answers, are graphql-js's own, as before);
+ * - documents of more than MAX_COMPILED_FIELDS fields once fragments are expanded, and any document
+ *   while compiling has used up COMPILE_BUDGET_MS of the current COMPILE_WINDOW_MS: compiling blocks the
+ *   event loop (half a second for a 16-alias document), so a client sending ever new documents cannot
+ *   turn it into a denial of service; such a document is compiled on a later run, in a later window.
  */
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -27,21 +43,41 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
 
 /** Documents remembered (seen once, or compiled); the least recently used is forgotten beyond it. */
 export const COMPILED_CACHE_SIZE = 500;
+/** The web client's largest query has about 40 fields; a document with more runs in graphql-js. */
+export const MAX_COMPILED_FIELDS = 200;
+/** Compiling may take this much of the event loop per window, whatever documents arrive. */
+export const COMPILE_BUDGET_MS = 100;
+export const COMPILE_WINDOW_MS = 10_000;
+
+export interface CompileSettings {
+  /** The run of a document that is compiled: 2 (by default), or 1 (tests: every run compiled). */
+  compiledFromRun: 1 | 2;
+  capacity: number;
+  compileBudgetMs: number;
+}
+
+const defaultSettings: CompileSettings = {
+  compiledFromRun: 2,
+  capacity: COMPILED_CACHE_SIZE,
+  compileBudgetMs: COMPILE_BUDGET_MS,
+};
 
 /** A compiled operation, or the mark of one seen once (`null`), or one that cannot be compiled (`false`). */
 type Entry = CompiledQuery | null | false;
 
 export class CompiledOperations {
   private readonly entries = new Map<string, Entry>();
+  private readonly settings: CompileSettings;
+  private window = { startedAt: -Infinity, spentMs: 0 };
   /** How many executions went through compiled code, and how many through graphql-js (tests, logs). */
   readonly runs = { compiled: 0, interpreted: 0 };
 
   constructor(
     private readonly schema: GraphQLSchema,
-    /** The run of a document that is compiled: 2 (by default), or 1 (tests: every run compiled). */
-    private readonly compiledFromRun: 1 | 2 = 2,
-    private readonly capacity = COMPILED_CACHE_SIZE,
-  ) {}
+    settings: Partial<CompileSettings> = {},
+  ) {
+    this.settings = { ...defaultSettings, ...settings };
+  }
 
   async execute(request: {
     key: string;
@@ -55,18 +91,13 @@ export class CompiledOperations {
     // Queries only. Mutations stay with graphql-js: once a root field fails into a null that nulls the
     // whole answer, graphql-js runs none of the mutations after it, and graphql-jit still runs them,
     // answering for none (a write nobody is told of). Subscriptions are a stream, not one answer.
+    const operation = request.operation;
     const compiled =
-      request.operation?.operation === 'query'
-        ? this.compiledFor(request.key, request.document, request.operationName)
+      operation?.operation === 'query'
+        ? this.compiledFor(request.key, request.document, operation, request.operationName)
         : null;
     const variables = request.variables ?? {};
-    // Variables are checked by graphql-js first: a refusal reads exactly as it always has.
-    const coercible =
-      !compiled ||
-      !request.operation?.variableDefinitions?.length ||
-      !getVariableValues(this.schema, request.operation.variableDefinitions, variables, { maxErrors: 50 })
-        .errors;
-    if (!compiled || !coercible) {
+    if (!compiled || !variablesFitCompiledCode(this.schema, operation!, variables)) {
       this.runs.interpreted += 1;
       return execute({
         schema: this.schema,
@@ -85,10 +116,11 @@ export class CompiledOperations {
   private compiledFor(
     key: string,
     document: DocumentNode,
+    operation: OperationDefinitionNode,
     operationName: string | undefined,
   ): CompiledQuery | null {
     const known = this.entries.get(key);
-    if (known === undefined && this.compiledFromRun === 2) {
+    if (known === undefined && this.settings.compiledFromRun === 2) {
       this.remember(key, null);
       return null;
     }
@@ -98,9 +130,22 @@ export class CompiledOperations {
       this.entries.set(key, known);
       return known || null;
     }
+    if (!compilable(document, operation)) {
+      this.remember(key, false);
+      return null;
+    }
+    const started = performance.now();
+    if (started - this.window.startedAt >= COMPILE_WINDOW_MS)
+      this.window = { startedAt: started, spentMs: 0 };
+    if (this.window.spentMs >= this.settings.compileBudgetMs) {
+      // Seen, not compiled: a later run, in a later window, compiles it.
+      this.remember(key, null);
+      return null;
+    }
     const compiled = compileQuery(this.schema, document, operationName, {
       disablingCapturingStackErrors: true,
     });
+    this.window.spentMs += performance.now() - started;
     const entry = isCompiledQuery(compiled) ? compiled : false;
     this.remember(key, entry);
     return entry || null;
@@ -108,8 +153,68 @@ export class CompiledOperations {
 
   private remember(key: string, entry: Entry): void {
     this.entries.set(key, entry);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size > this.settings.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
+}
+
+/** No @skip/@include anywhere, and at most MAX_COMPILED_FIELDS fields with fragments expanded. */
+function compilable(document: DocumentNode, operation: OperationDefinitionNode): boolean {
+  let conditional = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'skip' || node.name.value === 'include') {
+        conditional = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (conditional) return false;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  // Validation has refused fragment cycles; the count stops as soon as it is over the limit.
+  let fields = 0;
+  const count = (selectionSet: SelectionSetNode): boolean => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        fields += 1;
+        if (fields > MAX_COMPILED_FIELDS) return false;
+        if (selection.selectionSet && !count(selection.selectionSet)) return false;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (!count(selection.selectionSet)) return false;
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !count(fragment.selectionSet)) return false;
+      }
+    }
+    return true;
+  };
+  return count(operation.selectionSet);
+}
+
+/**
+ * Whether compiled code answers these variables as graphql-js would: they coerce (checked by graphql-js,
+ * so a refusal reads exactly as it always has), and no nullable variable with a default is given null.
+ */
+function variablesFitCompiledCode(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): boolean {
+  const definitions = operation.variableDefinitions ?? [];
+  if (definitions.length === 0) return true;
+  for (const definition of definitions) {
+    if (
+      definition.defaultValue &&
+      definition.type.kind !== Kind.NON_NULL_TYPE &&
+      variables[definition.variable.name.value] === null
+    ) {
+      return false;
+    }
+  }
+  return !getVariableValues(schema, definitions, variables, { maxErrors: 50 }).errors;
 }
 
 /**
@@ -130,12 +235,12 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
 /** Apollo's seam for a custom executor: the schema as it is, operations through CompiledOperations. */
 export function compiledExecutionGateway(
   schema: GraphQLSchema,
-  compiledFromRun: 1 | 2 = 2,
+  settings: Partial<CompileSettings> = {},
 ): {
   gateway: Gateway;
   operations: CompiledOperations;
 } {
-  const operations = new CompiledOperations(schema, compiledFromRun);
+  const operations = new CompiledOperations(schema, settings);
   const executor: Executor = (requestContext) =>
     operations.execute({
       key: `${requestContext.queryHash}\u0000${requestContext.request.operationName ?? ''}`,

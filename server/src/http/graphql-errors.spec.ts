@@ -22,6 +22,30 @@ describe('formatError', () => {
     expect(formatted.extensions).toMatchObject({ invalidFields: [{ field: 'username', rule: 'invalid' }] });
   });
 
+  test('an argument graphql-js refuses while executing is bad input naming it, without the value it quoted', () => {
+    for (const refusal of [
+      'Argument "if" of non-null type "Boolean!" must not be null.',
+      'Argument "orderBy" has invalid value { field: $f, direction: ASC, secret: "hunter22" }.',
+      'Argument "id" of required type "ID!" was provided the variable "$id" which was not provided a runtime value.',
+    ]) {
+      const thrown = new GraphQLError(refusal);
+      const located = new GraphQLError(refusal, { path: ['tickets'], originalError: thrown });
+      const formatted = format(refusal, { code: 'INTERNAL_SERVER_ERROR' }, located);
+      const argument = /^Argument "(\w+)"/.exec(refusal)![1];
+      expect(formatted).toMatchObject({
+        message: `Argument "${argument}" has an invalid value.`,
+        extensions: { code: 'BAD_USER_INPUT', invalidFields: [{ field: argument, rule: 'invalid' }] },
+      });
+      expect(JSON.stringify(formatted)).not.toContain('hunter22');
+    }
+    // A resolver's own error that happens to read the same is not the client's input.
+    const resolverError = new Error('Argument "x" has invalid value 1.');
+    const wrapped = new GraphQLError(resolverError.message, { originalError: resolverError });
+    expect(format(resolverError.message, { code: 'INTERNAL_SERVER_ERROR' }, wrapped).extensions).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+    });
+  });
+
   test('removes "Did you mean" hints', () => {
     const formatted = format('Cannot query field "titel" on type "Ticket". Did you mean "title"?', {
       code: 'GRAPHQL_VALIDATION_FAILED',

@@ -46,6 +46,21 @@ function withoutEchoedValue(message: string): { message: string; field?: string 
   };
 }
 
+/**
+ * graphql-js's refusals of an argument while executing (validation lets them through when a variable
+ * with a default is given null where the argument may not be, or for a directive's argument): the
+ * client's input, named by the argument. The value it quoted is left out, as for variables.
+ */
+const argumentRefusal =
+  /^Argument "(\w+)" (?:of (?:required|non-null) type "[^"]+" (?:was not provided|must not be null|was provided the variable "\$\w+" which was not provided a runtime value)\.|has invalid value [\s\S]*)$/;
+
+/** The argument a GraphQL error from graphql-js's argument coercion names, or null for any other error. */
+export function refusedArgument(error: unknown): string | null {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (!(original instanceof GraphQLError) || original.originalError || original.extensions?.code) return null;
+  return argumentRefusal.exec(original.message)?.[1] ?? null;
+}
+
 /** graphql-js's message, at execution, for an operation type the schema lacks (subscription). */
 const unsupportedOperation = /^Schema is not configured to execute \w+ operation\.$/;
 
@@ -122,6 +137,15 @@ export function formatError(
     };
   }
   if (code === 'UNAUTHORIZED') return { ...base, extensions: { code: 'FORBIDDEN' } };
+  const argument = refusedArgument(error);
+  if (argument) {
+    const message = `Argument "${argument}" has an invalid value.`;
+    return {
+      ...base,
+      message,
+      extensions: { code: 'BAD_USER_INPUT', invalidFields: [{ field: argument, rule: 'invalid', message }] },
+    };
+  }
   // Refusals without a code are the client's too: Apollo's own 4xx answers (e.g. a persisted-query hash
   // that does not match) and a subscription, which this schema does not have.
   const httpStatus = Number(

@@ -9,6 +9,7 @@ import { StorageUnavailableError } from '../database/storage-fault';
 import { AppError, BadInputError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors';
 import { holdsNul, nulMessage } from '../text';
 import { authProblemMessages } from '../auth/auth-checker';
+import { refusedArgument } from './graphql-errors';
 import { MAX_JOBS_PER_REQUEST, tooManyJobs } from '../tickets/ticket.resolver';
 
 /**
@@ -184,7 +185,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
             // Storage faults are logged once, by the database, with their SQLite code.
-            if (error.extensions?.code || !error.originalError) continue;
+            if (error.extensions?.code || !error.originalError || refusedArgument(error)) continue;
             if (error.originalError instanceof StorageUnavailableError) continue;
             logger.error(
               { operation: operationName ?? null, path: error.path, err: error.originalError },
