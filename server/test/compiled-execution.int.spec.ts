@@ -1,4 +1,5 @@
 import { TICKET, TICKETS } from './support/operations';
+import { postRaw, twoRuns } from './support/compiled-runs';
 import { type RawResponse, TestApi, type TestUser } from './support/test-server';
 
 /*
@@ -38,31 +39,12 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function post(query: string, variables: Record<string, unknown>, token?: string): Promise<RawResponse> {
-  return api.http('/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-}
+const post = (query: string, variables: Record<string, unknown>, token?: string) =>
+  postRaw(api, { query, variables }, token);
 
 /** The same request twice: the first runs in graphql-js, the second compiled; both answers. */
-async function twice(query: string, variables: Record<string, unknown>, token?: string) {
-  const runs = { ...api.server.operations.runs };
-  const first = await post(query, variables, token);
-  const afterFirst = { ...api.server.operations.runs };
-  const second = await post(query, variables, token);
-  const afterSecond = { ...api.server.operations.runs };
-  return {
-    first,
-    second,
-    firstCompiled: afterFirst.compiled > runs.compiled,
-    secondCompiled: afterSecond.compiled > afterFirst.compiled,
-  };
-}
+const twice = (query: string, variables: Record<string, unknown>, token?: string) =>
+  twoRuns(api, { query, variables }, token);
 
 function expectSameAnswer({ first, second }: { first: RawResponse; second: RawResponse }): void {
   expect(second.status).toBe(first.status);

@@ -1,4 +1,5 @@
 import { TICKET, TICKETS } from '../support/operations';
+import { postRaw, type TwoRuns, twoRuns } from '../support/compiled-runs';
 import { type RawResponse, TestApi, type TestUser } from '../support/test-server';
 
 /*
@@ -49,37 +50,19 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function post(body: Record<string, unknown>, token?: string): Promise<RawResponse> {
-  return api.http('/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-}
-
-interface Probe {
-  first: RawResponse;
-  second: RawResponse;
-  secondCompiled: boolean;
-}
+const post = (body: Record<string, unknown>, token?: string) => postRaw(api, body, token);
 
 async function twice(
   query: string,
   variables: Record<string, unknown> | undefined,
   token?: string,
   operationName?: string | null,
-): Promise<Probe> {
+): Promise<TwoRuns> {
   caseNumber += 1;
   const body: Record<string, unknown> = { query: `${query}\n# review case ${caseNumber}\n` };
   if (variables !== undefined) body.variables = variables;
   if (operationName !== undefined) body.operationName = operationName;
-  const first = await post(body, token);
-  const before = api.server.operations.runs.compiled;
-  const second = await post(body, token);
-  return { first, second, secondCompiled: api.server.operations.runs.compiled > before };
+  return twoRuns(api, body, token);
 }
 
 /**
@@ -95,7 +78,7 @@ function comparable(response: RawResponse): string {
 }
 
 /** The compiled run answers exactly as graphql-js did: status, data and every error. */
-function same(probe: Probe, label = ''): void {
+function same(probe: TwoRuns, label = ''): void {
   expect({ label, status: probe.second.status, text: comparable(probe.second) }).toEqual({
     label,
     status: probe.first.status,
@@ -109,7 +92,7 @@ async function check(
   variables: Record<string, unknown> | undefined,
   token?: string,
   operationName?: string | null,
-): Promise<Probe> {
+): Promise<TwoRuns> {
   const probe = await twice(query, variables, token, operationName);
   same(probe, label);
   return probe;
