@@ -42,6 +42,16 @@ export interface JobRow extends ExportedJob {
   authorUsername: string;
 }
 
+/**
+ * One keyset batch: its items, and the id to read the next batch after. Batches are plain promises, not
+ * generators, so a batch's rows are garbage once the caller has turned them into text: nothing suspended
+ * while the reader is slow keeps them (kept, they reach V8's old generation; see ExportService).
+ */
+export interface ExportPage<T> {
+  items: T[];
+  last: number;
+}
+
 /** What the export reads: one project, or everything (null). */
 export interface ExportScope {
   actor: User;
@@ -54,41 +64,42 @@ const isoDateOrNull = (raw: number | string | null) => (raw === null ? null : is
 const idOrNull = (raw: number | null) => (raw === null ? null : String(raw));
 
 /**
- * Reads the export in keyset batches (by id), each in its own short read that waits for the writes
- * in flight: memory stays bounded, and writers are never held for the whole export.
+ * Reads the export in keyset batches (by id, `…After(scope, after)`), each in its own short read that
+ * waits for the writes in flight: memory stays bounded, and writers are never held for the whole export.
  */
 export class ExportReader {
   constructor(private readonly database: Database) {}
 
-  async *users(scope: ExportScope): AsyncGenerator<ExportedUser[]> {
-    for (let after = 0; ;) {
-      const rows = await this.database.readCommitted((manager) =>
-        this.namedUsers(manager, scope)
-          .andWhere('u.id > :after', { after })
-          .orderBy('u.id')
-          .limit(USER_BATCH)
-          .select(['u.id AS id', 'u.username AS username', 'u.email AS email', 'u.role AS role'])
-          .addSelect(['u.locale AS locale', 'u."createdAt" AS "createdAt"'])
-          .getRawMany<{
-            id: number;
-            username: string;
-            email: string;
-            role: Role;
-            locale: Locale;
-            createdAt: number;
-          }>(),
-      );
-      if (rows.length === 0) return;
-      yield rows.map((row) => ({
+  /** Up to USER_BATCH of the scope's users after the id `after`; null once there are none. */
+  async usersAfter(scope: ExportScope, after: number): Promise<ExportPage<ExportedUser> | null> {
+    const rows = await this.database.readCommitted((manager) =>
+      this.namedUsers(manager, scope)
+        .andWhere('u.id > :after', { after })
+        .orderBy('u.id')
+        .limit(USER_BATCH)
+        .select(['u.id AS id', 'u.username AS username', 'u.email AS email', 'u.role AS role'])
+        .addSelect(['u.locale AS locale', 'u."createdAt" AS "createdAt"'])
+        .getRawMany<{
+          id: number;
+          username: string;
+          email: string;
+          role: Role;
+          locale: Locale;
+          createdAt: number;
+        }>(),
+    );
+    if (rows.length === 0) return null;
+    return {
+      items: rows.map((row) => ({
         id: String(row.id),
         username: row.username,
         email: canSeePrivateUserFields(scope.actor, { id: row.id }) ? row.email : '',
         role: row.role,
         locale: row.locale,
         createdAt: isoDate(row.createdAt),
-      }));
-      after = Number(rows[rows.length - 1].id);
-    }
+      })),
+      last: Number(rows[rows.length - 1].id),
+    };
   }
 
   /** Everyone for a full export; otherwise those the project's tickets and jobs name. */
@@ -126,63 +137,58 @@ export class ExportReader {
     }));
   }
 
-  /** The scope's tickets, TICKET_BATCH at a time, each batch with its jobs (oldest first) in one more query. */
-  async *ticketsWithJobs(scope: ExportScope): AsyncGenerator<ExportedTicket[]> {
-    for await (const batch of this.ticketRows(scope)) {
-      const jobs = await this.jobsOf(scope, batch);
-      yield batch.map((ticket) => exportedTicketOf(ticket, jobs.get(ticket.id) ?? []));
-    }
+  /** Up to TICKET_BATCH of the scope's tickets after the id `after`, each with its jobs (oldest first). */
+  async ticketsWithJobsAfter(scope: ExportScope, after: number): Promise<ExportPage<ExportedTicket> | null> {
+    const page = await this.ticketRowsAfter(scope, after);
+    if (page === null) return null;
+    const jobs = await this.jobsOf(scope, page.items);
+    return {
+      items: page.items.map((ticket) => exportedTicketOf(ticket, jobs.get(ticket.id) ?? [])),
+      last: page.last,
+    };
   }
 
-  /** The scope's jobs with their author's name, ticket by ticket, oldest first. */
-  async *jobRows(scope: ExportScope): AsyncGenerator<JobRow[]> {
-    for await (const batch of this.ticketRows(scope)) {
-      const jobs = await this.jobsOf(scope, batch);
-      yield batch.flatMap((ticket) => jobs.get(ticket.id) ?? []);
-    }
+  /** The jobs, with their author's name, of the TICKET_BATCH tickets after `after` (none, some tickets may have). */
+  async jobRowsAfter(scope: ExportScope, after: number): Promise<ExportPage<JobRow> | null> {
+    const page = await this.ticketRowsAfter(scope, after);
+    if (page === null) return null;
+    const jobs = await this.jobsOf(scope, page.items);
+    return { items: page.items.flatMap((ticket) => jobs.get(ticket.id) ?? []), last: page.last };
   }
 
-  /** The scope's tickets with the names the CSV shows, TICKET_BATCH at a time. */
-  async *ticketRows(scope: ExportScope): AsyncGenerator<TicketRow[]> {
-    for (let after = 0; ;) {
-      const rows = await this.database.readCommitted((manager) => {
-        const query = manager
-          .createQueryBuilder(Ticket, 't')
-          .innerJoin(Project, 'p', 'p.id = t."projectId"')
-          .innerJoin(User, 'a', 'a.id = t."authorId"')
-          .leftJoin(User, 's', 's.id = t."assigneeId"')
-          .select(['t.id AS id', 't."projectId" AS "projectId"', 't.title AS title'])
-          .addSelect(['t.description AS description', 't.status AS status', 't.priority AS priority'])
-          .addSelect([
-            't.category AS category',
-            't."authorId" AS "authorId"',
-            't."assigneeId" AS "assigneeId"',
-          ])
-          .addSelect([
-            't."createdAt" AS "createdAt"',
-            't."updatedAt" AS "updatedAt"',
-            't."closedAt" AS "closedAt"',
-          ])
-          .addSelect([
-            'p.name AS "projectName"',
-            'a.username AS "authorUsername"',
-            'a.email AS "authorEmail"',
-          ])
-          .addSelect('s.username', 'assigneeUsername')
-          .where('t.id > :after', { after });
-        // Unary + keeps the planner off the (projectId, status) index, whose rows it would sort on every
-        // batch; walking the primary key from `after` reads each ticket once over the whole export.
-        if (scope.projectId !== null)
-          query.andWhere('+t."projectId" = :projectId', { projectId: scope.projectId });
-        return whereTicketVisible(query, scope.actor, 't')
-          .orderBy('t.id')
-          .limit(TICKET_BATCH)
-          .getRawMany<RawTicket>();
-      });
-      if (rows.length === 0) return;
-      yield rows.map((row) => ticketRowOf(row, scope.actor));
-      after = Number(rows[rows.length - 1].id);
-    }
+  /** Up to TICKET_BATCH of the scope's tickets after `after`, with the names the CSV shows. */
+  async ticketRowsAfter(scope: ExportScope, after: number): Promise<ExportPage<TicketRow> | null> {
+    const rows = await this.database.readCommitted((manager) => {
+      const query = manager
+        .createQueryBuilder(Ticket, 't')
+        .innerJoin(Project, 'p', 'p.id = t."projectId"')
+        .innerJoin(User, 'a', 'a.id = t."authorId"')
+        .leftJoin(User, 's', 's.id = t."assigneeId"')
+        .select(['t.id AS id', 't."projectId" AS "projectId"', 't.title AS title'])
+        .addSelect(['t.description AS description', 't.status AS status', 't.priority AS priority'])
+        .addSelect(['t.category AS category', 't."authorId" AS "authorId"', 't."assigneeId" AS "assigneeId"'])
+        .addSelect([
+          't."createdAt" AS "createdAt"',
+          't."updatedAt" AS "updatedAt"',
+          't."closedAt" AS "closedAt"',
+        ])
+        .addSelect(['p.name AS "projectName"', 'a.username AS "authorUsername"', 'a.email AS "authorEmail"'])
+        .addSelect('s.username', 'assigneeUsername')
+        .where('t.id > :after', { after });
+      // Unary + keeps the planner off the (projectId, status) index, whose rows it would sort on every
+      // batch; walking the primary key from `after` reads each ticket once over the whole export.
+      if (scope.projectId !== null)
+        query.andWhere('+t."projectId" = :projectId', { projectId: scope.projectId });
+      return whereTicketVisible(query, scope.actor, 't')
+        .orderBy('t.id')
+        .limit(TICKET_BATCH)
+        .getRawMany<RawTicket>();
+    });
+    if (rows.length === 0) return null;
+    return {
+      items: rows.map((row) => ticketRowOf(row, scope.actor)),
+      last: Number(rows[rows.length - 1].id),
+    };
   }
 
   /** How many jobs of each of these tickets the actor sees, by ticket id. */

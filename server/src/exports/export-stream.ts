@@ -12,7 +12,7 @@ export class ExportAbortedError extends Error {
  * the database reads back instead of filling memory; ends out after the last chunk. If the reader
  * closes first, stops asking for chunks (the batches stop) and throws ExportAbortedError.
  */
-export async function writeChunks(out: Writable, chunks: AsyncIterable<string>): Promise<void> {
+export async function writeChunks(out: Writable, chunks: AsyncIterable<Buffer>): Promise<void> {
   let closed = out.destroyed;
   let failure: Error | null = null;
   const onClose = () => (closed = true);

@@ -102,9 +102,9 @@ async function exportTo(
   }
   const started = performance.now();
   let bytes = 0;
-  const counted = async function* (chunks: AsyncIterable<string>) {
+  const counted = async function* (chunks: AsyncIterable<Buffer>) {
     for await (const chunk of chunks) {
-      bytes += Buffer.byteLength(chunk);
+      bytes += chunk.length;
       yield chunk;
     }
   };
