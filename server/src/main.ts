@@ -1,3 +1,4 @@
+import './v8-tuned';
 import 'reflect-metadata';
 import { startServer } from './app';
 import { ConfigError, loadConfig } from './config';
