@@ -237,6 +237,7 @@ describe('private fields of other users', () => {
     expect(data.__type.fields.map((field) => field.name).sort()).toEqual(
       [
         'createdAt',
+        'deactivated',
         'email',
         'emailVerified',
         'id',

@@ -15,6 +15,7 @@ import {
   canExport,
   canListArchivedProjects,
   canReadProjectReport,
+  canSeeDeactivated,
   canSeeInternalNotes,
   canSeePrivateUserFields,
   canSeeProject,
@@ -103,6 +104,13 @@ test('users: email and settings are seen by the user themself and by admins only
   expect(canSeePrivateUserFields(agent, reporter)).toBe(false);
   expect(canSeePrivateUserFields(other, reporter)).toBe(false);
   expect(canSeePrivateUserFields(null, reporter)).toBe(false);
+});
+
+test('users: whether an account is deactivated is seen by admins only', () => {
+  expect(canSeeDeactivated(admin)).toBe(true);
+  expect(canSeeDeactivated(agent)).toBe(false);
+  expect(canSeeDeactivated(reporter)).toBe(false);
+  expect(canSeeDeactivated(null)).toBe(false);
 });
 
 test('webhooks: every ticket, internal notes only for those created with includeInternal', () => {

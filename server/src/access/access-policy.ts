@@ -21,7 +21,8 @@ import type { User } from '../users/user.entity';
  * - The project report: AGENT and ADMIN read it; it is project documentation, so it holds the public
  *   history only (no internal note, even for the staff who read it).
  * - Exports: ADMIN only; the whole record (internal notes flagged, email addresses), never a secret.
- * - Users: email and notification settings are seen by the user themself and by ADMINs only.
+ * - Users: email and notification settings are seen by the user themself and by ADMINs only; whether an
+ *   account is deactivated, by ADMINs only (they manage accounts).
  */
 
 /** A single ticket: staff see all, a USER their own. */
@@ -129,4 +130,9 @@ export function canSeeWhoFigures(viewer: User): boolean {
 /** User.email and User.notifyByEmail; anyone else gets null. */
 export function canSeePrivateUserFields(viewer: User | null, user: Pick<User, 'id'>): boolean {
   return viewer !== null && (viewer.id === user.id || viewer.role === Role.ADMIN);
+}
+
+/** User.deactivated; anyone else gets null. */
+export function canSeeDeactivated(viewer: User | null): boolean {
+  return viewer?.role === Role.ADMIN;
 }

@@ -9,6 +9,7 @@ import type { RateLimit } from '../limits/rate-limit';
 import { rateLimitsOf } from '../limits/rate-limits-of';
 import { Outbox } from '../outbox/outbox';
 import type { AccountMail } from '../users/account-mail';
+import { isDeactivated } from '../users/deactivation';
 import { User } from '../users/user.entity';
 import { normalizeKey } from '../users/user-key';
 import {
@@ -213,7 +214,8 @@ export class AccountsService implements AccountMail {
   private async sendResetLink(emailKey: string): Promise<void> {
     await this.database.transaction(async (manager) => {
       const user = await manager.findOneBy(User, { emailKey });
-      if (!user) return;
+      // A deactivated account regains nothing by a reset: treated like an unknown address.
+      if (!user || isDeactivated(user)) return;
       const { secret, expiresAt } = await this.issueToken(
         manager,
         user,
@@ -243,7 +245,7 @@ export class AccountsService implements AccountMail {
     const found = await this.database.manager.findOneBy(UserToken, { tokenHash });
     if (!found || !isTokenUsable(found, TokenPurpose.RESET_PASSWORD, this.clock.now())) throw invalidToken();
     const owner = await this.database.manager.findOneBy(User, { id: found.userId });
-    if (!owner) throw invalidToken();
+    if (!owner || isDeactivated(owner)) throw invalidToken();
     assertAcceptablePassword(newPassword, { username: owner.username, email: owner.email }, 'newPassword');
     // The slow hash before the transaction; the token is checked again inside it (a parallel reset).
     const passwordHash = await hashPassword(newPassword);

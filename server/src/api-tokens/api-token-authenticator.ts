@@ -1,5 +1,6 @@
 import type { AuthProblem, Authenticator, PresentedCredential, Principal } from '../auth/principal';
 import type { ApiTokenService } from './api-token.service';
+import { isDeactivated } from '../users/deactivation';
 import { looksLikeApiToken } from './api-token-secret';
 
 /** Personal access tokens, from the Authorization header only (never a cookie: no CSRF exposure). */
@@ -13,6 +14,8 @@ export class ApiTokenAuthenticator implements Authenticator {
   async authenticate(credential: PresentedCredential): Promise<Principal | AuthProblem> {
     const checked = await this.apiTokens.check(credential.value);
     if (typeof checked === 'string') return checked;
+    // Deactivation deletes the owner's tokens; the flag is checked too, read in the same statement.
+    if (isDeactivated(checked.user)) return 'tokenInvalid';
     return { kind: 'token', user: checked.user, scope: checked.token.scope, tokenId: checked.token.id };
   }
 }

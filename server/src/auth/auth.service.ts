@@ -1,5 +1,6 @@
 import type { Config } from '../config';
-import { BadInputError } from '../errors';
+import { BadInputError, ForbiddenError } from '../errors';
+import { DEACTIVATED_ACCOUNT_MESSAGE, isDeactivated } from '../users/deactivation';
 import type { RateLimit } from '../limits/rate-limit';
 import type { RateLimitStore } from '../limits/rate-limit-store';
 import type { User } from '../users/user.entity';
@@ -68,6 +69,9 @@ export class AuthService {
         failed = true;
         throw BadInputError.field('login', 'invalid', INVALID_LOGIN);
       }
+      // Only the right password learns that the account is deactivated (like GitHub's suspended accounts):
+      // the owner is told what to do; a guesser learns the password, which no longer opens anything.
+      if (isDeactivated(user)) throw new ForbiddenError(DEACTIVATED_ACCOUNT_MESSAGE);
       return { user, ...this.tokens.issue(user) };
     } finally {
       if (!failed) await this.failedLoginsByAddress.reward(clientAddress);

@@ -2,6 +2,7 @@ import { looksLikeApiToken } from '../api-tokens/api-token-secret';
 import type { Database } from '../database/data-source';
 import { TokenScope } from '../api-tokens/api-token.entity';
 import { readRows } from '../loaders';
+import { isDeactivated } from '../users/deactivation';
 import { type UserRow, userColumns, userFromRow } from '../users/user-row';
 import type { AuthProblem, Authenticator, PresentedCredential, Principal } from './principal';
 import type { TokenService } from './token.service';
@@ -31,7 +32,8 @@ export class SessionAuthenticator implements Authenticator {
       [Number(claims.sub), claims.jti],
     );
     const user = row ? userFromRow(row) : null;
-    if (!user || user.sessionVersion !== claims.sv) return 'ended';
+    // Deactivation also bumps the session version; the flag is checked too, read in the same row.
+    if (!user || user.sessionVersion !== claims.sv || isDeactivated(user)) return 'ended';
     return { kind: 'session', user, scope: TokenScope.WRITE, claims };
   }
 }

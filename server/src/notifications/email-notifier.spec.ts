@@ -80,7 +80,13 @@ beforeEach(async () => {
   await database.manager
     .createQueryBuilder()
     .update(User)
-    .set({ emailVerified: true, notifyByEmail: true, notifyNewTickets: true, role: Role.USER })
+    .set({
+      emailVerified: true,
+      notifyByEmail: true,
+      notifyNewTickets: true,
+      role: Role.USER,
+      deactivatedAt: null,
+    })
     .execute();
   await setUser(admin, { role: Role.ADMIN });
   await setUser(agent, { role: Role.AGENT });
@@ -129,6 +135,16 @@ describe('who is told what', () => {
     await setUser(other, { notifyNewTickets: false });
     await tickets.create(reporter, { projectId, title: 'Crash', description: 'At once.' });
     expect(await recipients()).toEqual(['admin', 'agent']);
+  });
+
+  test('a deactivated account is told nothing, as author or as watching staff', async () => {
+    await setUser(other, { deactivatedAt: new Date() });
+    const ticket = await tickets.create(reporter, { projectId, title: 'Crash', description: 'At once.' });
+    expect(await recipients()).toEqual(['admin', 'agent']);
+    await settle();
+    await setUser(reporter, { deactivatedAt: new Date() });
+    await tickets.update(agent, ticket.id, { status: TicketStatus.IN_PROGRESS });
+    expect(await recipients()).toEqual([]);
   });
 
   test('staff opening a ticket are not told of their own', async () => {

@@ -11,6 +11,7 @@ import { User } from '../users/user.entity';
 import { normalizeKey } from '../users/user-key';
 import { type ActivityReason, activityReasons } from './activity-messages';
 import { ticketSubject } from './ticket-subject';
+import { isDeactivated } from '../users/deactivation';
 
 export const TICKET_ACTIVITY_TEMPLATE = 'ticket-activity';
 /** Jobs by one person on one ticket within this window go out as one message. */
@@ -43,7 +44,8 @@ export interface Activity {
   watchers: User[];
 }
 
-const wantsEmail = (user: User): boolean => user.notifyByEmail && user.emailVerified;
+/** A deactivated account is told nothing: it can no longer open what a message links to. */
+const wantsEmail = (user: User): boolean => user.notifyByEmail && user.emailVerified && !isDeactivated(user);
 
 /**
  * Who is told of one job ("Who is told what" in issue 7), each person once, and why:

@@ -3,7 +3,7 @@ import type { Locale, Role } from './role';
 
 /** Every column of a user, quoted alike on SQLite and PostgreSQL, for statements that read users raw. */
 export const userColumns =
-  '"id", "username", "usernameKey", "email", "emailKey", "passwordHash", "role", "locale", "notifyByEmail", "emailVerified", "notifyNewTickets", "sessionVersion", "createdAt"';
+  '"id", "username", "usernameKey", "email", "emailKey", "passwordHash", "role", "locale", "notifyByEmail", "emailVerified", "notifyNewTickets", "sessionVersion", "createdAt", "deactivatedAt"';
 
 export interface UserRow {
   id: number;
@@ -21,6 +21,8 @@ export interface UserRow {
   sessionVersion: number;
   /** Milliseconds since 1970 (bigint, read as a number on both databases). */
   createdAt: number | string;
+  /** Milliseconds like createdAt; null (or absent from a row built by hand) for an active account. */
+  deactivatedAt?: number | string | null;
 }
 
 /** The entity TypeORM would have built from the row, without its query builder and hydration. */
@@ -39,5 +41,6 @@ export function userFromRow(row: UserRow): User {
   user.notifyNewTickets = Boolean(row.notifyNewTickets);
   user.sessionVersion = row.sessionVersion;
   user.createdAt = new Date(Number(row.createdAt));
+  user.deactivatedAt = row.deactivatedAt == null ? null : new Date(Number(row.deactivatedAt));
   return user;
 }

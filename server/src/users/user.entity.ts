@@ -59,4 +59,8 @@ export class User {
   @Field(() => Date)
   @Column(timestampColumn)
   createdAt: Date;
+
+  /** Set by an admin: the account can no longer sign in, its history stays. Exposed as User.deactivated. */
+  @Column({ ...timestampColumn, nullable: true })
+  deactivatedAt: Date | null;
 }

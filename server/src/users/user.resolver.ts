@@ -12,11 +12,12 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import { canSeePrivateUserFields } from '../access/access-policy';
+import { canSeeDeactivated, canSeePrivateUserFields } from '../access/access-policy';
 import { assertMayChangeCredentials } from '../auth/principal';
 import { setSessionCookie } from '../auth/session-cookie';
 import type { Context } from '../context';
 import { parseId } from '../ids';
+import { isDeactivated } from './deactivation';
 import { Role, isStaff } from './role';
 import { User } from './user.entity';
 import { UpdateMeInput } from './user.inputs';
@@ -29,6 +30,15 @@ class SetUserRoleArgs {
 
   @Field(() => Role)
   role: Role;
+}
+
+@ArgsType()
+class SetUserDeactivatedArgs {
+  @Field(() => ID)
+  userId: string;
+
+  @Field(() => Boolean)
+  deactivated: boolean;
 }
 
 @Resolver(() => User)
@@ -78,6 +88,22 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<User> {
     return ctx.services.users.setRole(ctx.user!, parseId('userId', userId), role);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => User, {
+    description: 'ADMIN only. An admin cannot deactivate themself nor the last active admin.',
+  })
+  setUserDeactivated(
+    @Args(() => SetUserDeactivatedArgs) { userId, deactivated }: SetUserDeactivatedArgs,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
+    return ctx.services.users.setDeactivated(ctx.user!, parseId('userId', userId), deactivated);
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true, description: 'ADMIN sees it; null for anyone else.' })
+  deactivated(@Root() user: User, @Ctx() ctx: Context): boolean | null {
+    return canSeeDeactivated(ctx.user) ? isDeactivated(user) : null;
   }
 
   @FieldResolver(() => String, {

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, IsNull } from 'typeorm';
+import { ApiToken } from '../api-tokens/api-token.entity';
 import { type LoginThrottle, throttleKey } from '../auth/login-throttle';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/password';
 import type { Clock } from '../clock';
@@ -9,6 +10,7 @@ import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
 import type { RateLimit } from '../limits/rate-limit';
 import { rateLimitsOf } from '../limits/rate-limits-of';
 import type { AccountMail } from './account-mail';
+import { isDeactivated } from './deactivation';
 import { Locale, Role, isStaff } from './role';
 import { User } from './user.entity';
 import type { RegisterInput, UpdateMeInput } from './user.inputs';
@@ -55,10 +57,13 @@ export class UserService {
     return this.database.manager.find(User, { order: { id: 'ASC' } });
   }
 
-  /** Agents and admins: who may be assigned a ticket. */
+  /** Active agents and admins: who may be assigned a ticket. */
   listStaff(): Promise<User[]> {
     return this.database.manager.find(User, {
-      where: [{ role: Role.AGENT }, { role: Role.ADMIN }],
+      where: [
+        { role: Role.AGENT, deactivatedAt: IsNull() },
+        { role: Role.ADMIN, deactivatedAt: IsNull() },
+      ],
       order: { usernameKey: 'ASC' },
     });
   }
@@ -195,13 +200,49 @@ export class UserService {
     return this.database.transaction(async (manager) => {
       const user = await manager.findOneBy(User, { id: userId });
       if (!user) throw new NotFoundError('User', userId);
-      if (user.role === Role.ADMIN && role !== Role.ADMIN) {
-        const admins = await manager.countBy(User, { role: Role.ADMIN });
+      // A deactivated admin keeps the role (promoting or demoting them works) but does not count here.
+      if (user.role === Role.ADMIN && role !== Role.ADMIN && !isDeactivated(user)) {
+        const admins = await manager.countBy(User, { role: Role.ADMIN, deactivatedAt: IsNull() });
         if (admins <= 1) {
           throw BadInputError.field('role', 'notAllowed', 'role: the last admin cannot stop being an admin.');
         }
       }
       user.role = role;
+      return manager.save(user);
+    });
+  }
+
+  /**
+   * Deactivating keeps the account's tickets and jobs (still under its name) and ends its access: no
+   * login, no password reset, every session (session version bumped: reactivating does not bring them
+   * back) and every API token (deleted). Reactivating lets the owner sign in again.
+   */
+  async setDeactivated(actor: User, userId: number, deactivated: boolean): Promise<User> {
+    if (actor.role !== Role.ADMIN) throw new ForbiddenError('Only an admin can deactivate users.');
+    if (deactivated && userId === actor.id) {
+      throw BadInputError.field('userId', 'notAllowed', 'userId: you cannot deactivate your own account.');
+    }
+    return this.database.transaction(async (manager) => {
+      const user = await manager.findOneBy(User, { id: userId });
+      if (!user) throw new NotFoundError('User', userId);
+      if (isDeactivated(user) === deactivated) return user;
+      if (!deactivated) {
+        user.deactivatedAt = null;
+        return manager.save(user);
+      }
+      if (user.role === Role.ADMIN) {
+        const activeAdmins = await manager.countBy(User, { role: Role.ADMIN, deactivatedAt: IsNull() });
+        if (activeAdmins <= 1) {
+          throw BadInputError.field(
+            'userId',
+            'notAllowed',
+            'userId: the last active admin cannot be deactivated.',
+          );
+        }
+      }
+      user.deactivatedAt = this.clock.now();
+      user.sessionVersion += 1;
+      await manager.delete(ApiToken, { userId: user.id });
       return manager.save(user);
     });
   }
