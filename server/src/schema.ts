@@ -6,6 +6,8 @@ import { ApiTokenResolver } from './api-tokens/api-token.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
 import { HistoryResolver } from './history/history.resolver';
+import { DuplicateResolver } from './tickets/duplicate.resolver';
+import { JobMarkdownResolver, MarkdownResolver, TicketMarkdownResolver } from './markdown/markdown.resolver';
 import { OutboxResolver } from './outbox/outbox.resolver';
 import { ProjectResolver } from './projects/project.resolver';
 import { StatsResolver } from './stats/stats.resolver';
@@ -28,6 +30,10 @@ export const resolvers = [
   WebhookDeliveryResolver,
   OutboxWebhookResolver,
   ApiTokenResolver,
+  DuplicateResolver,
+  TicketMarkdownResolver,
+  JobMarkdownResolver,
+  MarkdownResolver,
 ] as const;
 
 /** The committed copy of the schema at the top of the repository. */

@@ -23,6 +23,8 @@ const EXPECTED_MIGRATIONS = [
   'RateLimits1765000000000',
   'StatsIndexes1765100000000',
   'SearchPrefixes1765200000000',
+  'UserDeactivation1765300000000',
+  'TicketDuplicateOf1765400000000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };

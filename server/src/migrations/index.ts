@@ -7,9 +7,13 @@ import { Webhooks1764900100000 } from './1764900100000-webhooks';
 import { RateLimits1765000000000 } from './1765000000000-rate-limits';
 import { StatsIndexes1765100000000 } from './1765100000000-stats-indexes';
 import { SearchPrefixes1765200000000 } from './1765200000000-search-prefixes';
+import { UserDeactivation1765300000000 } from './1765300000000-user-deactivation';
+import { TicketDuplicateOf1765400000000 } from './1765400000000-ticket-duplicate-of';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
 import { PostgresSearchWords1765250000000 } from './postgres/1765250000000-search-words';
+import { PostgresUserDeactivation1765300000000 } from './postgres/1765300000000-user-deactivation';
+import { PostgresTicketDuplicateOf1765400000000 } from './postgres/1765400000000-ticket-duplicate-of';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -22,6 +26,8 @@ export const migrations = [
   RateLimits1765000000000,
   StatsIndexes1765100000000,
   SearchPrefixes1765200000000,
+  UserDeactivation1765300000000,
+  TicketDuplicateOf1765400000000,
 ];
 
 /**
@@ -32,4 +38,6 @@ export const postgresMigrations = [
   PostgresSchema1764950000000,
   PostgresStatsIndexes1765100000000,
   PostgresSearchWords1765250000000,
+  PostgresUserDeactivation1765300000000,
+  PostgresTicketDuplicateOf1765400000000,
 ];

@@ -49,6 +49,7 @@ const en: ActivityMessages = {
     category: 'Category',
     project: 'Project',
     assignee: 'Assignee',
+    duplicateOf: 'Duplicate of',
   },
   statuses: {
     OPEN: 'Open',
@@ -90,6 +91,7 @@ const fr: ActivityMessages = {
     category: 'Catégorie',
     project: 'Projet',
     assignee: 'Assigné à',
+    duplicateOf: 'Doublon de',
   },
   statuses: {
     OPEN: 'Ouvert',

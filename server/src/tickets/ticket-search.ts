@@ -149,6 +149,18 @@ export interface TicketSearchIndex {
    * left, and the search then narrows nothing.
    */
   search(manager: EntityManager, search: string, includeInternal: boolean): TicketSearch | null;
+  /**
+   * The search of the tickets whose public text (title, description, public comments) holds any of
+   * the words (as a prefix), best first; null when no word is left. Words are picked by the caller
+   * (duplicates.ts); anything but letters and digits is dropped here again, so no word can carry
+   * index syntax. Internal notes are left out for every viewer: likeness is judged on what all see.
+   */
+  similar(manager: EntityManager, words: readonly string[]): TicketSearch | null;
+}
+
+/** The words that are plain letters and digits, the only ones a similarity query is made of. */
+function plainWords(words: readonly string[]): string[] {
+  return words.filter((word) => /^[\p{L}\p{N}]+$/u.test(word));
 }
 
 /**
@@ -199,6 +211,26 @@ export class Fts5SearchIndex implements TicketSearchIndex {
       rank: 'bm25(ticket_search)',
       rankDirection: 'ASC',
     });
+  }
+
+  similar(manager: EntityManager, words: readonly string[]): TicketSearch | null {
+    const match = Fts5SearchIndex.similarExpression(words);
+    if (!match) return null;
+    return new TicketSearch(manager, {
+      id: 'ticket_search.rowid',
+      candidateId: '+ticket_search.rowid',
+      condition: 'ticket_search MATCH :similarMatch',
+      parameters: { similarMatch: match },
+      // The title weighs most, as ts_rank's weight A does on PostgreSQL; internal notes not at all.
+      rank: 'bm25(ticket_search, 4.0, 2.0, 1.0, 0.0)',
+      rankDirection: 'ASC',
+    });
+  }
+
+  /** An FTS5 query: any word, each quoted and as a prefix, in the public columns only. */
+  static similarExpression(words: readonly string[]): string | null {
+    const terms = plainWords(words).map((word) => `"${word}"*`);
+    return terms.length === 0 ? null : `{title description comments} : (${terms.join(' OR ')})`;
   }
 
   /** An FTS5 query: every word must appear (as a prefix); a USER's leaves the internal notes column out. */
@@ -296,6 +328,22 @@ export class TsvectorSearchIndex implements TicketSearchIndex {
       },
       TsvectorSearchIndex.throughBitmap,
     );
+  }
+
+  similar(manager: EntityManager, words: readonly string[]): TicketSearch | null {
+    const plain = plainWords(words.map(foldForSearch));
+    if (plain.length === 0) return null;
+    return new TicketSearch(manager, {
+      id: 'ticket_search."ticketId"',
+      candidateId: 'ticket_search."ticketId"',
+      condition: `ticket_search."publicWords" @@ to_tsquery('simple', :similarWords)`,
+      parameters: {
+        similarWords: plain.map((word) => (word.length <= PREFIX_MAX ? word : `${word}:*`)).join(' | '),
+        similarRank: plain.map((word) => `${word}:*`).join(' | '),
+      },
+      rank: `ts_rank(ticket_search."publicVector", to_tsquery('simple', :similarRank))`,
+      rankDirection: 'DESC',
+    });
   }
 
   /**

@@ -14,6 +14,7 @@ import { Priority, TicketCategory, TicketStatus, priorityColumn, statusColumn } 
 @Index('IDX_ticket_status_priority', ['status', 'priority', 'id'])
 @Index('IDX_ticket_created', ['createdAt'])
 @Index('IDX_ticket_updated', ['updatedAt'])
+@Index('IDX_ticket_duplicate_of', ['duplicateOfId'])
 // The stats' covering indexes (migration StatsIndexes1765100000000); the last one is on an expression.
 @Index('IDX_ticket_stats_project', [
   'projectId',
@@ -97,4 +98,15 @@ export class Ticket {
   })
   @Column({ ...timestampColumn, nullable: true })
   closedAt: Date | null;
+
+  /**
+   * The ticket this one was closed as a duplicate of; set only while it is CLOSED. Read by the
+   * duplicate resolvers (duplicate.resolver.ts), not by the loaders' ticket rows.
+   */
+  @Column({ type: 'integer', nullable: true })
+  duplicateOfId: number | null;
+
+  @ManyToOne(() => Ticket, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'duplicateOfId' })
+  duplicateOf?: Ticket | null;
 }

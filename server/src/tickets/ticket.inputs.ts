@@ -5,6 +5,8 @@ import { NotBlank, VisibleLength, WellFormed } from '../text';
 import { Priority, TicketCategory, TicketStatus } from './ticket.enums';
 
 export const COMMENT_MAX_LENGTH = 20_000;
+/** The @Length of description below (renderMarkdown previews up to it). */
+export const DESCRIPTION_MAX_LENGTH = 20_000;
 
 @InputType()
 export class CreateTicketInput {
@@ -63,6 +65,13 @@ export class UpdateTicketInput {
 
   @Field(() => Boolean, { nullable: true })
   unassign?: boolean;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Staff only: closes the ticket as a duplicate of another visible ticket (status CLOSED, recorded in the job).',
+  })
+  duplicateOfId?: string;
 
   @Field(() => String, { nullable: true })
   @MaxLength(COMMENT_MAX_LENGTH, {

@@ -8,11 +8,13 @@ import { parseId } from '../ids';
 import { type TicketRow, readRows, ticketColumns, ticketFromRow } from '../loaders';
 import { Project } from '../projects/project.entity';
 import { isBlank } from '../text';
+import { assertActiveAccount } from '../users/deactivation';
 import { isStaff } from '../users/role';
 import { User } from '../users/user.entity';
 import type { FieldChange } from './job.entity';
 import type { JobRecorder } from './job-recorder';
 import { TicketList, type TicketListRequest } from './ticket-list';
+import { applyDuplicateOf } from './duplicates';
 import { searchIndexOf } from './ticket-search';
 import { Ticket } from './ticket.entity';
 import { Priority, TicketCategory, TicketStatus, isDone } from './ticket.enums';
@@ -127,6 +129,7 @@ export class TicketService {
 
       const now = this.clock.now();
       const changes = await this.applyChanges(manager, actor, ticket, input, now);
+      changes.push(...(await applyDuplicateOf(manager, actor, ticket, input, now)));
       // The reply loop: WAITING means waiting for the reporter; their answer puts the ticket back in
       // the team's hands, recorded in the same job as the comment.
       if (
@@ -253,6 +256,7 @@ export class TicketService {
         `assigneeId: ${user.username} is not an agent or an admin.`,
       );
     }
+    assertActiveAccount(user, 'assigneeId');
     return user;
   }
 }

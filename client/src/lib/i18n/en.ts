@@ -226,6 +226,7 @@ export const en = {
   'field.category': 'Category',
   'field.project': 'Project',
   'field.assignee': 'Assignee',
+  'field.duplicateOf': 'Duplicate of',
 
   'status.OPEN': 'Open',
   'status.IN_PROGRESS': 'In progress',

@@ -232,6 +232,7 @@ export const fr: Record<MessageKey, string> = {
   'field.category': 'Catégorie',
   'field.project': 'Projet',
   'field.assignee': 'Assigné à',
+  'field.duplicateOf': 'Doublon de',
 
   'status.OPEN': 'Ouvert',
   'status.IN_PROGRESS': 'En cours',
