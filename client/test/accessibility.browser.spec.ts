@@ -19,6 +19,7 @@ interface View {
 describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA violation', () => {
   let accounts: Record<Exclude<Role, 'anonymous'>, Account>;
   let ticketId: string;
+  let duplicateId: string;
   const pages = {} as Record<Role, { page: Page; problems: PageProblems }>;
 
   const suite = useBrowserSuite(async (url) => {
@@ -56,6 +57,13 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
       { id: ticketId, input: { comment: 'More details?', status: 'WAITING' } },
       agent.token,
     );
+    // A ticket closed as a duplicate of the first: its notice and the "Duplicate of" line of the history.
+    duplicateId = await createTicket(url, user, {
+      projectId: billing,
+      title: 'Invoice total is wrong again',
+      description: 'The **total** does not add up, see [the invoice](https://example.com/invoice).',
+    });
+    await api(url, update, { id: duplicateId, input: { duplicateOfId: ticketId } }, agent.token);
   });
 
   beforeAll(async () => {
@@ -123,7 +131,23 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
       path: () => `/tickets/${ticketId}`,
       ready: '#edit-assignee option:nth-child(3)',
     },
+    {
+      name: 'ticket closed as a duplicate, with markdown (user)',
+      as: 'user',
+      path: () => `/tickets/${duplicateId}`,
+      ready: '.duplicate-of a',
+    },
     { name: 'new ticket', as: 'user', path: () => '/tickets/new', ready: '#projectId' },
+    {
+      name: 'new ticket with similar tickets under the title',
+      as: 'user',
+      path: () => '/tickets/new',
+      ready: '#projectId',
+      prepare: async (page) => {
+        await page.locator('#title').fill('invoice total');
+        await page.locator('.similar a').first().waitFor();
+      },
+    },
     { name: 'settings', as: 'user', path: () => '/settings' },
     { name: 'settings of an agent', as: 'agent', path: () => '/settings', ready: '#locale' },
     { name: 'forgot password', as: 'anonymous', path: () => '/forgot-password' },
@@ -137,6 +161,17 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
     { name: 'unsubscribe', as: 'anonymous', path: () => '/unsubscribe?token=1.unchecked-until-pressed' },
     { name: 'admin projects', as: 'admin', path: () => '/admin/projects', ready: '.admin-row' },
     { name: 'admin users', as: 'admin', path: () => '/admin/users', ready: '.admin-row' },
+    {
+      name: 'admin users, asking to confirm a deactivation and a role change',
+      as: 'admin',
+      path: () => '/admin/users',
+      ready: '.admin-row',
+      prepare: async (page) => {
+        await page.getByRole('button', { name: 'Deactivate ursula' }).click();
+        await page.getByLabel('Role of ada').selectOption('USER');
+        await page.getByRole('group', { name: 'Change the role of ada to User?' }).waitFor();
+      },
+    },
     { name: 'admin statistics', as: 'admin', path: () => '/admin/stats', ready: '.bar-list' },
     { name: 'admin outbox', as: 'admin', path: () => '/admin/outbox', ready: '.outbox-row' },
     {

@@ -61,6 +61,11 @@ describeWithBrowser('an ADMIN managing projects and users', () => {
     await page.goto(`${server.url}/admin/users`);
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     await page.getByLabel('Role of bob').selectOption('AGENT');
+    // A change of role asks first.
+    await page
+      .getByRole('group', { name: 'Change the role of bob to Agent?' })
+      .getByRole('button', { name: 'Change role' })
+      .click();
     await page.getByText('bob is now Agent.').waitFor();
     const me = await api<{ me: { role: string } }>(server.url, '{ me { role } }', {}, bob.token);
     expect(me.me.role).toBe('AGENT');

@@ -18,6 +18,10 @@ export function isNotFound(error: ApiError): boolean {
   return codeOf(error) === 'NOT_FOUND';
 }
 
+export function isForbidden(error: ApiError): boolean {
+  return codeOf(error) === 'FORBIDDEN';
+}
+
 function invalidFields(error: ApiError): InvalidField[] {
   if (!error || !('graphQLErrors' in error)) return [];
   return error.graphQLErrors.flatMap(

@@ -49,6 +49,7 @@ export const fr: Record<MessageKey, string> = {
   'login.noAccount': 'Pas encore de compte ?',
   'login.toRegister': 'En créer un',
   'login.forgot': 'Mot de passe oublié ?',
+  'login.deactivated': 'Ce compte a été désactivé : adressez-vous à un administrateur.',
 
   'register.title': 'Créer votre compte',
   'register.intro': 'Une minute suffit ; ensuite vous pourrez signaler un problème et le suivre.',
@@ -184,6 +185,14 @@ export const fr: Record<MessageKey, string> = {
   'ticket.notFoundTitle': 'Ticket n° {id}',
   'ticket.notFound': 'Le ticket n° {id} n’existe pas, ou ne vous appartient pas.',
   'ticket.backToList': 'Retour aux tickets',
+  'ticket.duplicateOf': 'Fermé comme doublon de',
+  'duplicates.title': 'Doublons possibles',
+  'duplicates.none': 'Aucun ticket ouvert ne ressemble à celui-ci.',
+  'duplicates.number': 'Doublon du ticket numéro',
+  'duplicates.close': 'Fermer comme doublon',
+  'duplicates.numberRequired': 'Saisissez le numéro de l’autre ticket, par exemple 42.',
+  'duplicates.notFound': 'Aucun ticket n°{id} que vous pouvez voir.',
+  'duplicates.invalid': 'Le ticket n°{id} est celui-ci, ou déjà un doublon de celui-ci.',
 
   'newTicket.title': 'Nouveau ticket',
   'newTicket.intro': 'Dites-nous ce qui s’est passé. Plus c’est précis, plus vite c’est résolu.',
@@ -195,6 +204,7 @@ export const fr: Record<MessageKey, string> = {
   'newTicket.noProject': 'Aucun projet n’accepte de tickets',
   'newTicket.noProjectHint': 'Revenez plus tard ou contactez votre administrateur.',
   'newTicket.noProjectAdmin': 'Créez d’abord un projet, puis on pourra y déposer des tickets.',
+  'newTicket.similar': 'Est-ce l’un de ceux-ci ?',
 
   'edit.title': 'Mettre à jour ce ticket',
   'edit.fields': 'Champs du ticket',
@@ -350,6 +360,16 @@ export const fr: Record<MessageKey, string> = {
   'users.since': 'depuis le {date}',
   'users.you': '(vous)',
   'users.none': 'Aucun utilisateur ne correspond.',
+  'users.deactivated': 'Désactivé',
+  'users.deactivate': 'Désactiver',
+  'users.reactivate': 'Réactiver',
+  'users.confirmDeactivate':
+    'Désactiver {name} ? Ce compte ne pourra plus se connecter ; ses tickets et son historique restent.',
+  'users.deactivatedMessage': '{name} est désactivé.',
+  'users.reactivatedMessage': '{name} peut de nouveau se connecter.',
+  'users.confirmRole': 'Passer {name} au rôle {role} ?',
+  'users.changeRole': 'Changer le rôle',
+  'users.lastAdmin': 'Le dernier admin ne peut pas cesser de l’être : nommez d’abord un autre admin.',
 
   'stats.title': 'Statistiques',
   'stats.allProjects': 'Tous les projets',

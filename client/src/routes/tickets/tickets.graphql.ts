@@ -79,6 +79,7 @@ export const TicketDetailFields = graphql(`
     id
     title
     description
+    descriptionHtml
     status
     priority
     category
@@ -98,10 +99,15 @@ export const TicketDetailFields = graphql(`
       id
       username
     }
+    duplicateOf {
+      id
+      title
+    }
     jobs {
       id
       createdAt
       comment
+      commentHtml
       internal
       status
       author {
