@@ -254,6 +254,8 @@ export class AccountsService implements AccountMail {
       const token = await manager.findOneBy(UserToken, { tokenHash });
       if (!token || !isTokenUsable(token, TokenPurpose.RESET_PASSWORD, now)) throw invalidToken();
       const user = await manager.findOneByOrFail(User, { id: token.userId });
+      // Again here: a deactivation may have committed while the password was hashed.
+      if (isDeactivated(user)) throw invalidToken();
       user.passwordHash = passwordHash;
       user.sessionVersion += 1;
       // Following the link proved the address it was sent to, if it is still the account's.

@@ -1,9 +1,11 @@
 import { type Clock, DAY_MS } from '../clock';
 import type { Database } from '../database/data-source';
-import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
+import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { Role } from '../users/role';
 import { User } from '../users/user.entity';
+import { authProblemMessages } from '../auth/auth-checker';
 import type { Principal } from '../auth/principal';
+import { isDeactivated } from '../users/deactivation';
 import { ApiToken } from './api-token.entity';
 import type { CreateApiTokenInput, CreatedApiToken } from './api-token.inputs';
 import { hashApiTokenSecret, isWellFormedApiTokenSecret, newApiTokenSecret } from './api-token-secret';
@@ -40,6 +42,12 @@ export class ApiTokenService {
     const days = input.expiresInDays ?? (owner.role === Role.ADMIN ? null : DEFAULT_EXPIRY_DAYS);
     const secret = newApiTokenSecret();
     const apiToken = await this.database.transaction(async (manager) => {
+      // The owner as committed now, not as the request was authenticated: a deactivation (which deletes
+      // the tokens) or a password change (which ends the session) may have committed in between.
+      const current = await manager.findOneBy(User, { id: owner.id });
+      if (!current || isDeactivated(current) || current.sessionVersion !== principal.claims.sv) {
+        throw new UnauthenticatedError(authProblemMessages.ended);
+      }
       const existing = await manager.findBy(ApiToken, { userId: owner.id });
       if (existing.some((token) => token.name.toLowerCase() === name.toLowerCase())) {
         throw BadInputError.field('name', 'unique', `You already have a token named "${name}".`);
