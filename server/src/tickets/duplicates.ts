@@ -24,7 +24,7 @@ export const POSSIBLE_DUPLICATES_MAX = 5;
 export const SIMILARITY_WORDS_MAX = 12;
 /** Shorter words ("is", "a", "ok") are in most tickets and say nothing of which one is meant. */
 const MIN_WORD_LENGTH = 3;
-/** How far a chain of duplicates is followed; a longer one would be a broken database, never a loop. */
+/** How far a chain of duplicates is followed; a longer one is refused, so a cycle can never hide past it. */
 const CHAIN_MAX = 1000;
 
 /** Common English words of 3 letters or more (folded, as the index holds them): they match everything. */
@@ -102,11 +102,19 @@ export async function applyDuplicateOf(
   const target = await manager.findOneBy(Ticket, { id: targetId });
   // An unseen ticket is answered like a missing one, in the same words.
   if (!target || !canSeeTicket(actor, target)) throw new NotFoundError('Ticket', targetId);
-  if (await duplicateChainReaches(manager, targetId, ticket.id)) {
+  const chain = await duplicateChainFrom(manager, targetId, ticket.id);
+  if (chain === 'cycle') {
     throw BadInputError.field(
       'duplicateOfId',
       'invalid',
       `duplicateOfId: ticket ${targetId} is itself a duplicate of this one.`,
+    );
+  }
+  if (chain === 'tooLong') {
+    throw BadInputError.field(
+      'duplicateOfId',
+      'invalid',
+      `duplicateOfId: ticket ${targetId} starts a chain of more than ${CHAIN_MAX} duplicates; name the ticket at its end.`,
     );
   }
 
@@ -127,9 +135,16 @@ export async function applyDuplicateOf(
   return changes;
 }
 
-/** Whether following duplicateOf from ticket `from` leads to ticket `to`: one recursive statement. */
-async function duplicateChainReaches(manager: EntityManager, from: number, to: number): Promise<boolean> {
-  const rows = await rawQuery<unknown[]>(
+/**
+ * Where following duplicateOf from ticket `from` goes: to ticket `to` ('cycle'), past CHAIN_MAX links
+ * ('tooLong': refused too, since a cycle beyond it could not be seen), or neither (null). One statement.
+ */
+async function duplicateChainFrom(
+  manager: EntityManager,
+  from: number,
+  to: number,
+): Promise<'cycle' | 'tooLong' | null> {
+  const rows = await rawQuery<{ found: number | string }[]>(
     manager,
     `WITH RECURSIVE "chain" ("id", "depth") AS (
        SELECT "duplicateOfId", 1 FROM "ticket" WHERE "id" = ?
@@ -137,10 +152,13 @@ async function duplicateChainReaches(manager: EntityManager, from: number, to: n
        SELECT "t"."duplicateOfId", "chain"."depth" + 1 FROM "ticket" "t"
        JOIN "chain" ON "t"."id" = "chain"."id" WHERE "chain"."depth" < ?
      )
-     SELECT 1 AS "found" FROM "chain" WHERE "id" = ? LIMIT 1`,
-    [from, CHAIN_MAX, to],
+     SELECT CASE WHEN "id" = ? THEN 1 ELSE 2 END AS "found" FROM "chain"
+     WHERE "id" = ? OR ("depth" >= ? AND "id" IS NOT NULL)
+     ORDER BY "found" LIMIT 1`,
+    [from, CHAIN_MAX, to, to, CHAIN_MAX],
   );
-  return rows.length > 0;
+  if (rows.length === 0) return null;
+  return Number(rows[0].found) === 1 ? 'cycle' : 'tooLong';
 }
 
 export interface SimilarTicketsRequest {
