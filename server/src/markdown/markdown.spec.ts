@@ -232,6 +232,18 @@ describe('ticket references', () => {
     expect(renderMarkdown('Like #42 and #7.', none)).toBe('<p>Like #42 and #7.</p>\n');
   });
 
+  test('one text read by readers who see different tickets: each gets their own links', () => {
+    const text = 'See #7 and #8, and [#7](https://example.com/#7) written as a link.';
+    const both = renderMarkdown(text, new Set([7, 8]));
+    expect(renderMarkdown(text, new Set([8]))).toBe(
+      both.replace('<a href="/tickets/7" rel="nofollow noopener">#7</a>', '#7'),
+    );
+    expect(renderMarkdown(text, new Set())).not.toContain('/tickets/');
+    expect(renderMarkdown(text, new Set([7, 8]))).toBe(both);
+    // The link the author wrote stays theirs, whoever reads it.
+    expect(renderMarkdown(text, new Set())).toContain('href="https://example.com/#7"');
+  });
+
   test('#N at the start of a line is a reference, "# N" a heading', () => {
     expect(renderMarkdown('#42', new Set([42]))).toBe(`<p>${link(42)}</p>\n`);
     expect(renderMarkdown('# 42', new Set([42]))).toBe('<h1>42</h1>\n');

@@ -26,10 +26,6 @@ interface ParseEnv extends MarkdownIt.Env {
   ticketReferences: Set<number>;
 }
 
-interface RenderEnv extends MarkdownIt.Env {
-  visibleTicketIds: ReadonlySet<number>;
-}
-
 const markdown = new MarkdownIt('default', { html: false, linkify: true, typographer: false, breaks: true });
 
 // validateLink gets the destination decoded (entities, backslashes) and normalized, as it will be written.
@@ -88,9 +84,7 @@ function splitReferences(
     if (match.index > start) pieces.push(textToken(text.slice(start, match.index)));
     const open = new TokenClass('link_open', 'a', 1);
     open.attrSet('href', ticketPath(id));
-    open.meta = { ticketId: id };
     const close = new TokenClass('link_close', 'a', -1);
-    close.meta = { ticketId: id };
     pieces.push(open, textToken(match[0]), close);
     start = match.index + match[0].length;
   }
@@ -99,21 +93,10 @@ function splitReferences(
   return pieces;
 }
 
-/** A ticket reference's link tag, or nothing when the reader may not see the ticket (its text stays). */
-function isHiddenReference(token: Token, env: MarkdownIt.Env | undefined): boolean {
-  const ticketId = (token.meta as { ticketId?: number } | null)?.ticketId;
-  return ticketId !== undefined && !(env as RenderEnv).visibleTicketIds.has(ticketId);
-}
-
 markdown.renderer.rules.link_open = (tokens, index, options, env, self) => {
-  const token = tokens[index];
-  if (isHiddenReference(token, env)) return '';
-  token.attrSet('rel', 'nofollow noopener');
+  tokens[index].attrSet('rel', 'nofollow noopener');
   return self.renderToken(tokens, index, options);
 };
-
-markdown.renderer.rules.link_close = (tokens, index, options, env, self) =>
-  isHiddenReference(tokens[index], env) ? '' : self.renderToken(tokens, index, options);
 
 // A remote image would load from the reader's browser (their address, a tracking pixel): it is a link.
 markdown.renderer.rules.image = (tokens, index, options, env, self) => {
@@ -126,21 +109,66 @@ markdown.renderer.rules.image = (tokens, index, options, env, self) => {
     : `<a href="${markdown.utils.escapeHtml(src)}" rel="nofollow noopener">${label}</a>`;
 };
 
+/**
+ * A `#N` link as the renderer writes it. Nothing a user writes can give the same tag: raw HTML is
+ * escaped, and every other link (markdown, bare URL, image) has an absolute http, https or mailto href.
+ */
+const REFERENCE_LINK = /<a href="\/tickets\/([1-9]\d{0,8})" rel="nofollow noopener">(#\1)<\/a>/g;
+
 /** A text parsed once: the tickets it references, then its HTML for a reader who sees some of them. */
 export interface ParsedMarkdown {
   references: number[];
   render(visibleTicketIds: ReadonlySet<number>): string;
 }
 
-export function parseMarkdown(text: string): ParsedMarkdown {
+interface Rendered {
+  /** Every `#N` linked: the reader's view unlinks those they may not see. */
+  html: string;
+  references: number[];
+}
+
+/**
+ * Texts already rendered, most recently used last. A page reads the same descriptions again and again,
+ * and a hostile text costs up to a few hundred ms to parse (20,000 characters of list items): parsed once
+ * per process, a page of them is not a CPU-bound request each time. Bounded by characters held.
+ */
+const rendered = new Map<string, Rendered>();
+const CACHE_MAX_CHARACTERS = 8_000_000;
+let cachedCharacters = 0;
+
+function renderedOf(text: string): Rendered {
+  const cached = rendered.get(text);
+  if (cached) {
+    rendered.delete(text);
+    rendered.set(text, cached);
+    return cached;
+  }
   const env: ParseEnv = { ticketReferences: new Set() };
-  const tokens = markdown.parse(text, env);
+  const html = markdown.render(text, env);
+  const entry: Rendered = { html, references: [...env.ticketReferences] };
+  const size = text.length + html.length;
+  if (size <= CACHE_MAX_CHARACTERS / 8) {
+    rendered.set(text, entry);
+    cachedCharacters += size;
+    for (const [oldest, value] of rendered) {
+      if (cachedCharacters <= CACHE_MAX_CHARACTERS) break;
+      rendered.delete(oldest);
+      cachedCharacters -= oldest.length + value.html.length;
+    }
+  }
+  return entry;
+}
+
+export function parseMarkdown(text: string): ParsedMarkdown {
+  const { html, references } = renderedOf(text);
   return {
-    references: [...env.ticketReferences],
-    render: (visibleTicketIds) => {
-      const renderEnv: RenderEnv = { visibleTicketIds };
-      return markdown.renderer.render(tokens, markdown.options, renderEnv);
-    },
+    references,
+    render: (visibleTicketIds) =>
+      references.length === 0
+        ? html
+        : html.replace(REFERENCE_LINK, (link, id: string, label: string) =>
+            visibleTicketIds.has(Number(id)) ? link : label,
+          ),
   };
 }
 
