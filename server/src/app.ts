@@ -40,6 +40,7 @@ import {
 import { noStore, securityHeaders } from './http/security-headers';
 import { unsubscribeRoutes } from './http/unsubscribe';
 import { webClient } from './http/web-client';
+import { attachmentRoutes } from './attachments/attachment.routes';
 import { exportRoutes } from './exports/export.routes';
 import { importRoutes } from './imports/import.routes';
 import { createLogger } from './logging';
@@ -259,6 +260,7 @@ export async function startServer(
   app.use('/api/export', noStore, exportRoutes(services, logger));
   app.use('/api/projects', noStore, reportRoutes(services, logger));
   app.use('/api/import', noStore, importRoutes(services, config, logger));
+  app.use('/api', noStore, attachmentRoutes(services, config, logger));
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 

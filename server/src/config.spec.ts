@@ -65,6 +65,9 @@ describe('configuration from the environment', () => {
     [{ IMPORT_MAX_MB: '0' }, /IMPORT_MAX_MB/],
     [{ IMPORT_MAX_MB: '2.5' }, /IMPORT_MAX_MB/],
     [{ IMPORT_MAX_MB: '5000' }, /IMPORT_MAX_MB/],
+    [{ ATTACHMENT_MAX_MB: '0' }, /ATTACHMENT_MAX_MB/],
+    [{ ATTACHMENT_MAX_MB: '1.5' }, /ATTACHMENT_MAX_MB/],
+    [{ ATTACHMENT_MAX_MB: '101' }, /ATTACHMENT_MAX_MB/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -73,6 +76,11 @@ describe('configuration from the environment', () => {
   test('imports: 50 MB unless set', () => {
     expect(loadConfig({}).importMaxMb).toBe(50);
     expect(loadConfig({ IMPORT_MAX_MB: '200' }).importMaxMb).toBe(200);
+  });
+
+  test('attachments: 10 MB unless set', () => {
+    expect(loadConfig({}).attachmentMaxMb).toBe(10);
+    expect(loadConfig({ ATTACHMENT_MAX_MB: '25' }).attachmentMaxMb).toBe(25);
   });
 
   test('load shedding: on by default, each setting validated, 0 turns the concurrency and delay checks off', () => {

@@ -39,6 +39,8 @@ export interface Config {
   apiTokenBudget: number;
   /** The largest file POST /api/import and `npm run import` accept, in megabytes. */
   importMaxMb: number;
+  /** The largest attachment POST /api/tickets/{id}/attachments accepts, in megabytes (ATTACHMENT_MAX_MB). */
+  attachmentMaxMb: number;
   /** API requests (/graphql, /api) served at the same time; beyond, they wait in line. 0: no limit. */
   maxConcurrentRequests: number;
   /** API requests that may wait in that line; beyond, refused at once with 503 and Retry-After. */
@@ -84,6 +86,7 @@ export const defaultConfig: Omit<Config, 'publicUrl'> = {
   webhookAllowHosts: [],
   apiTokenBudget: 5000,
   importMaxMb: 50,
+  attachmentMaxMb: 10,
   maxConcurrentRequests: 4,
   maxQueuedRequests: 1000,
   maxQueueWaitMs: 1000,
@@ -112,6 +115,8 @@ function parseInteger(name: string, raw: string, min: number, max: number): numb
 const MAX_PROXY_HOPS = 10;
 /** A JSON import is parsed in memory (about ten times the file's size): past 1 GB, split the export. */
 const MAX_IMPORT_MB = 1024;
+/** Attachments are held in memory while they are checked and stored in the database: kept modest. */
+const MAX_ATTACHMENT_MB = 100;
 type LoadSheddingSetting =
   'maxConcurrentRequests' | 'maxQueuedRequests' | 'maxQueueWaitMs' | 'maxEventLoopDelayMs';
 const LOAD_SHEDDING_SETTINGS: [LoadSheddingSetting, string][] = [
@@ -376,6 +381,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (read('IMPORT_MAX_MB')) {
     config.importMaxMb = parseInteger('IMPORT_MAX_MB', read('IMPORT_MAX_MB'), 1, MAX_IMPORT_MB);
   }
+  if (read('ATTACHMENT_MAX_MB')) {
+    config.attachmentMaxMb = parseInteger(
+      'ATTACHMENT_MAX_MB',
+      read('ATTACHMENT_MAX_MB'),
+      1,
+      MAX_ATTACHMENT_MB,
+    );
+  }
   for (const [setting, name] of LOAD_SHEDDING_SETTINGS) {
     if (read(name)) config[setting] = parseInteger(name, read(name), ...loadSheddingRange[setting]);
   }
@@ -427,6 +440,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   config.publicUrl = validatePublicUrl('publicUrl', overrides.publicUrl ?? defaultPublicUrl(config.port));
   config.webhookAllowHosts = validateWebhookAllowHosts('webhookAllowHosts', config.webhookAllowHosts);
   parseInteger('importMaxMb', String(config.importMaxMb), 1, MAX_IMPORT_MB);
+  parseInteger('attachmentMaxMb', String(config.attachmentMaxMb), 1, MAX_ATTACHMENT_MB);
   for (const [setting] of LOAD_SHEDDING_SETTINGS) {
     parseInteger(setting, String(config[setting]), ...loadSheddingRange[setting]);
   }

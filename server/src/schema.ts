@@ -3,6 +3,11 @@ import { GraphQLScalarType, printSchema, type GraphQLSchema } from 'graphql';
 import { GraphQLISODateTime, buildSchema } from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiTokenResolver } from './api-tokens/api-token.resolver';
+import {
+  AttachmentResolver,
+  JobAttachmentResolver,
+  TicketAttachmentResolver,
+} from './attachments/attachment.resolver';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
 import { HistoryResolver } from './history/history.resolver';
@@ -34,6 +39,9 @@ export const resolvers = [
   TicketMarkdownResolver,
   JobMarkdownResolver,
   MarkdownResolver,
+  AttachmentResolver,
+  TicketAttachmentResolver,
+  JobAttachmentResolver,
 ] as const;
 
 /** The committed copy of the schema at the top of the repository. */

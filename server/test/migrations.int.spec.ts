@@ -25,6 +25,7 @@ const EXPECTED_MIGRATIONS = [
   'SearchPrefixes1765200000000',
   'UserDeactivation1765300000000',
   'TicketDuplicateOf1765400000000',
+  'Attachments1765500000000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };

@@ -13,6 +13,7 @@ import type { User } from '../users/user.entity';
 import { userServiceFor } from '../../test/support/user-service';
 import {
   canExport,
+  canSeeAttachment,
   canListArchivedProjects,
   canReadProjectReport,
   canSeeDeactivated,
@@ -59,6 +60,21 @@ test('jobs: internal notes are for staff only, in history and in search', () => 
   }
   expect(canSeeInternalNotes(reporter)).toBe(false);
   expect(visibleJobs(reporter, jobs).map((job) => job.id)).toEqual([1]);
+});
+
+test("attachments: an unlinked upload is its uploader's alone; a linked one follows its ticket and job", () => {
+  const unlinked = { authorId: reporter.id, jobId: null };
+  expect(canSeeAttachment(reporter, unlinked, ticketBy(reporter), null)).toBe(true);
+  for (const viewer of [...staff, other])
+    expect(canSeeAttachment(viewer, unlinked, ticketBy(reporter), null)).toBe(false);
+  const linked = { authorId: agent.id, jobId: 9 };
+  for (const viewer of [...staff, reporter]) {
+    expect(canSeeAttachment(viewer, linked, ticketBy(reporter), { internal: false })).toBe(true);
+  }
+  expect(canSeeAttachment(other, linked, ticketBy(reporter), { internal: false })).toBe(false);
+  for (const viewer of staff)
+    expect(canSeeAttachment(viewer, linked, ticketBy(reporter), { internal: true })).toBe(true);
+  expect(canSeeAttachment(reporter, linked, ticketBy(reporter), { internal: true })).toBe(false);
 });
 
 test('projects: active ones for everyone, archived ones for staff only when asked directly', () => {

@@ -136,3 +136,17 @@ export function canSeePrivateUserFields(viewer: User | null, user: Pick<User, 'i
 export function canSeeDeactivated(viewer: User | null): boolean {
   return viewer?.role === Role.ADMIN;
 }
+
+/**
+ * A file on a ticket: an upload not yet linked to a job is its uploader's alone; a linked one follows
+ * its ticket (canSeeTicket) and its job (an internal note's files are staff only, like the note).
+ */
+export function canSeeAttachment(
+  viewer: User,
+  attachment: { authorId: number; jobId: number | null },
+  ticket: Pick<Ticket, 'authorId'> | null,
+  job: Pick<Job, 'internal'> | null,
+): boolean {
+  if (attachment.jobId === null || !ticket || !job) return attachment.authorId === viewer.id;
+  return canSeeTicket(viewer, ticket) && (!job.internal || canSeeInternalNotes(viewer));
+}

@@ -31,6 +31,9 @@ export class CreateTicketInput {
 
   @Field(() => TicketCategory, { nullable: true, description: 'Default OTHER.' })
   category?: TicketCategory;
+
+  @Field(() => [ID], { nullable: true })
+  attachmentIds?: string[];
 }
 
 @InputType({
@@ -65,6 +68,12 @@ export class UpdateTicketInput {
 
   @Field(() => Boolean, { nullable: true })
   unassign?: boolean;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Attachments uploaded beforehand, to link to this job (their uploader must be the caller).',
+  })
+  attachmentIds?: string[];
 
   @Field(() => ID, {
     nullable: true,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { canSeeProject, canSeeTicket } from '../access/access-policy';
+import { claimAttachments, linkAttachments } from '../attachments/attachment.service';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { DomainEventType } from '../events/domain-event.entity';
@@ -24,7 +25,7 @@ import type { TicketConnection } from './ticket-connection';
 const ticketById = `SELECT ${ticketColumns} FROM "ticket" WHERE "id" = ?`;
 
 /** What a USER may do to their own ticket. */
-const AUTHOR_EDITABLE = new Set(['title', 'description', 'category', 'status', 'comment']);
+const AUTHOR_EDITABLE = new Set(['title', 'description', 'category', 'status', 'comment', 'attachmentIds']);
 const AUTHOR_STATUSES = new Set([TicketStatus.CLOSED, TicketStatus.OPEN]);
 
 /**
@@ -61,6 +62,7 @@ export class TicketService {
     const projectId = parseId('projectId', input.projectId);
     return this.database.transaction(async (manager) => {
       await this.openProject(manager, actor, projectId);
+      const attachmentIds = await claimAttachments(manager, actor, null, input.attachmentIds);
       const now = this.clock.now();
       const ticket = await manager.save(
         manager.create(Ticket, {
@@ -78,7 +80,7 @@ export class TicketService {
           closedAt: null,
         }),
       );
-      await this.jobs.record(
+      const job = await this.jobs.record(
         manager,
         ticket,
         actor,
@@ -90,6 +92,7 @@ export class TicketService {
         },
         DomainEventType.TICKET_OPENED,
       );
+      await linkAttachments(manager, attachmentIds, job);
       await searchIndexOf(manager).add(manager, ticket);
       return ticket;
     });
@@ -149,20 +152,23 @@ export class TicketService {
           'internal: an internal note must carry a comment and no field change.',
         );
       }
-      if (changes.length === 0 && !comment) {
+      // Files alone make a job: a reporter may send a screenshot without a word.
+      const attachmentIds = await claimAttachments(manager, actor, ticket.id, input.attachmentIds);
+      if (changes.length === 0 && !comment && attachmentIds.length === 0) {
         throw BadInputError.field('input', 'noChange', 'input changes nothing and carries no comment.');
       }
 
       // An internal note leaves no trace the reporter could see, not even a new "last updated" time.
       if (!internal) ticket.updatedAt = now;
       const saved = await manager.save(ticket);
-      await this.jobs.record(
+      const job = await this.jobs.record(
         manager,
         ticket,
         actor,
         { createdAt: now, comment, internal, changes },
         DomainEventType.TICKET_UPDATED,
       );
+      await linkAttachments(manager, attachmentIds, job);
       if (changes.some((change) => change.field === 'title' || change.field === 'description')) {
         await searchIndexOf(manager).updateText(manager, ticket);
       }
