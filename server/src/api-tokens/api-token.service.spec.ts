@@ -27,7 +27,13 @@ test('one token past the most a person may hold is refused with its own rule, li
     email: 'collector@example.com',
     password: 'purple elephants dance',
   });
-  const session = { kind: 'session', user, scope: TokenScope.WRITE } as SessionPrincipal;
+  // The session as signed in: create re-reads the account and compares its session version.
+  const session = {
+    kind: 'session',
+    user,
+    scope: TokenScope.WRITE,
+    claims: { sv: user.sessionVersion },
+  } as SessionPrincipal;
   const tokens = new ApiTokenService(database, systemClock);
   for (let n = 0; n < MAX_TOKENS_PER_USER; n += 1) {
     await tokens.create(session, { name: `Script ${n}`, scope: TokenScope.READ });
