@@ -616,6 +616,22 @@ export const en = {
   'invalid.useRedeliver':
     'A webhook delivery is sent again from Webhooks (Redeliver), so that deliveries keep the job order.',
   'invalid.events.required': 'Choose at least one event.',
+
+  // -- ticket page --
+
+  //
+
+  // -- attachments --
+
+  //
+
+  // -- forms and first run --
+
+  //
+
+  // -- homes, shortcuts and titles --
+
+  //
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -634,4 +634,20 @@ export const fr: Record<MessageKey, string> = {
   'invalid.useRedeliver':
     'Une livraison de webhook se renvoie depuis les webhooks (Renvoyer), pour que les livraisons gardent leur ordre.',
   'invalid.events.required': 'Choisissez au moins un événement.',
+
+  // -- ticket page --
+
+  //
+
+  // -- attachments --
+
+  //
+
+  // -- forms and first run --
+
+  //
+
+  // -- homes, shortcuts and titles --
+
+  //
 };
