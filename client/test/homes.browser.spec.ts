@@ -193,6 +193,13 @@ describeWithBrowser("Reporter's home: waiting, open, recently resolved, and what
       UPDATE,
       { id: tickets.waiting, input: { status: 'WAITING', comment: 'Which browser do you use?' } },
       agent.token,
+    ); // Reported twice: the second one is closed as a duplicate of the first, without a word.
+    tickets.duplicate = await open('Accents in search');
+    await api(
+      url,
+      UPDATE,
+      { id: tickets.duplicate, input: { duplicateOfId: tickets.resolved } },
+      agent.token,
     );
   });
 
@@ -210,20 +217,26 @@ describeWithBrowser("Reporter's home: waiting, open, recently resolved, and what
     expect(await sectionTitles(page)).toEqual([
       'Waiting for your answer',
       'My other open tickets',
-      'Recently resolved',
+      'Recently resolved or closed',
     ]);
     expect(await rowsOf(page, 'waiting-title')).toEqual([`#${tickets.waiting}`]);
     expect((await rowsOf(page, 'open-title')).sort()).toEqual(
       [`#${tickets.open}`, `#${tickets.mine}`].sort(),
     );
-    expect(await rowsOf(page, 'resolved-title')).toEqual([`#${tickets.resolved}`]);
+    // Most recently done first.
+    expect(await rowsOf(page, 'resolved-title')).toEqual([`#${tickets.duplicate}`, `#${tickets.resolved}`]);
 
-    const resolvedRow = page.locator('section[aria-labelledby="resolved-title"] .ticket-row');
+    const [duplicateRow, resolvedRow] = [0, 1].map((index) =>
+      page.locator('section[aria-labelledby="resolved-title"] .ticket-row').nth(index),
+    );
     // The resolving job's public comment, as words (no markdown marks), never the internal note after it.
     expect((await resolvedRow.locator('.solution').innerText()).replace(/\s+/g, ' ')).toBe(
       'How it was solved: Fixed: the search index now folds accents, so "cafe" finds "café". Deployed in 2.4.',
     );
     expect(await resolvedRow.innerText()).not.toContain('Internal');
+    expect((await duplicateRow.locator('.solution').innerText()).trim()).toBe(
+      `Closed as duplicate of #${tickets.resolved}`,
+    );
     // The first visit in this browser marks nothing as new.
     expect(await page.locator('.new-mark').count()).toBe(0);
     await screenshots(page, 'home-reporter');

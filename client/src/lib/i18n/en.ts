@@ -670,7 +670,7 @@ export const en = {
   'setup.agentsHint': 'Ask them to create an account, then make them agents in Users.',
   'setup.agentsAction': 'Promote users who signed up',
   'setup.allDone': 'Getting started: all done',
-  'home.resolved': 'Recently resolved',
+  'home.resolved': 'Recently resolved or closed',
   'home.allClosed': 'All my closed tickets',
   'home.solvedHow': 'How it was solved:',
   'home.closedHow': 'Why it was closed:',

@@ -691,7 +691,7 @@ export const fr: Record<MessageKey, string> = {
   'setup.agentsHint': 'Demandez-leur de créer un compte, puis faites-en des agents dans Utilisateurs.',
   'setup.agentsAction': 'Promouvoir les inscrits',
   'setup.allDone': 'Premiers pas : tout est fait',
-  'home.resolved': 'Résolus récemment',
+  'home.resolved': 'Résolus ou fermés récemment',
   'home.allClosed': 'Tous mes tickets fermés',
   'home.solvedHow': 'Résolu ainsi :',
   'home.closedHow': 'Fermé parce que :',
