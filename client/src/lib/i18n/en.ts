@@ -686,6 +686,7 @@ export const en = {
   'shortcuts.previous': 'Previous ticket in a list',
   'shortcuts.open': 'Open the selected ticket',
   'shortcuts.help': 'Show this list',
+  'shortcuts.enterKey': 'Enter',
   'shortcuts.close': 'Close',
   'shortcuts.whileTyping': 'Shortcuts do nothing while you type in a field.',
 

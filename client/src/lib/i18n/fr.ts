@@ -670,7 +670,7 @@ export const fr: Record<MessageKey, string> = {
   'title.notFound': 'Page introuvable',
   'title.forbidden': 'Accès refusé',
   'setup.title': 'Premiers pas',
-  'setup.progress': '{done} sur {total} faits',
+  'setup.progress': 'Étapes faites : {done} sur {total}',
   'setup.stepDone': 'fait',
   'setup.stepToDo': 'à faire',
   'setup.project': 'Créez votre premier projet',
@@ -707,6 +707,7 @@ export const fr: Record<MessageKey, string> = {
   'shortcuts.previous': 'Ticket précédent d’une liste',
   'shortcuts.open': 'Ouvrir le ticket sélectionné',
   'shortcuts.help': 'Afficher cette liste',
+  'shortcuts.enterKey': 'Entrée',
   'shortcuts.close': 'Fermer',
   'shortcuts.whileTyping': 'Les raccourcis ne font rien pendant la saisie dans un champ.',
 
