@@ -17,8 +17,6 @@ export interface FormOptions<Data> {
    * Return only the fields required right now (e.g. a password only when the email changes).
    */
   required?: () => Record<string, unknown>;
-  /** Further checks in the browser: a message by field for what is wrong (falsy: fine), nothing sent. */
-  validate?: () => Record<string, string | false | null | undefined>;
   /** The id of each field's control, where it is not the field's name (to move the focus there). */
   ids?: FieldIds;
   send: () => PromiseLike<FormResult<Data>>;
@@ -127,12 +125,8 @@ export function requiredErrors(values: Record<string, unknown>): Record<string, 
   return errors;
 }
 
-function browserErrors(options: Pick<FormOptions<unknown>, 'required' | 'validate'>): Record<string, string> {
-  const errors = requiredErrors(options.required?.() ?? {});
-  for (const [field, problem] of Object.entries(options.validate?.() ?? {})) {
-    if (problem) errors[field] ??= problem;
-  }
-  return errors;
+function browserErrors(options: Pick<FormOptions<unknown>, 'required'>): Record<string, string> {
+  return requiredErrors(options.required?.() ?? {});
 }
 
 /**
