@@ -168,7 +168,27 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
         await page.locator('.similar a').first().waitFor();
       },
     },
+    {
+      name: 'new ticket refused in the browser (required fields)',
+      as: 'user',
+      path: () => '/tickets/new',
+      ready: '#projectId',
+      prepare: async (page) => {
+        await page.getByRole('button', { name: 'Send ticket' }).click();
+        await page.locator('#description-error').waitFor();
+      },
+    },
     { name: 'settings', as: 'user', path: () => '/settings' },
+    {
+      name: 'settings, the password form refused in the browser',
+      as: 'user',
+      path: () => '/settings',
+      ready: '#currentPassword',
+      prepare: async (page) => {
+        await page.getByRole('button', { name: 'Change password' }).click();
+        await page.locator('#newPassword-error').waitFor();
+      },
+    },
     { name: 'settings of an agent', as: 'agent', path: () => '/settings', ready: '#locale' },
     { name: 'forgot password', as: 'anonymous', path: () => '/forgot-password' },
     { name: 'reset password', as: 'anonymous', path: () => '/reset-password?token=unchecked-until-sent' },
@@ -208,6 +228,17 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
       ready: '.empty',
     },
     { name: 'admin webhooks', as: 'admin', path: () => '/admin/webhooks', ready: '#new-webhook-url' },
+    {
+      name: 'admin webhooks, a URL refused by the server',
+      as: 'admin',
+      path: () => '/admin/webhooks',
+      ready: '#new-webhook-url',
+      prepare: async (page) => {
+        await page.locator('#new-webhook-url').fill('not an address');
+        await page.getByRole('button', { name: 'Add webhook' }).click();
+        await page.locator('#new-webhook-url-error').waitFor();
+      },
+    },
   ];
 
   it.each(views)('$name, at 1280 px and at 390 px', async (view) => {
@@ -263,6 +294,8 @@ describeWithBrowser('accessibility: keyboard only', () => {
     const { page } = suite;
     await page.goto(`${suite.server.url}/login`);
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // The form shows once the page knows the service has accounts.
+    await page.locator('#login').waitFor();
 
     await tabTo(page, { id: 'login' });
     await page.keyboard.type('kim');

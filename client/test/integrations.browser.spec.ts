@@ -218,7 +218,7 @@ describeWithBrowser('integrations: API tokens in Settings, webhooks in the admin
       await page.getByText('No webhook yet').waitFor();
       await expect(blockingViolations(page)).resolves.toEqual([]);
 
-      // No event: the server's refusal, said beside the events.
+      // No event: refused in the browser before sending, said beside the events.
       const url = page.getByLabel('URL');
       await url.fill(`${receiver.url}/hooks/ticketing`);
       await page.getByRole('checkbox', { name: /^Ticket opened/ }).uncheck();

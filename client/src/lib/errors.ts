@@ -1,5 +1,5 @@
 import type { CombinedError } from '@urql/svelte';
-import { hasKey, i18n, t } from './i18n/index.svelte';
+import { hasKey, t } from './i18n/index.svelte';
 
 interface InvalidField {
   field: string;
@@ -33,20 +33,23 @@ function invalidFields(error: ApiError): InvalidField[] {
 const NEW_PASSWORD_FIELDS = ['password', 'newPassword'];
 
 /**
- * A validation message in the user's language: field+rule, then rule alone, then the server's English.
- * In English the server's text is used first, except for password fields: it names the input
- * ("newPassword is one of the most common passwords"), so those are translated by rule like any language.
+ * A validation message in the user's language, English included: `invalid.<field>.<rule>`, then
+ * `invalid.<rule>`; the server's own text only for a rule the client does not know (it is English and
+ * names the API's inputs). client/scripts/check-invalid-messages.mjs checks that every rule the server
+ * can answer has a message in each language.
  */
-function translateInvalid({ field, rule, message }: InvalidField): string {
-  const passwordField = /password$/i.test(field);
-  if (i18n.lang === 'en' && message && !passwordField) return message;
+export function invalidMessage(field: string, rule: string, serverText = ''): string {
   const keys = [
     `invalid.${field}.${rule}`,
     ...(NEW_PASSWORD_FIELDS.includes(field) ? [`invalid.password.${rule}`] : []),
     `invalid.${rule}`,
   ];
   const key = keys.find(hasKey);
-  return key ? t(key) : message;
+  return key ? t(key) : serverText || t('invalid.invalid');
+}
+
+function translateInvalid({ field, rule, message }: InvalidField): string {
+  return invalidMessage(field, rule, message);
 }
 
 /** Messages keyed by input field name, to show next to the field they concern. */

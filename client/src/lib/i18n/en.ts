@@ -39,7 +39,7 @@ export const en = {
   'lookup.notFound': 'Ticket #{id} does not exist, or is not yours.',
 
   'login.title': 'Log in',
-  'login.intro': 'Welcome back. Log in to follow your tickets.',
+  'login.intro': 'Log in to follow your tickets, or create an account.',
   'login.needed': 'Please log in to continue.',
   'login.login': 'Email or username',
   'login.password': 'Password',
@@ -626,6 +626,37 @@ export const en = {
   //
 
   // -- forms and first run --
+  'invalid.title.required': 'Give your ticket a title.',
+  'invalid.title.length': 'A title has 3 to 200 characters.',
+  'invalid.description.required': 'Describe what happens.',
+  'invalid.projectId.format': 'Choose a project from the list.',
+  'invalid.projectId.range': 'Choose a project from the list.',
+  'invalid.login.required': 'Type your email or username.',
+  'invalid.login.length': 'Type your email or username (at most 254 characters).',
+  'invalid.username.required': 'Choose a username.',
+  'invalid.username.length': 'A username has 3 to 32 characters.',
+  'invalid.email.required': 'Type your email address.',
+  'invalid.email.length': 'An email address has at most 254 characters.',
+  'invalid.password.required': 'Type a password.',
+  'invalid.newPassword.required': 'Type your new password.',
+  'invalid.currentPassword.length': 'Type your current password.',
+  'invalid.token.length': 'This link is not valid: it may have expired or been used already.',
+  'invalid.name.required': 'Type a name.',
+  'invalid.expiresInDays.range': 'Choose 1 to 365 days.',
+  'invalid.url.required': 'Type the address that receives the events.',
+  'invalid.url.length':
+    'This address is too long: at most 2,048 characters, and a character outside ASCII counts as several.',
+  'invalid.notifyNewTickets.notAllowed': 'This choice is for agents and admins only.',
+  'invalid.role.notAllowed': 'The last admin cannot stop being an admin: make someone else an admin first.',
+  'invalid.userId.notAllowed': 'You cannot deactivate your own account, nor the last active admin.',
+  'invalid.from.range': 'The start must not be after the end, and a period spans at most five years.',
+  'login.setupTitle': 'Set up Simple Ticketing',
+  'login.setupIntro':
+    'This service has no account yet. Create the administrator account to start: you will then create projects and invite your team.',
+  'login.setupCreate': 'Create the administrator account',
+  'register.setupTitle': 'Create the administrator account',
+  'register.setupIntro':
+    'You are the first here: this account will be the administrator. Next, you will create projects and invite your team.',
 
   //
 

@@ -40,7 +40,7 @@ export const fr: Record<MessageKey, string> = {
   'lookup.notFound': 'Le ticket n° {id} n’existe pas, ou ne vous appartient pas.',
 
   'login.title': 'Connexion',
-  'login.intro': 'Bon retour. Connectez-vous pour suivre vos tickets.',
+  'login.intro': 'Connectez-vous pour suivre vos tickets, ou créez un compte.',
   'login.needed': 'Connectez-vous pour continuer.',
   'login.login': 'E-mail ou nom d’utilisateur',
   'login.password': 'Mot de passe',
@@ -644,6 +644,37 @@ export const fr: Record<MessageKey, string> = {
   //
 
   // -- forms and first run --
+  'invalid.title.required': 'Donnez un titre à votre ticket.',
+  'invalid.title.length': 'Un titre compte de 3 à 200 caractères.',
+  'invalid.description.required': 'Décrivez ce qui se passe.',
+  'invalid.projectId.format': 'Choisissez un projet dans la liste.',
+  'invalid.projectId.range': 'Choisissez un projet dans la liste.',
+  'invalid.login.required': 'Saisissez votre e-mail ou votre nom d’utilisateur.',
+  'invalid.login.length': 'Saisissez votre e-mail ou votre nom d’utilisateur (254 caractères au plus).',
+  'invalid.username.required': 'Choisissez un nom d’utilisateur.',
+  'invalid.username.length': 'Un nom d’utilisateur compte de 3 à 32 caractères.',
+  'invalid.email.required': 'Saisissez votre adresse e-mail.',
+  'invalid.email.length': 'Une adresse e-mail compte au plus 254 caractères.',
+  'invalid.password.required': 'Saisissez un mot de passe.',
+  'invalid.newPassword.required': 'Saisissez votre nouveau mot de passe.',
+  'invalid.currentPassword.length': 'Saisissez votre mot de passe actuel.',
+  'invalid.token.length': 'Ce lien n’est pas valable : il a peut-être expiré ou déjà servi.',
+  'invalid.name.required': 'Saisissez un nom.',
+  'invalid.expiresInDays.range': 'Choisissez de 1 à 365 jours.',
+  'invalid.url.required': 'Saisissez l’adresse qui recevra les événements.',
+  'invalid.url.length':
+    'Cette adresse est trop longue : 2 048 caractères au plus, et un caractère hors ASCII en compte plusieurs.',
+  'invalid.notifyNewTickets.notAllowed': 'Ce choix est réservé aux agents et aux admins.',
+  'invalid.role.notAllowed': 'Le dernier admin ne peut pas cesser de l’être : nommez d’abord un autre admin.',
+  'invalid.userId.notAllowed': 'Vous ne pouvez désactiver ni votre propre compte, ni le dernier admin actif.',
+  'invalid.from.range': 'Le début ne doit pas suivre la fin, et une période couvre au plus cinq ans.',
+  'login.setupTitle': 'Mettre en service Simple Ticketing',
+  'login.setupIntro':
+    'Ce service n’a encore aucun compte. Créez le compte administrateur pour commencer : vous créerez ensuite les projets et inviterez votre équipe.',
+  'login.setupCreate': 'Créer le compte administrateur',
+  'register.setupTitle': 'Créer le compte administrateur',
+  'register.setupIntro':
+    'Vous êtes le premier ici : ce compte sera l’administrateur. Ensuite, vous créerez les projets et inviterez votre équipe.',
 
   //
 

@@ -56,3 +56,10 @@ export const ResendVerificationMutation = graphql(`
     resendVerificationEmail
   }
 `);
+
+/** True while the service has no account: the first to register becomes its administrator. */
+export const SetupNeededQuery = graphql(`
+  query SetupNeeded {
+    setupNeeded
+  }
+`);
