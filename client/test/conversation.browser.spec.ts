@@ -347,6 +347,41 @@ describeWithBrowser('the ticket page as a conversation', () => {
     expect(problems.dialogs).toEqual([]);
   });
 
+  it('sends files with a comment and lists them under it', async () => {
+    const { page, server } = suite;
+    const id = await createTicket(server.url, reporter, {
+      projectId,
+      title: 'Broken layout',
+      description: 'See the screenshot.',
+    });
+    await page.goto(`${server.url}/tickets/${id}`);
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    await page
+      .locator('.comment-form .attachment-picker input[type="file"]')
+      .setInputFiles({ name: 'layout.png', mimeType: 'image/png', buffer: png });
+    await page.locator('.comment-form').getByText('Ready, sent with the text').waitFor();
+    // Files alone make a reply: the text is not required when something is attached.
+    await page.getByRole('button', { name: 'Reply', exact: true }).click();
+    const job = page.locator('.timeline .job').last();
+    await job.getByRole('img', { name: 'layout.png' }).waitFor();
+    await expect(job.textContent()).resolves.toContain('added files');
+    // The box is ready for the next comment: no pending file left in it.
+    await page.locator('.comment-form .attachment-items li').first().waitFor({ state: 'detached' });
+    const data = await api<{ ticket: { jobs: { attachments: { filename: string; isImage: boolean }[] }[] } }>(
+      server.url,
+      'query ($id: ID!) { ticket(id: $id) { jobs { attachments { filename isImage } } } }',
+      { id },
+      reporter.token,
+    );
+    expect(data.ticket.jobs.map((j) => j.attachments)).toEqual([
+      [],
+      [{ filename: 'layout.png', isImage: true }],
+    ]);
+  });
+
   it('the reporter closes with a comment and reopens; no staff controls', async () => {
     const page = await reporterPage();
     const id = await createTicket(suite.server.url, reporter, {

@@ -584,6 +584,7 @@ export const en = {
   'invalid.events.required': 'Choose at least one event.',
 
   // -- ticket page --
+  'page.duplicateFold': 'Close as a duplicate of another ticket…',
   'page.edit': 'Edit',
   'page.editTitle': 'Edit the title',
   'page.editDescription': 'Edit the description',

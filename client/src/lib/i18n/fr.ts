@@ -602,6 +602,7 @@ export const fr: Record<MessageKey, string> = {
   'invalid.events.required': 'Choisissez au moins un événement.',
 
   // -- ticket page --
+  'page.duplicateFold': 'Fermer comme doublon d’un autre ticket…',
   'page.edit': 'Modifier',
   'page.editTitle': 'Modifier le titre',
   'page.editDescription': 'Modifier la description',
