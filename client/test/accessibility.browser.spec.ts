@@ -117,6 +117,26 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
         await page.locator('#main-menu').waitFor();
       },
     },
+    {
+      name: 'keyboard shortcuts dialog',
+      as: 'agent',
+      path: () => '/',
+      ready: '.ticket-row',
+      prepare: async (page) => {
+        await page.keyboard.press('?');
+        await page.getByRole('dialog').waitFor();
+      },
+    },
+    {
+      name: 'first-run checklist, unfolded',
+      as: 'admin',
+      path: () => '/',
+      ready: 'details.setup-done',
+      prepare: async (page) => {
+        await page.locator('details.setup-done summary').click();
+        await page.locator('#reporter-link').waitFor();
+      },
+    },
     { name: 'ticket list of a user', as: 'user', path: () => '/tickets', ready: '.ticket-row' },
     { name: 'ticket list of an agent', as: 'agent', path: () => '/tickets', ready: '.ticket-row' },
     {
@@ -185,6 +205,13 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
       },
     },
     { name: 'admin statistics', as: 'admin', path: () => '/admin/stats', ready: '.bar-list' },
+    {
+      name: 'admin statistics, custom dates',
+      as: 'admin',
+      path: () =>
+        `/admin/stats?period=custom&from=${new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10)}`,
+      ready: '.bar-list',
+    },
     { name: 'admin outbox', as: 'admin', path: () => '/admin/outbox', ready: '.outbox-row' },
     {
       name: 'admin outbox, none failed',

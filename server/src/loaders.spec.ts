@@ -1,6 +1,7 @@
 import { inList, jobFromRow } from './loaders';
 import { Job } from './tickets/job.entity';
 import { TicketStatus } from './tickets/ticket.enums';
+import { Role } from './users/role';
 import { userFromRow } from './users/user-row';
 
 describe('entities read raw by the loaders', () => {
@@ -8,6 +9,7 @@ describe('entities read raw by the loaders', () => {
     id: 7,
     ticketId: 3,
     authorId: 2,
+    authorRole: Role.AGENT,
     createdAt: 1_795_000_000_000,
     comment: null,
     internal: 1,
@@ -23,6 +25,7 @@ describe('entities read raw by the loaders', () => {
         id: 7,
         ticketId: 3,
         authorId: 2,
+        authorRole: Role.AGENT,
         createdAt: new Date(1_795_000_000_000),
         comment: null,
         internal: true,

@@ -13,6 +13,7 @@ import {
   priorityOrder,
   statusOrder,
 } from './tickets/ticket.enums';
+import type { Role } from './users/role';
 import type { User } from './users/user.entity';
 import { userColumns, userFromRow } from './users/user-row';
 import { recentDeliveriesOf } from './webhooks/recent-deliveries';
@@ -184,12 +185,14 @@ export function ticketFromRow(row: TicketRow): Ticket {
   return ticket;
 }
 
-const jobColumns = '"id", "ticketId", "authorId", "createdAt", "comment", "internal", "status", "changes"';
+const jobColumns =
+  '"id", "ticketId", "authorId", "authorRole", "createdAt", "comment", "internal", "status", "changes"';
 
 export function jobFromRow(row: {
   id: number;
   ticketId: number;
   authorId: number;
+  authorRole: Role;
   createdAt: Millis;
   comment: string | null;
   internal: Flag;
@@ -200,6 +203,7 @@ export function jobFromRow(row: {
   job.id = row.id;
   job.ticketId = row.ticketId;
   job.authorId = row.authorId;
+  job.authorRole = row.authorRole;
   job.createdAt = new Date(Number(row.createdAt));
   job.comment = row.comment;
   job.internal = Boolean(row.internal);

@@ -45,8 +45,11 @@ async function download(query: string, headers: Record<string, string> = {}): Pr
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** TICKET with each job's authorRole, which the export writes too. */
+const TICKET_WITH_ROLES = TICKET.replace('jobs { id ', 'jobs { id authorRole ');
+
 async function ticketView(id: string): Promise<TicketView & Record<string, any>> {
-  const data = await api.ok<{ ticket: TicketView }>(TICKET, { id }, admin.token);
+  const data = await api.ok<{ ticket: TicketView }>(TICKET_WITH_ROLES, { id }, admin.token);
   return data.ticket;
 }
 
@@ -68,6 +71,7 @@ function exportedFromView(view: any): ExportedTicket {
     jobs: view.jobs.map((job: any) => ({
       id: job.id,
       authorId: job.author.id,
+      authorRole: job.authorRole,
       createdAt: job.createdAt,
       comment: job.comment,
       internal: job.internal,

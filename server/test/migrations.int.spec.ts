@@ -26,6 +26,7 @@ const EXPECTED_MIGRATIONS = [
   'UserDeactivation1765300000000',
   'TicketDuplicateOf1765400000000',
   'Attachments1765500000000',
+  'JobAuthorRole1765600000000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };

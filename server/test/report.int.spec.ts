@@ -3,6 +3,7 @@ import { REPORT_BATCH_SIZE, ReportService } from '../src/reports/report.service'
 import { Job } from '../src/tickets/job.entity';
 import { Ticket } from '../src/tickets/ticket.entity';
 import { Priority, TicketCategory, TicketStatus } from '../src/tickets/ticket.enums';
+import { Role } from '../src/users/role';
 import { User } from '../src/users/user.entity';
 import { CREATE_PROJECT, UPDATE_ME, UPDATE_TICKET } from './support/operations';
 import { type RawResponse, TestApi, type TestUser } from './support/test-server';
@@ -444,6 +445,7 @@ describe('a large project is read in batches', () => {
       bulk.map((ticket) => ({
         ticketId: ticket.id,
         authorId: Number(alice.id),
+        authorRole: Role.USER,
         createdAt: at,
         comment: null,
         internal: false,

@@ -174,6 +174,7 @@ describe('the SQL forms of the ticket and job rules agree with the predicates', 
     const job = (ticket: Ticket, internal: boolean) => ({
       ticketId: ticket.id,
       authorId: 2,
+      authorRole: Role.AGENT,
       createdAt: now,
       comment: internal ? 'Staff only.' : 'Looking.',
       internal,

@@ -163,7 +163,7 @@ function seed(file: string, tickets: number, jobsPerTicket: number) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const addJob = db.prepare(
-      `INSERT INTO "job" ("ticketId", "authorId", "createdAt", comment, internal, status, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "job" ("ticketId", "authorId", "authorRole", "createdAt", comment, internal, status, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return db.transaction(() => {
       const userIds: number[] = [];
@@ -207,6 +207,7 @@ function seed(file: string, tickets: number, jobsPerTicket: number) {
           addJob.run(
             ticketId,
             first ? userIds[5 + (i % 45)] : userIds[j % 5],
+            first ? 'USER' : 'AGENT',
             createdAt + j * 60_000,
             first
               ? null

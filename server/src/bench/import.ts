@@ -41,6 +41,7 @@ function exportOf(count: number): ExportDocument {
         {
           id: String(3 * i + 1),
           authorId: String((i % 17) + 4),
+          authorRole: 'USER' as never,
           createdAt: at(0),
           comment: null,
           internal: false,
@@ -50,6 +51,7 @@ function exportOf(count: number): ExportDocument {
         {
           id: String(3 * i + 2),
           authorId: String((i % 3) + 1),
+          authorRole: 'AGENT' as never,
           createdAt: at(10),
           comment: 'Looked at the logs.',
           internal: true,
@@ -59,6 +61,7 @@ function exportOf(count: number): ExportDocument {
         {
           id: String(3 * i + 3),
           authorId: String((i % 3) + 1),
+          authorRole: 'AGENT' as never,
           createdAt: at(30),
           comment: 'Fixed in the next release.',
           internal: false,

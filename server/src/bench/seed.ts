@@ -139,7 +139,7 @@ function writeSqlite(file: string, dataset: Dataset): Written {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const addJob = db.prepare(
-      `INSERT INTO "job" ("ticketId", "authorId", "createdAt", comment, internal, status, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "job" ("ticketId", "authorId", "authorRole", "createdAt", comment, internal, status, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const addSearch = db.prepare(
       `INSERT INTO "ticket_search" (rowid, title, description, comments, internal_comments) VALUES (?, ?, ?, ?, ?)`,
@@ -186,6 +186,7 @@ function writeSqlite(file: string, dataset: Dataset): Written {
           addJob.run(
             ticketId,
             userIds[job.author],
+            dataset.users[job.author].role,
             job.createdAt,
             job.comment,
             job.internal ? 1 : 0,
@@ -273,9 +274,9 @@ async function writePostgres(databaseUrl: string, dataset: Dataset): Promise<Wri
       );
       const j = batch.job;
       await client.query(
-        `INSERT INTO "job" (id, "ticketId", "authorId", "createdAt", comment, internal, status, changes)
-         SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::bigint[], $5::text[], $6::boolean[], $7::smallint[], $8::text[])`,
-        [j.id, j.ticket, j.author, j.createdAt, j.comment, j.internal, j.status, j.changes],
+        `INSERT INTO "job" (id, "ticketId", "authorId", "authorRole", "createdAt", comment, internal, status, changes)
+         SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::boolean[], $8::smallint[], $9::text[])`,
+        [j.id, j.ticket, j.author, j.authorRole, j.createdAt, j.comment, j.internal, j.status, j.changes],
       );
       const s = batch.search;
       await client.query(
@@ -306,6 +307,7 @@ async function writePostgres(databaseUrl: string, dataset: Dataset): Promise<Wri
         j.id.push(jobId);
         j.ticket.push(ticketId);
         j.author.push(userIds[job.author]);
+        j.authorRole.push(dataset.users[job.author].role);
         j.createdAt.push(job.createdAt);
         j.comment.push(job.comment);
         j.internal.push(job.internal);
@@ -358,6 +360,7 @@ interface TicketBatch {
     id: number[];
     ticket: number[];
     author: number[];
+    authorRole: string[];
     createdAt: number[];
     comment: (string | null)[];
     internal: boolean[];
@@ -393,6 +396,7 @@ function emptyBatch(): TicketBatch {
       id: [],
       ticket: [],
       author: [],
+      authorRole: [],
       createdAt: [],
       comment: [],
       internal: [],

@@ -45,6 +45,11 @@ export interface ExportedChange {
 export interface ExportedJob {
   id: string;
   authorId: string;
+  /**
+   * The author's role when the job was written: always exported. Optional for an import: files exported
+   * before it existed lack it, and the job then gets its author's role there (so does a value that is not a role).
+   */
+  authorRole?: Role;
   createdAt: string;
   comment: string | null;
   internal: boolean;

@@ -212,6 +212,7 @@ export class ExportReader {
       this.visibleJobsOf(manager, scope, tickets)
         .innerJoin(User, 'a', 'a.id = j."authorId"')
         .select(['j.id AS id', 'j."ticketId" AS "ticketId"', 'j."authorId" AS "authorId"'])
+        .addSelect(['j."authorRole" AS "authorRole"'])
         .addSelect(['j."createdAt" AS "createdAt"', 'j.comment AS comment', 'j.internal AS internal'])
         .addSelect(['j.status AS status', 'j.changes AS changes', 'a.username AS "authorUsername"'])
         .orderBy('j."ticketId"')
@@ -265,6 +266,7 @@ interface RawJob {
   authorUsername: string;
   ticketId: number;
   authorId: number;
+  authorRole: Role;
   createdAt: number | string;
   comment: string | null;
   internal: number | boolean;
@@ -311,6 +313,7 @@ function exportedTicketOf(ticket: TicketRow, jobs: readonly JobRow[]): ExportedT
     jobs: jobs.map((job) => ({
       id: job.id,
       authorId: job.authorId,
+      authorRole: job.authorRole,
       createdAt: job.createdAt,
       comment: job.comment,
       internal: job.internal,
@@ -327,6 +330,7 @@ function jobRowOf(row: RawJob): JobRow {
     authorUsername: row.authorUsername,
     id: String(row.id),
     authorId: String(row.authorId),
+    authorRole: row.authorRole,
     createdAt: isoDate(row.createdAt),
     comment: row.comment,
     internal: Boolean(row.internal),

@@ -9,6 +9,7 @@ import { Job } from '../tickets/job.entity';
 import { JobRecorder } from '../tickets/job-recorder';
 import { TicketStatus } from '../tickets/ticket.enums';
 import { TicketService } from '../tickets/ticket.service';
+import { Role } from '../users/role';
 import type { User } from '../users/user.entity';
 import { userServiceFor } from '../../test/support/user-service';
 import { HistoryService } from './history.service';
@@ -55,6 +56,7 @@ test('the feed never reads a transaction in flight: a job rolled back is never d
       manager.create(Job, {
         ticketId,
         authorId: admin.id,
+        authorRole: Role.ADMIN,
         createdAt: new Date(),
         comment: 'Never committed.',
         internal: false,

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Clock } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors';
-import type { ExportDocument } from '../exports/export-format';
+import type { ExportDocument, ExportedJob } from '../exports/export-format';
 import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
 import { isDone } from '../tickets/ticket.enums';
@@ -174,6 +174,7 @@ export class ImportService {
         },
         ticket.jobs.map((job) => ({
           authorId: userId(job.authorId),
+          authorRole: exportedRoleOf(job),
           createdAt: new Date(job.createdAt),
           comment: job.comment,
           internal: job.internal,
@@ -296,6 +297,8 @@ export class ImportService {
           [
             {
               authorId,
+              // The CSV names no role: the author's, as it is here.
+              authorRole: null,
               createdAt,
               comment: null,
               internal: false,
@@ -332,6 +335,15 @@ export class ImportService {
     };
     return request.dryRun ? this.database.readCommitted(run) : this.database.transaction(run);
   }
+}
+
+/**
+ * The role a job of the file says its author had, when it is one; null (the author's role here) for a file
+ * written before jobs carried it, or a value that is not a role.
+ */
+function exportedRoleOf(job: ExportedJob): Role | null {
+  const role: unknown = job.authorRole;
+  return Object.values(Role).includes(role as Role) ? (role as Role) : null;
 }
 
 /** ", 1 ADMIN and 2 AGENT among them": the roles above USER an import hands out, said in its message. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { FieldChange } from '../tickets/job.entity';
+import { type JobRow, insertJobs } from '../tickets/job-rows';
 import { searchIndexOf } from '../tickets/ticket-search';
 import {
   type Priority,
@@ -25,16 +25,10 @@ export interface TicketRow {
   closedAt: Date | null;
 }
 
-export interface JobRow {
-  authorId: number;
-  createdAt: Date;
-  comment: string | null;
-  internal: boolean;
-  status: TicketStatus;
-  changes: FieldChange[];
-}
+/** A job of the ticket being written: its ticket is the one written with it. */
+export type ImportedJob = Omit<JobRow, 'ticketId'>;
 
-/** Jobs per INSERT statement: 7 parameters each, well within SQLite's and PostgreSQL's limits. */
+/** Jobs per INSERT statement: 9 parameters each, well within SQLite's and PostgreSQL's limits. */
 const JOBS_PER_INSERT = 500;
 
 /**
@@ -46,7 +40,7 @@ export class TicketWriter {
   constructor(private readonly manager: EntityManager) {}
 
   /** Inserts the ticket, its jobs in the given order and its search entry; returns the new ticket id. */
-  async write(ticket: TicketRow, jobs: JobRow[]): Promise<number> {
+  async write(ticket: TicketRow, jobs: ImportedJob[]): Promise<number> {
     await holdAppendOrder(this.manager);
     const [row] = (await rawQuery(
       this.manager,
@@ -71,19 +65,9 @@ export class TicketWriter {
     // Many rows per statement: one round trip per JOBS_PER_INSERT jobs (PostgreSQL pays per statement).
     for (let from = 0; from < jobs.length; from += JOBS_PER_INSERT) {
       const chunk = jobs.slice(from, from + JOBS_PER_INSERT);
-      await rawQuery(
+      await insertJobs(
         this.manager,
-        `INSERT INTO "job" ("ticketId", "authorId", "createdAt", "comment", "internal", "status", "changes")
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap((job) => [
-          id,
-          job.authorId,
-          job.createdAt.getTime(),
-          job.comment,
-          job.internal ? 1 : 0,
-          statusRank(job.status),
-          JSON.stringify(job.changes.map(({ field, from: was, to }) => ({ field, from: was, to }))),
-        ]),
+        chunk.map((job) => ({ ...job, ticketId: id })),
       );
     }
     await searchIndexOf(this.manager).add(this.manager, {

@@ -10,12 +10,14 @@ import { SearchPrefixes1765200000000 } from './1765200000000-search-prefixes';
 import { UserDeactivation1765300000000 } from './1765300000000-user-deactivation';
 import { TicketDuplicateOf1765400000000 } from './1765400000000-ticket-duplicate-of';
 import { Attachments1765500000000 } from './1765500000000-attachments';
+import { JobAuthorRole1765600000000 } from './1765600000000-job-author-role';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
 import { PostgresSearchWords1765250000000 } from './postgres/1765250000000-search-words';
 import { PostgresUserDeactivation1765300000000 } from './postgres/1765300000000-user-deactivation';
 import { PostgresTicketDuplicateOf1765400000000 } from './postgres/1765400000000-ticket-duplicate-of';
 import { PostgresAttachments1765500000000 } from './postgres/1765500000000-attachments';
+import { PostgresJobAuthorRole1765600000000 } from './postgres/1765600000000-job-author-role';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -31,6 +33,7 @@ export const migrations = [
   UserDeactivation1765300000000,
   TicketDuplicateOf1765400000000,
   Attachments1765500000000,
+  JobAuthorRole1765600000000,
 ];
 
 /**
@@ -44,4 +47,5 @@ export const postgresMigrations = [
   PostgresUserDeactivation1765300000000,
   PostgresTicketDuplicateOf1765400000000,
   PostgresAttachments1765500000000,
+  PostgresJobAuthorRole1765600000000,
 ];

@@ -4,6 +4,7 @@ import { DomainEventType } from '../events/domain-event.entity';
 import type { EventLog } from '../events/event-log';
 import type { User } from '../users/user.entity';
 import { type FieldChange, Job } from './job.entity';
+import { insertJobs } from './job-rows';
 import type { Ticket } from './ticket.entity';
 
 export interface JobContent {
@@ -29,9 +30,11 @@ export class JobRecorder {
     type: DomainEventType,
   ): Promise<Job> {
     await holdAppendOrder(manager);
-    const job = await manager.save(
-      manager.create(Job, { ...content, ticketId: ticket.id, authorId: actor.id, status: ticket.status }),
-    );
+    const row = { ...content, ticketId: ticket.id, authorId: actor.id, status: ticket.status };
+    // authorRole null: the INSERT reads the author's role in this transaction, not actor.role, which was
+    // read before it began (a promotion meanwhile counts).
+    const [{ id, authorRole }] = await insertJobs(manager, [{ ...row, authorRole: null }]);
+    const job = Object.assign(new Job(), row, { id, authorRole });
     await this.events.append(manager, {
       type,
       ticketId: ticket.id,

@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { timestampColumn } from '../database/timestamp';
+import { Role } from '../users/role';
 import { User } from '../users/user.entity';
 import { Ticket } from './ticket.entity';
 import { TicketStatus, statusColumn } from './ticket.enums';
@@ -46,6 +47,13 @@ export class Job {
   @ManyToOne(() => User, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'authorId' })
   author?: User;
+
+  /** Set by insertJobs (job-rows.ts), like every column of a job; no default, so an insert cannot leave it out. */
+  @Field(() => Role, {
+    description: "The author's role when this job was written (their role may have changed since).",
+  })
+  @Column({ type: 'varchar', length: 10 })
+  authorRole: Role;
 
   @Field(() => Date)
   @Column(timestampColumn)

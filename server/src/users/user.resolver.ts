@@ -48,6 +48,14 @@ export class UserResolver {
     return ctx.user;
   }
 
+  // No sign-in: the first visitor has no account to sign in with.
+  @Query(() => Boolean, {
+    description: 'True while the service has no account: the first account to register becomes ADMIN.',
+  })
+  setupNeeded(@Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.users.setupNeeded();
+  }
+
   @Authorized(Role.ADMIN)
   @Query(() => [User], { description: 'ADMIN only.' })
   users(@Ctx() ctx: Context): Promise<User[]> {

@@ -15,6 +15,7 @@ import { Locale, Role, isStaff } from './role';
 import { User } from './user.entity';
 import type { RegisterInput, UpdateMeInput } from './user.inputs';
 import { normalizeKey } from './user-key';
+import { rawQuery } from '../database/sql';
 
 /** Email changes per user per day: each one mails both addresses, so the limit caps mail to strangers too. */
 export const EMAIL_CHANGES_PER_DAY = 5;
@@ -22,6 +23,8 @@ export const EMAIL_CHANGES_PER_DAY = 5;
 /** Accounts: creation, profile changes, roles. Who may call what is checked here, not only in the schema. */
 export class UserService {
   private readonly emailChanges: RateLimit;
+  /** Accounts are never deleted: once one exists, setup is never needed again in this process. */
+  private hasAccount = false;
 
   constructor(
     private readonly database: Database,
@@ -66,6 +69,14 @@ export class UserService {
       ],
       order: { usernameKey: 'ASC' },
     });
+  }
+
+  /** Whether the service has no account yet, so the next one to register becomes its ADMIN. */
+  async setupNeeded(): Promise<boolean> {
+    if (this.hasAccount) return false;
+    const rows = await rawQuery<unknown[]>(this.database.manager, 'SELECT 1 FROM "user" LIMIT 1');
+    this.hasAccount = rows.length > 0;
+    return !this.hasAccount;
   }
 
   /** The first account of an empty database becomes ADMIN; nobody chooses their role. */

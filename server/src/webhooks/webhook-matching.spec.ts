@@ -8,6 +8,7 @@ import { ProjectService } from '../projects/project.service';
 import { Job } from '../tickets/job.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { Priority, TicketCategory, TicketStatus } from '../tickets/ticket.enums';
+import { Role } from '../users/role';
 import { userServiceFor } from '../../test/support/user-service';
 import { ALL_WEBHOOK_EVENTS, WebhookEvent, domainEventTypeOf, webhookEventOf } from './webhook-event';
 import { latestWantedEvent, webhookWants } from './webhook-matching';
@@ -74,6 +75,7 @@ describe('latestWantedEvent, the SQL form, agrees with webhookWants', () => {
         manager.create(Job, {
           ticketId: ticket.id,
           authorId: admin.id,
+          authorRole: Role.ADMIN,
           createdAt: now,
           comment: internal ? 'Staff only.' : 'Looking.',
           internal,
