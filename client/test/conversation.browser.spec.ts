@@ -409,6 +409,46 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await page.context().close();
   });
 
+  it('shows each person with the role they had when they acted', async () => {
+    const { server } = suite;
+    const carl = await registerAccount(server.url, 'carl');
+    await setRole(server.url, admin, carl, 'AGENT');
+    const id = await createTicket(server.url, reporter, {
+      projectId,
+      title: 'Password reset mail never arrives',
+      description: 'Checked the spam folder too.',
+    });
+    await api(
+      server.url,
+      UPDATE,
+      { id, input: { comment: 'Which address do you use?', status: 'WAITING' } },
+      carl.token,
+    );
+    // carl leaves the team: his question stays a question from an agent.
+    await setRole(server.url, admin, carl, 'USER');
+
+    const page = await reporterPage();
+    await page.goto(`${server.url}/tickets/${id}`);
+    const asked = page.locator('.timeline .job', { hasText: 'Which address do you use?' });
+    await asked.waitFor();
+    await expect(asked.locator('.badge-role').textContent()).resolves.toBe('Agent');
+    const request = page.getByRole('note');
+    await expect(request.textContent()).resolves.toContain('carl asked:');
+    await page.getByRole('textbox', { name: 'Your answer' }).fill('rita@example.com');
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    const answer = page.locator('.timeline .job', { hasText: 'rita@example.com' });
+    await answer.waitFor();
+    expect(await answer.locator('.badge-role').count()).toBe(0);
+    const roles = await api<{ ticket: { jobs: { authorRole: string }[] } }>(
+      server.url,
+      'query ($id: ID!) { ticket(id: $id) { jobs { authorRole } } }',
+      { id },
+      agent.token,
+    );
+    expect(roles.ticket.jobs.map((job) => job.authorRole)).toEqual(['USER', 'AGENT', 'USER']);
+    await page.context().close();
+  });
+
   it('has no blocking accessibility violation, for staff and for the reporter, at 1280 and 390 px', async () => {
     const reporterView = await reporterPage();
     for (const page of [suite.page, reporterView]) {

@@ -124,10 +124,10 @@ export const TicketDetailFields = graphql(
         commentHtml
         internal
         status
+        authorRole
         author {
           id
           username
-          role
         }
         changes {
           field
