@@ -449,6 +449,29 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await page.context().close();
   });
 
+  it('speaks French to a French agent: modes, audience, history and an empty comment', async () => {
+    const { browser, server } = suite;
+    const claire = await registerAccount(server.url, 'claire');
+    await setRole(server.url, admin, claire, 'AGENT');
+    await api(server.url, 'mutation { updateMe(input: { locale: FR }) { id } }', {}, claire.token);
+    const { page, problems } = await newPage(browser, 'fr-FR');
+    await logIn(page, server.url, 'claire', claire.password);
+    await page.goto(`${server.url}/tickets/${askedId}`);
+    await page
+      .locator('.timeline .job', { hasText: 'a changé le statut de Ouvert à En attente de l’auteur' })
+      .waitFor();
+    const modes = page.getByRole('group', { name: 'Qui le verra' });
+    await modes.getByRole('radio', { name: 'Note interne' }).check();
+    await page.getByText('Seuls les agents et les administrateurs verront cette note.').waitFor();
+    await page.getByRole('button', { name: 'Ajouter la note interne' }).click();
+    await page.locator('#comment-error', { hasText: 'Écrivez d’abord un commentaire.' }).waitFor();
+    await modes.getByRole('radio', { name: 'Réponse' }).check();
+    await page.getByRole('button', { name: 'Répondre et résoudre' }).waitFor();
+    await page.getByText('Markdown accepté').waitFor();
+    expect(problems.errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('has no blocking accessibility violation, for staff and for the reporter, at 1280 and 390 px', async () => {
     const reporterView = await reporterPage();
     for (const page of [suite.page, reporterView]) {
