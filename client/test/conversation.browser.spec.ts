@@ -137,7 +137,8 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await expect(noteJob.textContent()).resolves.toMatch(
       /ada\s*Agent\s*left an internal note.*Internal note · staff only/s,
     );
-    // The mode is kept after sending, the box cleared.
+    // The keyboard stays on the button, the mode is kept, the box cleared.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Add internal note');
     expect(await note.isChecked()).toBe(true);
     expect(await page.locator('#comment').inputValue()).toBe('');
     await screenshots(page, 'ticket-conversation-note');
