@@ -215,6 +215,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await page.getByRole('status').filter({ hasText: 'Assigned to ada.' }).waitFor();
     await page.locator('.timeline .job', { hasText: 'ada Agent self-assigned this' }).waitFor();
     expect(await sidebar.getByLabel('Assignee').inputValue()).toBe(agent.id);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('side-assigneeId');
 
     let data = await saved(id);
     expect(data.ticket).toMatchObject({
