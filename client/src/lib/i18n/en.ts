@@ -665,6 +665,30 @@ export const en = {
   //
 
   // -- attachments --
+  'attachments.attach': 'Attach files',
+  'attachments.hint':
+    'You can also drop files here or paste a screenshot into the text. At most {max} files.',
+  'attachments.dropHere': 'Drop the files to attach them',
+  'attachments.files': 'Files to attach',
+  'attachments.uploading': 'Uploading…',
+  'attachments.ready': 'Ready, sent with the text',
+  'attachments.remove': 'Remove {name}',
+  'attachments.announce.done': '{name} is attached.',
+  'attachments.announce.failed': '{name} was not attached: {reason}',
+  'attachments.announce.removed': '{name} was removed.',
+  'attachments.error.tooLarge': 'This file is larger than {mb} MB, the most accepted here.',
+  'attachments.error.tooLargeNoLimit': 'This file is larger than the most accepted here.',
+  'attachments.error.type': 'This type of file is not accepted.',
+  'attachments.error.empty': 'This file is empty: there is nothing to attach.',
+  'attachments.error.tooMany': 'At most {max} files at once: this one was not added.',
+  'attachments.error.notFound': 'This ticket no longer exists or is not yours: the file was not sent.',
+  'attachments.list': 'Attached files',
+  'attachments.newTab': '(opens in a new tab)',
+  'attachments.size.bytes': '{n} B',
+  'attachments.size.kb': '{n} KB',
+  'attachments.size.mb': '{n} MB',
+  'invalid.attachmentIds.invalid': 'A file could not be added (removed or already sent): attach it again.',
+  'invalid.attachmentIds.limitReached': 'At most 10 files may be added at once.',
 
   //
 

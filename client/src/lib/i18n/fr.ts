@@ -683,6 +683,32 @@ export const fr: Record<MessageKey, string> = {
   //
 
   // -- attachments --
+  'attachments.attach': 'Joindre des fichiers',
+  'attachments.hint':
+    'Vous pouvez aussi déposer des fichiers ici ou coller une capture d’écran dans le texte. {max} fichiers au plus.',
+  'attachments.dropHere': 'Déposez les fichiers pour les joindre',
+  'attachments.files': 'Fichiers à joindre',
+  'attachments.uploading': 'Envoi en cours…',
+  'attachments.ready': 'Prêt, envoyé avec le texte',
+  'attachments.remove': 'Retirer {name}',
+  'attachments.announce.done': 'Fichier {name} joint.',
+  'attachments.announce.failed': 'Le fichier {name} n’a pas été joint : {reason}',
+  'attachments.announce.removed': 'Fichier {name} retiré.',
+  'attachments.error.tooLarge': 'Ce fichier dépasse {mb} Mo, la taille maximale acceptée ici.',
+  'attachments.error.tooLargeNoLimit': 'Ce fichier dépasse la taille maximale acceptée ici.',
+  'attachments.error.type': 'Ce type de fichier n’est pas accepté.',
+  'attachments.error.empty': 'Ce fichier est vide : il n’y a rien à joindre.',
+  'attachments.error.tooMany': '{max} fichiers au plus à la fois : celui-ci n’a pas été ajouté.',
+  'attachments.error.notFound':
+    'Ce ticket n’existe plus ou ne vous appartient pas : le fichier n’a pas été envoyé.',
+  'attachments.list': 'Fichiers joints',
+  'attachments.newTab': '(s’ouvre dans un nouvel onglet)',
+  'attachments.size.bytes': '{n} o',
+  'attachments.size.kb': '{n} ko',
+  'attachments.size.mb': '{n} Mo',
+  'invalid.attachmentIds.invalid':
+    'Un fichier n’a pas pu être ajouté (retiré ou déjà envoyé) : joignez-le de nouveau.',
+  'invalid.attachmentIds.limitReached': '10 fichiers au plus peuvent être ajoutés à la fois.',
 
   //
 
