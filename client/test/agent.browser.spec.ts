@@ -52,48 +52,56 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
       'bea',
       'root',
     ]);
+    // Saved at once, as its own job, with a few seconds to undo.
     await picker.selectOption({ label: 'bea' });
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByText('Saved.').waitFor();
-    await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Assignee\s*bea/);
+    await page.getByRole('status').filter({ hasText: 'Assigned to bea.' }).waitFor();
+    await page.getByRole('button', { name: 'Undo' }).waitFor();
     await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
-      /Assignee\s*none\s*→\s*bea/,
+      /ada\s*Agent\s*assigned bea/,
     );
+    expect(await picker.inputValue()).not.toBe('');
   });
 
-  it('takes the ticket over with the "Assign to me" shortcut', async () => {
+  it('takes the ticket over with the "Assign yourself" shortcut', async () => {
     const { page } = suite;
-    await page.getByRole('button', { name: 'Assign to me' }).click();
-    await page.getByRole('button', { name: 'Unassign' }).waitFor();
-    await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Assignee\s*ada/);
-    await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
-      /Assignee\s*bea\s*→\s*ada/,
+    await page.getByRole('button', { name: 'Assign yourself' }).click();
+    await page.getByRole('status').filter({ hasText: 'Assigned to ada.' }).waitFor();
+    await expect(page.getByLabel('Assignee').locator('option:checked').textContent()).resolves.toBe(
+      'ada (me)',
     );
+    await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
+      /reassigned it from bea to ada/,
+    );
+    await expect(page.getByRole('button', { name: 'Assign yourself' }).count()).resolves.toBe(0);
   });
 
   it('adds an internal note, marked as such', async () => {
     const { page } = suite;
-    await page.getByLabel('Internal note (staff only, no field change)').check();
-    // An internal note carries no field change: the fields are disabled while it is checked.
-    await expect(page.getByLabel('Title', { exact: true }).isDisabled()).resolves.toBe(true);
-    await page.locator('#edit-comment').fill('Customer is on the legacy plan; check with finance.');
+    await page.getByRole('radio', { name: 'Internal note' }).check();
+    await page.getByText('Only agents and admins will see this note.').waitFor();
+    await page
+      .getByLabel('Internal note (staff only)')
+      .fill('Customer is on the legacy plan; check with finance.');
     await page.getByRole('button', { name: 'Add internal note' }).click();
     const note = page.locator('.timeline .job.internal');
     await note.waitFor();
     await expect(note.textContent()).resolves.toContain('Customer is on the legacy plan');
-    await expect(note.textContent()).resolves.toContain('Internal');
+    await expect(note.textContent()).resolves.toContain('Internal note · staff only');
   });
 
-  it('resolves the ticket with a comment for the author', async () => {
+  it('raises the priority, then resolves the ticket with a reply for the author', async () => {
     const { page } = suite;
-    await page.getByLabel('Status').selectOption('RESOLVED');
     await page.getByLabel('Priority').selectOption('HIGH');
-    await page.locator('#edit-comment').fill('Fixed in release 1.2: the rounding was wrong.');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByText('Saved.').waitFor();
-    const last = page.locator('.timeline .job').last();
-    await expect(last.textContent()).resolves.toMatch(/Status\s*Open\s*→\s*Resolved/);
-    await expect(last.textContent()).resolves.toMatch(/Priority\s*Normal\s*→\s*High/);
+    await page.getByRole('status').filter({ hasText: 'Priority set to High.' }).waitFor();
+    await page.getByRole('radio', { name: 'Reply' }).check();
+    await page.getByLabel('Reply to ursula').fill('Fixed in release 1.2: the rounding was wrong.');
+    await page.getByRole('button', { name: 'Reply and resolve' }).click();
+    await page.locator('.ticket-head .badge-status', { hasText: 'Resolved' }).waitFor();
+    const jobs = page.locator('.timeline .job');
+    await expect(jobs.nth(-2).textContent()).resolves.toMatch(/set the priority to High/);
+    await expect(jobs.last().textContent()).resolves.toMatch(
+      /changed the status from Open to Resolved.*Fixed in release 1\.2/s,
+    );
     await screenshots(page, 'ticket-agent');
   });
 
@@ -107,9 +115,9 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
     expect(body).not.toContain('legacy plan');
     expect(body).not.toContain('Internal');
     expect(await userPage.locator('.job.internal').count()).toBe(0);
-    // A USER author gets only the fields they may change.
-    expect(await userPage.locator('#edit-status').count()).toBe(0);
-    expect(await userPage.locator('#edit-assignee').count()).toBe(0);
+    // A USER author gets only what they may change: no status, priority or assignee controls.
+    expect(await userPage.locator('#side-status, #side-priority, #side-assigneeId').count()).toBe(0);
+    await expect(userPage.locator('.ticket-facts').textContent()).resolves.toMatch(/Assignee\s*ada/);
     await userPage.getByRole('button', { name: 'Reopen ticket' }).waitFor();
     await screenshots(userPage, 'ticket-user-resolved');
     expect(userProblems.errors).toEqual([]);

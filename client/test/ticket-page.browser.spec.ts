@@ -64,8 +64,10 @@ describeWithBrowser('the ticket page: markdown, similar tickets while typing, du
     await comment.locator('code', { hasText: 'npm ci' }).waitFor();
     expect(await comment.locator('li').allTextContents()).toEqual(['clear the cache', 'sign in again']);
 
-    // The form edits what the author wrote, not its rendering.
-    expect(await page.locator('#edit-description').inputValue()).toBe(description);
+    // The editor edits what the author wrote, not its rendering.
+    await page.getByRole('button', { name: 'Edit the description' }).click();
+    expect(await page.locator('#description-input').inputValue()).toBe(description);
+    await page.getByRole('button', { name: 'Cancel' }).click();
     await page.waitForTimeout(200);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(problems.dialogs).toEqual([]);
@@ -135,7 +137,8 @@ describeWithBrowser('the ticket page: markdown, similar tickets while typing, du
     await notice.getByRole('link', { name: `#${crashId} Login page crashes on Safari` }).waitFor();
     expect(await notice.textContent()).toContain(`Closed as duplicate of #${crashId}`);
     await agentPage.locator('.ticket-badges', { hasText: 'Closed' }).waitFor();
-    await agentPage.locator('.changes li', { hasText: `Duplicate of #${crashId}` }).waitFor();
+    const closing = agentPage.locator('.timeline .job', { hasText: `closed as duplicate of #${crashId}` });
+    await closing.getByRole('link', { name: `#${crashId}` }).waitFor();
     expect(await panel.count()).toBe(0);
     await screenshots(agentPage, 'ticket-duplicate-agent');
     expect(staff.problems.errors).toEqual([]);

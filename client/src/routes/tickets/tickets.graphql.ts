@@ -74,55 +74,74 @@ export const AllUsersQuery = graphql(`
   }
 `);
 
-export const TicketDetailFields = graphql(`
-  fragment TicketDetailFields on Ticket {
+export const AttachmentFields = graphql(`
+  fragment AttachmentFields on Attachment {
     id
-    title
-    description
-    descriptionHtml
-    status
-    priority
-    category
-    createdAt
-    updatedAt
-    closedAt
-    project {
-      id
-      name
-      archived
-    }
-    author {
-      id
-      username
-    }
-    assignee {
-      id
-      username
-    }
-    duplicateOf {
+    filename
+    contentType
+    size
+    url
+    isImage
+  }
+`);
+
+export type AttachmentItem = ResultOf<typeof AttachmentFields>;
+
+export const TicketDetailFields = graphql(
+  `
+    fragment TicketDetailFields on Ticket {
       id
       title
-    }
-    jobs {
-      id
-      createdAt
-      comment
-      commentHtml
-      internal
+      description
+      descriptionHtml
       status
+      priority
+      category
+      createdAt
+      updatedAt
+      closedAt
+      project {
+        id
+        name
+        archived
+      }
       author {
         id
         username
-        role
       }
-      changes {
-        field
-        from
-        to
+      assignee {
+        id
+        username
+      }
+      duplicateOf {
+        id
+        title
+      }
+      jobs {
+        id
+        createdAt
+        comment
+        commentHtml
+        internal
+        status
+        authorRole
+        author {
+          id
+          username
+        }
+        changes {
+          field
+          from
+          to
+        }
+        attachments {
+          ...AttachmentFields
+        }
       }
     }
-  }
-`);
+  `,
+  [AttachmentFields],
+);
 
 export type TicketDetail = ResultOf<typeof TicketDetailFields>;
 
