@@ -35,7 +35,7 @@ export const isStaff = (user: Me | null): boolean => user?.role === 'AGENT' || u
 export function signIn(user: Me) {
   session.user = user;
   session.loaded = true;
-  setLang(user.locale === 'FR' ? 'fr' : 'en');
+  void setLang(user.locale === 'FR' ? 'fr' : 'en');
 }
 
 export function signOut() {

@@ -1,25 +1,38 @@
 import { en, type MessageKey } from './en';
-import { fr } from './fr';
 
 export type Lang = 'en' | 'fr';
 export type { MessageKey };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, fr };
+type Dictionary = Record<MessageKey, string>;
+
+// English is in the app shell (it is also every message's fallback); French is its own chunk, fetched
+// before the first render for a French reader and otherwise when someone switches to it.
+const dictionaries: Partial<Record<Lang, Dictionary>> = { en };
+const loaders: Record<Lang, () => Promise<Dictionary>> = {
+  en: () => Promise.resolve(en),
+  fr: () => import('./fr').then((module) => module.fr),
+};
 const STORAGE_KEY = 'st_lang';
 
-function initialLang(): Lang {
+export function initialLang(): Lang {
   const saved = localStorage.getItem(STORAGE_KEY);
   if (saved === 'en' || saved === 'fr') return saved;
   return navigator.language?.toLowerCase().startsWith('fr') ? 'fr' : 'en';
 }
 
-export const i18n = $state({ lang: initialLang() });
+export const i18n = $state({ lang: 'en' as Lang });
 
-export function setLang(lang: Lang) {
+/** Shows the app in `lang` once its messages are here (at once when they already are). */
+export async function useLanguage(lang: Lang): Promise<void> {
+  dictionaries[lang] ??= await loaders[lang]();
   i18n.lang = lang;
+  document.documentElement.lang = lang;
+}
+
+export function setLang(lang: Lang): Promise<void> {
   // Remembered for the next visit before sign-in; once signed in, me.locale wins.
   localStorage.setItem(STORAGE_KEY, lang);
-  document.documentElement.lang = lang;
+  return useLanguage(lang).catch(() => undefined);
 }
 
 export function hasKey(key: string): key is MessageKey {
@@ -33,7 +46,7 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   const useSingular =
     typeof count === 'number' && (i18n.lang === 'fr' ? count < 2 : count === 1) && hasKey(singular);
   const chosen = useSingular ? singular : key;
-  const template = dictionaries[i18n.lang][chosen] ?? en[chosen] ?? key;
+  const template = dictionaries[i18n.lang]?.[chosen] ?? en[chosen] ?? key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params
       ? String(typeof params[name] === 'number' ? formatNumber(params[name]) : params[name])
