@@ -49,7 +49,9 @@ describeWithBrowser('the printable project report', () => {
     const { page, server } = suite;
     await logIn(page, server.url, admin.username, admin.password);
     await page.goto(`${server.url}/admin/projects`);
-    const link = page.locator('.admin-row', { hasText: 'Intranet' }).getByRole('link', { name: /Report/ });
+    const link = page
+      .locator('.admin-row', { hasText: 'Intranet' })
+      .getByRole('link', { name: /^Printable report/ });
     expect(await link.getAttribute('target')).toBe('_blank');
     expect(await link.getAttribute('rel')).toBe('noopener');
     [report] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
