@@ -306,7 +306,7 @@ export const en = {
   'projects.openCount': '{count} open tickets',
   'projects.openCount_one': '{count} open ticket',
   'projects.createdOn': 'created {date}',
-  'projects.report': 'Report',
+  'projects.report': 'Printable report',
   'projects.opensInNewTab': '(opens in a new tab)',
 
   'users.title': 'Users',
@@ -724,6 +724,11 @@ export const en = {
   'register.setupTitle': 'Create the administrator account',
   'register.setupIntro':
     'You are the first here: this account will be the administrator. Next, you will create projects and invite your team.',
+  'login.reportTitle': 'Report a problem',
+  'login.reportIntro': 'Create an account or log in to send your ticket; you’ll follow its progress here.',
+  'login.reportCreate': 'Create an account',
+  'login.reportHaveAccount': 'Already have an account? Log in:',
+  'projects.copyLink': 'Copy link for reporters',
 
   //
 

@@ -315,7 +315,7 @@ export const fr: Record<MessageKey, string> = {
   'projects.openCount': '{count} tickets ouverts',
   'projects.openCount_one': '{count} ticket ouvert',
   'projects.createdOn': 'créé le {date}',
-  'projects.report': 'Rapport',
+  'projects.report': 'Rapport imprimable',
   'projects.opensInNewTab': '(s’ouvre dans un nouvel onglet)',
 
   'users.title': 'Utilisateurs',
@@ -345,8 +345,8 @@ export const fr: Record<MessageKey, string> = {
   'stats.from': 'Du',
   'stats.to': 'Au',
   'stats.perWeek': 'Tickets par semaine',
-  'stats.perWeekDesc': 'Tickets ouverts et fermés par semaine sur {weeks} semaines.',
-  'stats.opened': 'Ouverts',
+  'stats.perWeekDesc': 'Tickets créés et fermés par semaine sur {weeks} semaines.',
+  'stats.opened': 'Créés',
   'stats.closedLabel': 'Fermés',
   'stats.week': 'Semaine du',
   'stats.showTable': 'Afficher en tableau',
@@ -744,6 +744,12 @@ export const fr: Record<MessageKey, string> = {
   'register.setupTitle': 'Créer le compte administrateur',
   'register.setupIntro':
     'Vous êtes le premier ici : ce compte sera l’administrateur. Ensuite, vous créerez les projets et inviterez votre équipe.',
+  'login.reportTitle': 'Signaler un problème',
+  'login.reportIntro':
+    'Créez un compte ou connectez-vous pour envoyer votre ticket ; vous suivrez son avancement ici.',
+  'login.reportCreate': 'Créer un compte',
+  'login.reportHaveAccount': 'Vous avez déjà un compte ? Connectez-vous :',
+  'projects.copyLink': 'Copier le lien pour signaler un ticket',
 
   //
 
