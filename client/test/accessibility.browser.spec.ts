@@ -158,8 +158,8 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
       ready: '#side-assigneeId option:nth-child(3)',
       prepare: async (page) => {
         await page.getByRole('radio', { name: 'Internal note' }).check();
-        await page.getByRole('button', { name: 'Edit the title' }).click();
-        await page.getByRole('button', { name: 'Edit the description' }).click();
+        await page.getByRole('button', { name: 'Edit title' }).click();
+        await page.getByRole('button', { name: 'Edit description' }).click();
         await page.locator('#description-input').waitFor();
       },
     },

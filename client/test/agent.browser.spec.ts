@@ -28,11 +28,11 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
     });
   });
 
-  it('sees the waiting list on the home page, oldest first within a priority', async () => {
+  it('sees the open tickets nobody has taken, "To pick up", on the home page, oldest first within a priority', async () => {
     const { page, server } = suite;
     await logIn(page, server.url, 'ada', agent.password);
     await page.getByRole('heading', { name: 'Hello, ada' }).waitFor();
-    const waiting = page.locator('section', { has: page.getByRole('heading', { name: /Waiting list/ }) });
+    const waiting = page.locator('section', { has: page.getByRole('heading', { name: 'To pick up' }) });
     await waiting.locator('.ticket-title').first().waitFor();
     const titles = await waiting.locator('.ticket-title').allTextContents();
     expect(titles).toEqual(['Old question', 'Invoice total is wrong']);
@@ -95,7 +95,7 @@ describeWithBrowser('an AGENT assigning and resolving a ticket, with an internal
     await page.getByRole('status').filter({ hasText: 'Priority set to High.' }).waitFor();
     await page.getByRole('radio', { name: 'Reply' }).check();
     await page.getByLabel('Reply to ursula').fill('Fixed in release 1.2: the rounding was wrong.');
-    await page.getByRole('button', { name: 'Reply and resolve' }).click();
+    await page.getByRole('button', { name: 'Send and resolve' }).click();
     await page.locator('.ticket-head .badge-status', { hasText: 'Resolved' }).waitFor();
     const jobs = page.locator('.timeline .job');
     await expect(jobs.nth(-2).textContent()).resolves.toMatch(/set the priority to High/);

@@ -130,7 +130,10 @@ describeWithBrowser('the ticket page as a conversation', () => {
     expect(await note.isChecked()).toBe(true);
     await page.getByText('Only agents and admins will see this note.').waitFor();
     await page.getByLabel('Internal note (staff only)').fill('Legacy plan: check with finance.');
-    await expect(page.getByRole('button', { name: 'Reply and resolve' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Send and resolve' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Send and wait for the reporter' }).count()).resolves.toBe(
+      0,
+    );
     await page.getByRole('button', { name: 'Add internal note' }).click();
     const noteJob = page.locator('.timeline .job.internal', { hasText: 'Legacy plan' });
     await noteJob.waitFor();
@@ -145,7 +148,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
 
     await reply.check();
     await page.getByLabel('Reply to rita').fill('Fixed in release 1.2.');
-    await page.getByRole('button', { name: 'Reply', exact: true }).click();
+    await page.getByRole('button', { name: 'Send reply', exact: true }).click();
     await page.locator('.timeline .job:not(.internal)', { hasText: 'Fixed in release 1.2.' }).waitFor();
 
     const data = await saved(askedId);
@@ -164,7 +167,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await reporterView.context().close();
   });
 
-  it('"Reply and resolve" needs a text, then resolves with it in one job', async () => {
+  it('"Send and resolve" needs a text, then resolves with it in one job; the sidebar says when it was resolved', async () => {
     const { page, server } = suite;
     const id = await createTicket(server.url, reporter, {
       projectId,
@@ -173,11 +176,14 @@ describeWithBrowser('the ticket page as a conversation', () => {
     });
     await page.goto(`${server.url}/tickets/${id}`);
     await page.getByRole('radio', { name: 'Reply' }).check();
-    await page.getByRole('button', { name: 'Reply and resolve' }).click();
+    await page.getByRole('button', { name: 'Send and resolve' }).click();
     await page.locator('#comment-error', { hasText: 'Say how it was solved' }).waitFor();
     await page.getByLabel('Reply to rita').fill('Corrected the typo.');
-    await page.getByRole('button', { name: 'Reply and resolve' }).click();
+    await page.getByRole('button', { name: 'Send and resolve' }).click();
     await page.locator('.ticket-head .badge-status', { hasText: 'Resolved' }).waitFor();
+    // A resolved ticket is not said to be closed.
+    const dates = page.getByRole('complementary', { name: 'Ticket details' }).locator('dl.dates dt');
+    await expect(dates.allTextContents()).resolves.toEqual(['Author', 'Created', 'Last updated', 'Resolved']);
     await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
       /changed the status from Open to Resolved.*Corrected the typo\./s,
     );
@@ -187,6 +193,87 @@ describeWithBrowser('the ticket page as a conversation', () => {
       comment: 'Corrected the typo.',
       changes: [{ field: 'status', from: 'OPEN', to: 'RESOLVED' }],
     });
+  });
+
+  it('asks the reporter a question in one step: the reply and the status WAITING in one job', async () => {
+    const { page, server } = suite;
+    const id = await createTicket(server.url, reporter, {
+      projectId,
+      title: 'Cannot upload my avatar',
+      description: 'The upload spins forever.',
+    });
+    await page.goto(`${server.url}/tickets/${id}`);
+    const actions = page.locator('.comment-form .form-actions');
+    await expect(actions.getByRole('button').allTextContents()).resolves.toEqual([
+      'Send reply',
+      'Send and wait for the reporter',
+      'Send and resolve',
+    ]);
+    // No button shares the name of the mode it is in.
+    await expect(page.getByRole('button', { name: 'Reply', exact: true }).count()).resolves.toBe(0);
+
+    // A question needs its text: refused beside the field, without a request.
+    let sent = 0;
+    const onRequest = (r: { url(): string; postData(): string | null }) => {
+      if (r.url().endsWith('/graphql') && r.postData()?.includes('mutation UpdateTicket')) sent += 1;
+    };
+    page.on('request', onRequest);
+    await page.getByRole('button', { name: 'Send and wait for the reporter' }).click();
+    await page.locator('#comment-error', { hasText: 'Write the question rita should answer.' }).waitFor();
+    expect(sent).toBe(0);
+
+    // At 390 px the three buttons wrap inside the form, each on one line, none cut.
+    await page.setViewportSize({ width: 390, height: 900 });
+    const layout = await actions.evaluate((box) => ({
+      right: box.getBoundingClientRect().right,
+      buttons: [...box.querySelectorAll('button')].map((b) => ({
+        right: b.getBoundingClientRect().right,
+        height: b.getBoundingClientRect().height,
+        overflows: b.scrollWidth > b.clientWidth,
+      })),
+      pageOverflows: document.documentElement.scrollWidth > window.innerWidth,
+    }));
+    expect(layout.pageOverflows).toBe(false);
+    for (const button of layout.buttons) {
+      expect(button.right).toBeLessThanOrEqual(layout.right + 0.5);
+      expect(button.overflows).toBe(false);
+      expect(button.height).toBeLessThan(60);
+    }
+    await screenshots(page, 'ticket-reply-buttons-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.getByLabel('Reply to rita').fill('Which file type is the picture?');
+    await page.getByRole('button', { name: 'Send and wait for the reporter' }).click();
+    await page.locator('.ticket-head .badge-status', { hasText: 'Waiting for reporter' }).waitFor();
+    await expect(page.locator('.timeline .job').last().textContent()).resolves.toMatch(
+      /changed the status from Open to Waiting for reporter.*Which file type is the picture\?/s,
+    );
+    expect(sent).toBe(1);
+    page.off('request', onRequest);
+    // Already waiting: the reply keeps it so, the second button goes; the keyboard is back in the text.
+    await expect(page.getByRole('button', { name: 'Send and wait for the reporter' }).count()).resolves.toBe(
+      0,
+    );
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('comment');
+
+    const data = await saved(id);
+    expect(data.ticket.status).toBe('WAITING');
+    expect(data.ticket.jobs).toHaveLength(2);
+    expect(data.ticket.jobs[1]).toMatchObject({
+      comment: 'Which file type is the picture?',
+      internal: false,
+      changes: [{ field: 'status', from: 'OPEN', to: 'WAITING' }],
+    });
+
+    // The reporter is asked, with the question.
+    const reporterView = await reporterPage();
+    await reporterView.goto(`${server.url}/tickets/${id}`);
+    const request = reporterView.getByRole('note');
+    await request.getByText('The team is waiting for your answer.').waitFor();
+    await expect(request.locator('blockquote').textContent()).resolves.toContain(
+      'Which file type is the picture?',
+    );
+    await reporterView.context().close();
   });
 
   it('saves each property change at once as one job, and Undo sends it back', async () => {
@@ -271,17 +358,19 @@ describeWithBrowser('the ticket page as a conversation', () => {
     });
     await page.goto(`${server.url}/tickets/${id}`);
 
-    await page.getByRole('button', { name: 'Edit the title' }).click();
+    // Each edit button says what it edits, in words anyone sees.
+    await expect(page.getByRole('button', { name: 'Edit', exact: true }).count()).resolves.toBe(0);
+    await expect(page.locator('.ticket-badges button').textContent()).resolves.toBe('Edit title');
+    await expect(page.locator('.description-head button').textContent()).resolves.toBe('Edit description');
+    await page.getByRole('button', { name: 'Edit title' }).click();
     const titleInput = page.getByLabel('Title', { exact: true });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('title-input');
     await titleInput.fill('Not this one');
     await page.keyboard.press('Escape');
     await page.getByRole('heading', { level: 1, name: /Old title/ }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
-      'Edit the title',
-    );
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Edit title');
 
-    await page.getByRole('button', { name: 'Edit the title' }).click();
+    await page.getByRole('button', { name: 'Edit title' }).click();
     await titleInput.fill('Checkout fails with two coupons');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: /Checkout fails with two coupons/ }).waitFor();
@@ -291,7 +380,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
       })
       .waitFor();
 
-    await page.getByRole('button', { name: 'Edit the description' }).click();
+    await page.getByRole('button', { name: 'Edit description' }).click();
     const editor = page.locator('#description-input');
     expect(await editor.inputValue()).toBe('Old text.');
     await editor.fill('Steps:\n\n1. add **two** coupons\n2. pay');
@@ -337,7 +426,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
     const hostile =
       '<img src=x onerror="window.__xss=1;alert(1)"> [click](javascript:alert(2)) <script>window.__xss=2</script> [site](https://example.com/a)';
     await page.locator('#comment').fill(hostile);
-    await page.getByRole('button', { name: 'Reply', exact: true }).click();
+    await page.getByRole('button', { name: 'Send reply', exact: true }).click();
     const job = page.locator('.timeline .job', { hasText: 'site' });
     await job.waitFor();
     const link = job.getByRole('link', { name: 'site' });
@@ -366,7 +455,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
       .setInputFiles({ name: 'layout.png', mimeType: 'image/png', buffer: png });
     await page.locator('.comment-form').getByText('Ready, sent with the text').waitFor();
     // Files alone make a reply: the text is not required when something is attached.
-    await page.getByRole('button', { name: 'Reply', exact: true }).click();
+    await page.getByRole('button', { name: 'Send reply', exact: true }).click();
     const job = page.locator('.timeline .job').last();
     await job.getByRole('img', { name: 'layout.png' }).waitFor();
     await expect(job.textContent()).resolves.toContain('added files');
@@ -460,7 +549,7 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await logIn(page, server.url, 'claire', claire.password);
     await page.goto(`${server.url}/tickets/${askedId}`);
     await page
-      .locator('.timeline .job', { hasText: 'a changé le statut de Ouvert à En attente de l’auteur' })
+      .locator('.timeline .job', { hasText: 'a changé le statut d’Ouvert à En attente de l’auteur' })
       .waitFor();
     const modes = page.getByRole('group', { name: 'Qui le verra' });
     await modes.getByRole('radio', { name: 'Note interne' }).check();
@@ -468,8 +557,37 @@ describeWithBrowser('the ticket page as a conversation', () => {
     await page.getByRole('button', { name: 'Ajouter la note interne' }).click();
     await page.locator('#comment-error', { hasText: 'Écrivez d’abord un commentaire.' }).waitFor();
     await modes.getByRole('radio', { name: 'Réponse' }).check();
-    await page.getByRole('button', { name: 'Répondre et résoudre' }).waitFor();
     await page.getByText('Markdown accepté').waitFor();
+
+    // Elided before a vowel or a mute h, not before a consonant; the date of a resolution says so.
+    const id = await createTicket(server.url, reporter, {
+      projectId,
+      title: 'Erreur à l’export',
+      description: 'Le fichier est vide.',
+    });
+    const change = (input: Record<string, unknown>) => api(server.url, UPDATE, { id, input }, admin.token);
+    await change({ assigneeId: agent.id });
+    await change({ assigneeId: claire.id });
+    await change({ title: 'Hors ligne' });
+    await change({ title: 'Export vide' });
+    await page.goto(`${server.url}/tickets/${id}`);
+    await page.getByRole('button', { name: 'Envoyer et résoudre' }).waitFor();
+    await expect(
+      page.locator('.comment-form .form-actions').getByRole('button').allTextContents(),
+    ).resolves.toEqual(['Envoyer la réponse', 'Envoyer et attendre l’auteur', 'Envoyer et résoudre']);
+    await page.getByLabel('Répondre à rita').fill('Corrigé.');
+    await page.getByRole('button', { name: 'Envoyer et résoudre' }).click();
+    const jobs = page.locator('.timeline .job');
+    await jobs.last().getByText('Corrigé.').waitFor();
+    const said = (await jobs.allTextContents()).join('\n').replace(/\s+/g, ' ');
+    expect(said).toContain('a réassigné le ticket d’ada à claire');
+    expect(said).toContain('a changé le titre d’Erreur à l’export en Hors ligne');
+    expect(said).toContain('a changé le titre de Hors ligne en Export vide');
+    expect(said).toContain('a changé le statut d’Ouvert à Résolu');
+    expect(said).not.toMatch(/\bde [AEIOUaeiouÉé]/);
+    await expect(page.getByRole('complementary').locator('dl.dates dt').last().textContent()).resolves.toBe(
+      'Résolu le',
+    );
     expect(problems.errors).toEqual([]);
     await page.context().close();
   });

@@ -65,7 +65,7 @@ describeWithBrowser('the ticket page: markdown, similar tickets while typing, du
     expect(await comment.locator('li').allTextContents()).toEqual(['clear the cache', 'sign in again']);
 
     // The editor edits what the author wrote, not its rendering.
-    await page.getByRole('button', { name: 'Edit the description' }).click();
+    await page.getByRole('button', { name: 'Edit description' }).click();
     expect(await page.locator('#description-input').inputValue()).toBe(description);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.waitForTimeout(200);
@@ -125,14 +125,14 @@ describeWithBrowser('the ticket page: markdown, similar tickets while typing, du
     // Refusals are told beside the number: itself, then a ticket that does not exist.
     const number = panel.getByLabel('Duplicate of ticket number');
     await number.fill(`#${repeatId}`);
-    await panel.getByRole('button', { name: 'Close as duplicate' }).click();
+    await panel.getByRole('button', { name: 'Close as duplicate', exact: true }).click();
     await agentPage.locator('#duplicate-of-error', { hasText: `#${repeatId} is this one` }).waitFor();
     await number.fill('999999');
-    await panel.getByRole('button', { name: 'Close as duplicate' }).click();
+    await panel.getByRole('button', { name: 'Close as duplicate', exact: true }).click();
     await agentPage.locator('#duplicate-of-error', { hasText: 'There is no ticket #999999' }).waitFor();
 
     await number.fill(`#${crashId}`);
-    await panel.getByRole('button', { name: 'Close as duplicate' }).click();
+    await panel.getByRole('button', { name: 'Close as duplicate', exact: true }).click();
     const notice = agentPage.locator('.duplicate-of');
     await notice.getByRole('link', { name: `#${crashId} Login page crashes on Safari` }).waitFor();
     expect(await notice.textContent()).toContain(`Closed as duplicate of #${crashId}`);
@@ -161,5 +161,111 @@ describeWithBrowser('the ticket page: markdown, similar tickets while typing, du
     await page.waitForURL(new RegExp(`/tickets/${crashId}$`));
     await page.getByRole('heading', { name: /Login page crashes on Safari/ }).waitFor();
     expect(await page.getByRole('region', { name: 'Possible duplicates' }).count()).toBe(0);
+  });
+
+  it('closes a ticket as a duplicate of a suggested one with the button beside it, in one job', async () => {
+    const { browser, page, server } = suite;
+    const againId = await createTicket(server.url, reporter, {
+      projectId,
+      title: 'Login crashes on Safari again',
+      description: 'Safari shows a blank page after the login form, again.',
+      category: 'BUG',
+    });
+    const staff = await newPage(browser);
+    await logIn(staff.page, server.url, agent.username, agent.password);
+    const agentPage = staff.page;
+    await agentPage.goto(`${server.url}/tickets/${againId}`);
+    const panel = agentPage.getByRole('region', { name: 'Possible duplicates' });
+    const suggestion = panel.getByRole('listitem').filter({ hasText: 'Login page crashes on Safari' });
+    await suggestion.getByRole('link', { name: `#${crashId} Login page crashes on Safari` }).waitFor();
+    // The number field stays for a ticket not suggested.
+    await panel.getByLabel('Duplicate of ticket number').waitFor();
+
+    await suggestion.getByRole('button', { name: `Close as duplicate of #${crashId}` }).click();
+    const notice = agentPage.locator('.duplicate-of');
+    await notice.getByRole('link', { name: `#${crashId} Login page crashes on Safari` }).waitFor();
+    await agentPage.locator('.ticket-badges', { hasText: 'Closed' }).waitFor();
+    await agentPage.locator('.timeline .job', { hasText: `closed as duplicate of #${crashId}` }).waitFor();
+    expect(await panel.count()).toBe(0);
+    expect(staff.problems.errors).toEqual([]);
+    expect(staff.problems.dialogs).toEqual([]);
+    await agentPage.context().close();
+
+    const saved = await api<{
+      ticket: {
+        status: string;
+        duplicateOf: { id: string };
+        jobs: { changes: { field: string; to: string }[] }[];
+      };
+    }>(
+      server.url,
+      'query ($id: ID!) { ticket(id: $id) { status duplicateOf { id } jobs { changes { field to } } } }',
+      { id: againId },
+      reporter.token,
+    );
+    expect(saved.ticket.status).toBe('CLOSED');
+    expect(saved.ticket.duplicateOf).toEqual({ id: crashId });
+    expect(saved.ticket.jobs).toHaveLength(2);
+    expect(saved.ticket.jobs[1].changes).toEqual(
+      expect.arrayContaining([
+        { field: 'status', to: 'CLOSED' },
+        { field: 'duplicateOf', to: crashId },
+      ]),
+    );
+
+    // The reporter is told, as with the number.
+    await page.goto(`${server.url}/tickets/${againId}`);
+    await page
+      .locator('.duplicate-of')
+      .getByRole('link', { name: `#${crashId} Login page crashes on Safari` })
+      .waitFor();
+  });
+
+  it('lists a ticket changed under a minute ago as updated "just now"', async () => {
+    const { page, server } = suite;
+    await createTicket(server.url, reporter, {
+      projectId,
+      title: 'Fresh ticket',
+      description: 'Just filed.',
+    });
+    await page.goto(`${server.url}/tickets`);
+    const row = page.locator('li, tr', { hasText: 'Fresh ticket' }).last();
+    await row.getByText('Updated just now').waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('this minute');
+  });
+
+  it('at 390 px, a refused new ticket scrolls the focused title clear of the sticky header, label included', async () => {
+    const { page, server } = suite;
+    await page.setViewportSize({ width: 390, height: 640 });
+    try {
+      await page.goto(`${server.url}/tickets/new`);
+      await page.locator('#title').waitFor();
+      await page.locator('#description').fill('The page stays blank.');
+      // Scrolled so that the title field peeks from under the header and its label is hidden by it: the
+      // browser sees the field on screen and, without a scroll margin, does not scroll to it.
+      const before = await page.evaluate(() => {
+        const header = document.querySelector('.site-header')!.getBoundingClientRect().bottom;
+        const input = document.getElementById('title')!.getBoundingClientRect().top + window.scrollY;
+        window.scrollTo(0, input - header + 12);
+        return {
+          header,
+          label: document.querySelector('label[for="title"]')!.getBoundingClientRect().bottom,
+        };
+      });
+      expect(before.label).toBeLessThanOrEqual(before.header);
+      // Sent with a click that does not scroll, as Enter in a field would.
+      await page
+        .getByRole('button', { name: 'Send ticket' })
+        .evaluate((button: HTMLElement) => button.click());
+      await page.waitForFunction(() => document.activeElement?.id === 'title');
+      await page.waitForTimeout(200);
+      const boxes = await page.evaluate(() => ({
+        header: document.querySelector('.site-header')!.getBoundingClientRect().bottom,
+        label: document.querySelector('label[for="title"]')!.getBoundingClientRect().top,
+      }));
+      expect(boxes.label).toBeGreaterThanOrEqual(boxes.header);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 });

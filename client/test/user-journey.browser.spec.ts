@@ -69,7 +69,7 @@ describeWithBrowser('a USER, from registration to closing their ticket', () => {
 
   it('edits the ticket and sees the change in the history', async () => {
     const { page } = suite;
-    await page.getByRole('button', { name: 'Edit the title' }).click();
+    await page.getByRole('button', { name: 'Edit title' }).click();
     await page.getByLabel('Title', { exact: true }).fill('The printer page is blank on Firefox');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /blank on Firefox/ }).waitFor();

@@ -83,7 +83,8 @@ export function formatRelative(iso: string): string {
   for (const [unit, size] of units) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
-  return format.format(0, 'minute');
+  // Intl's "this minute" / "cette minute-ci" reads oddly: people say "just now".
+  return t('page.justNow');
 }
 
 /** Median time to close, given in hours by the API, shown in the unit people think in. */

@@ -1,4 +1,4 @@
-import { hasKey, t, type MessageKey } from '../../lib/i18n/index.svelte';
+import { hasKey, i18n, t, type MessageKey } from '../../lib/i18n/index.svelte';
 import { statusLabel } from './ticket-options';
 import type { TicketDetail } from './tickets.graphql';
 
@@ -14,15 +14,32 @@ export interface Segment {
 export type Phrase = Segment[];
 type Job = TicketDetail['jobs'][number];
 
-/** A message cut at its {placeholders}, each replaced by the given piece. */
+// French elides "de", "le" and "que" before a vowel or a mute h: "de Ouvert" reads "d’Ouvert". The few
+// words with an aspirated h keep the full form ("de Haute").
+const ELIDED = /(^|\s)(de|le|que) $/i;
+const VOWEL_START = /^[aeiouyàâäéèêëîïôöùûüœæh]/i;
+const ASPIRATED_H = /^(haut|hors|hâte|hasard|honte|héros|hausse|hiérarchi)/i;
+
+function elide(text: string, next: string): string {
+  if (i18n.lang !== 'fr' || !VOWEL_START.test(next) || ASPIRATED_H.test(next)) return text;
+  return text.replace(ELIDED, (_, space: string, word: string) => `${space}${word.slice(0, -1)}’`);
+}
+
+/** A message cut at its {placeholders}, each replaced by the given piece (elided before it in French). */
 function fill(key: MessageKey, params: Record<string, Segment> = {}): Phrase {
-  return t(key)
+  const placeholder = (piece = '') => {
+    const name = /^\{(\w+)\}$/.exec(piece)?.[1];
+    return name ? params[name] : undefined;
+  };
+  const pieces = t(key)
     .split(/(\{\w+\})/)
-    .filter(Boolean)
-    .map((piece) => {
-      const name = /^\{(\w+)\}$/.exec(piece)?.[1];
-      return name && params[name] ? params[name] : { text: piece };
-    });
+    .filter(Boolean);
+  return pieces.map((piece, index) => {
+    const value = placeholder(piece);
+    if (value) return value;
+    const next = placeholder(pieces[index + 1]);
+    return { text: next ? elide(piece, next.text) : piece };
+  });
 }
 
 const strong = (text: string): Segment => ({ text, strong: true });
