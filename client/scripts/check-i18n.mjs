@@ -9,18 +9,35 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'lib', 'i
 const keysOf = (file) =>
   new Set([...readFileSync(join(dir, file), 'utf8').matchAll(/^\s*'([^']+)':/gm)].map((match) => match[1]));
 
-const languages = { en: keysOf('en.ts'), fr: keysOf('fr.ts') };
+// Each part of the messages (every page's, the admin pages') has one file per language, with the same keys.
+const parts = [
+  { en: 'en.ts', fr: 'fr.ts' },
+  { en: 'en-admin.ts', fr: 'fr-admin.ts' },
+];
 let missing = 0;
-for (const [lang, keys] of Object.entries(languages)) {
-  for (const [otherLang, otherKeys] of Object.entries(languages)) {
-    if (lang === otherLang) continue;
-    for (const key of otherKeys) {
-      if (!keys.has(key)) {
-        console.error(`missing in ${lang}: ${key} (present in ${otherLang})`);
-        missing += 1;
+let total = 0;
+const seen = new Map();
+for (const files of parts) {
+  const languages = Object.fromEntries(Object.entries(files).map(([lang, file]) => [lang, keysOf(file)]));
+  for (const [lang, keys] of Object.entries(languages)) {
+    for (const [otherLang, otherKeys] of Object.entries(languages)) {
+      if (lang === otherLang) continue;
+      for (const key of otherKeys) {
+        if (!keys.has(key)) {
+          console.error(`missing in ${files[lang]}: ${key} (present in ${files[otherLang]})`);
+          missing += 1;
+        }
       }
     }
   }
+  for (const key of languages.en) {
+    if (seen.has(key)) {
+      console.error(`${key} is in both ${seen.get(key)} and ${files.en}: keep it in one part`);
+      missing += 1;
+    }
+    seen.set(key, files.en);
+  }
+  total += languages.en.size;
 }
 if (missing) process.exit(1);
-console.log(`i18n: ${languages.en.size} keys, same set in en and fr.`);
+console.log(`i18n: ${total} keys, same set in en and fr.`);

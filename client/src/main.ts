@@ -5,8 +5,9 @@ import { initialLang, useLanguage } from './lib/i18n/index.svelte';
 import { startRouter } from './lib/router.svelte';
 
 startRouter();
-// A French reader's messages arrive before the first render (no English flash); if they cannot be
-// fetched, the app still starts, in English.
+// The reader's messages arrive before the first render; if French cannot be fetched, English is tried.
+const target = document.getElementById('app')!;
 void useLanguage(initialLang())
+  .catch(() => useLanguage('en'))
   .catch(() => undefined)
-  .then(() => mount(App, { target: document.getElementById('app')! }));
+  .then(() => mount(App, { target }));

@@ -1,7 +1,12 @@
 // Runs in plain node, without a browser: it sits under client/test only because that is where the
 // browser project looks. It fails when a message exists in one language and not in the other.
-import { en } from '../src/lib/i18n/en';
-import { fr } from '../src/lib/i18n/fr';
+import { en as enCore } from '../src/lib/i18n/en';
+import { enAdmin } from '../src/lib/i18n/en-admin';
+import { fr as frCore } from '../src/lib/i18n/fr';
+import { frAdmin } from '../src/lib/i18n/fr-admin';
+
+const en = { ...enCore, ...enAdmin };
+const fr: Record<keyof typeof en, string> = { ...frCore, ...frAdmin };
 
 describe('the dictionaries', () => {
   it('have the same keys in English and French', () => {

@@ -1,17 +1,44 @@
-import { en, type MessageKey } from './en';
+import type { MessageKey as CoreKey } from './en';
+import type { AdminKey } from './en-admin';
 
 export type Lang = 'en' | 'fr';
-export type { MessageKey };
+export type MessageKey = CoreKey | AdminKey;
 
-type Dictionary = Record<MessageKey, string>;
+type Dictionary = Partial<Record<MessageKey, string>>;
+/** The messages every page may use, and those of the admin pages only (loaded with them). */
+type Part = 'core' | 'admin';
 
-// English is in the app shell (it is also every message's fallback); French is its own chunk, fetched
-// before the first render for a French reader and otherwise when someone switches to it.
-const dictionaries: Partial<Record<Lang, Dictionary>> = { en };
-const loaders: Record<Lang, () => Promise<Dictionary>> = {
-  en: () => Promise.resolve(en),
-  fr: () => import('./fr').then((module) => module.fr),
+// Each language is a chunk of its own (two: the admin pages' messages apart), fetched before the first
+// render (main.ts), when someone switches, and with an admin page (App.svelte): a reader downloads the
+// messages of their language only. fr.ts and fr-admin.ts have exactly the keys of en.ts and en-admin.ts.
+const loaders: Record<Part, Record<Lang, () => Promise<Dictionary>>> = {
+  core: {
+    en: () => import('./en').then((module) => module.en),
+    fr: () => import('./fr').then((module) => module.fr),
+  },
+  admin: {
+    en: () => import('./en-admin').then((module) => module.enAdmin),
+    fr: () => import('./fr-admin').then((module) => module.frAdmin),
+  },
 };
+const dictionaries: Record<Lang, Dictionary> = { en: {}, fr: {} };
+const loadedParts: Record<Lang, Part[]> = { en: [], fr: [] };
+const wantedParts: Part[] = ['core'];
+
+async function loadParts(lang: Lang): Promise<void> {
+  const missing = wantedParts.filter((part) => !loadedParts[lang].includes(part));
+  const loaded = await Promise.all(missing.map((part) => loaders[part][lang]()));
+  missing.forEach((part, index) => {
+    Object.assign(dictionaries[lang], loaded[index]);
+    if (!loadedParts[lang].includes(part)) loadedParts[lang].push(part);
+  });
+}
+
+/** Before showing a page that uses a part's messages (App.svelte's admin pages). */
+export function needMessages(part: Part): Promise<void> {
+  if (!wantedParts.includes(part)) wantedParts.push(part);
+  return loadParts(i18n.lang);
+}
 const STORAGE_KEY = 'st_lang';
 
 export function initialLang(): Lang {
@@ -24,7 +51,7 @@ export const i18n = $state({ lang: 'en' as Lang });
 
 /** Shows the app in `lang` once its messages are here (at once when they already are). */
 export async function useLanguage(lang: Lang): Promise<void> {
-  dictionaries[lang] ??= await loaders[lang]();
+  await loadParts(lang);
   i18n.lang = lang;
   document.documentElement.lang = lang;
 }
@@ -36,7 +63,7 @@ export function setLang(lang: Lang): Promise<void> {
 }
 
 export function hasKey(key: string): key is MessageKey {
-  return key in en;
+  return key in dictionaries[i18n.lang];
 }
 
 /** The message for a key in the current language, with {name} placeholders filled in. */
@@ -46,7 +73,7 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   const useSingular =
     typeof count === 'number' && (i18n.lang === 'fr' ? count < 2 : count === 1) && hasKey(singular);
   const chosen = useSingular ? singular : key;
-  const template = dictionaries[i18n.lang]?.[chosen] ?? en[chosen] ?? key;
+  const template = dictionaries[i18n.lang][chosen] ?? key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params
       ? String(typeof params[name] === 'number' ? formatNumber(params[name]) : params[name])
