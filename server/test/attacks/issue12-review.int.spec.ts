@@ -1,0 +1,235 @@
+import { TestApi, errorCodes, type RawResponse, type TestUser } from '../support/test-server';
+
+/**
+ * A second review of issue 12, after ticket-page.int.spec.ts: attachments (other people's files, a
+ * double submit, uploads that are never linked, the CSRF rule of the upload route), deactivation and
+ * markdown edge cases, on both databases. A probe that found nothing stays as a regression test.
+ */
+let api: TestApi;
+let admin: TestUser;
+let agent: TestUser;
+let mallory: TestUser;
+let victim: TestUser;
+let projectId: string;
+let malloryTicket: string;
+let victimTicket: string;
+
+const BOUNDARY = '----issue12-review-boundary';
+
+function multipart(filename: string, content: Buffer | string): Buffer {
+  return Buffer.concat([
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    ),
+    Buffer.from(content),
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+}
+
+async function send(
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: Buffer },
+): Promise<RawResponse> {
+  const response = await fetch(`${api.url}${path}`, init);
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // A file, not JSON.
+  }
+  return { status: response.status, text, json, headers: response.headers };
+}
+
+const upload = (who: TestUser, ticket: string, content: Buffer | string = 'bytes', filename = 'a.txt') =>
+  send(`/api/tickets/${ticket}/attachments`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${who.token}`,
+      'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+    },
+    body: multipart(filename, content),
+  });
+
+async function uploaded(who: TestUser, ticket: string, content: Buffer | string = 'bytes'): Promise<string> {
+  const response = await upload(who, ticket, content);
+  expect(response.status).toBe(201);
+  return (response.json as { id: string }).id;
+}
+
+const download = (who: TestUser, id: string) =>
+  send(`/api/attachments/${id}`, { headers: { authorization: `Bearer ${who.token}` } });
+
+const UPDATE = `mutation ($id: ID!, $input: UpdateTicketInput!) {
+  updateTicket(id: $id, input: $input) { id jobs { id attachments { id } } }
+}`;
+const update = (who: TestUser, id: string, input: Record<string, unknown>) =>
+  api.gql(UPDATE, { id, input }, { token: who.token });
+const jobsOf = async (id: string) =>
+  Number(
+    (await api.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM "job" WHERE "ticketId" = ?', [Number(id)]))[0]
+      .n,
+  );
+
+beforeAll(async () => {
+  api = await TestApi.start({ attachmentMaxMb: 1 });
+  ({ admin, agent } = await api.registerAdminAndAgent());
+  mallory = await api.register('mallory');
+  victim = await api.register('victim');
+  projectId = await api.createProject(admin, 'Payroll');
+  malloryTicket = await api.createTicket(mallory, projectId, { title: 'My screen flickers' });
+  victimTicket = await api.createTicket(victim, projectId, { title: 'Salaries leak' });
+}, 30_000);
+afterAll(() => api.stop());
+
+describe("other people's files", () => {
+  test("a USER cannot read nor link the victim's upload to a new ticket, nor staff's upload to her own ticket", async () => {
+    const victimNew = await uploaded(victim, 'new');
+    const staffOnHers = await uploaded(agent, malloryTicket);
+    expect((await download(mallory, victimNew)).status).toBe(404);
+    expect((await download(mallory, staffOnHers)).status).toBe(404);
+    const created = await api.gql(
+      `mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+      { input: { projectId, title: 'Stolen', description: 'x', attachmentIds: [victimNew] } },
+      { token: mallory.token },
+    );
+    expect(errorCodes(created)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await update(mallory, malloryTicket, { attachmentIds: [staffOnHers] }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+  });
+
+  test('an internal note file stays staff-only for the reporter, even for the note author once demoted', async () => {
+    const agent2 = await api.register('agent');
+    await api.setRole(admin, agent2, 'AGENT');
+    const id = await uploaded(agent2, malloryTicket, 'secret plan');
+    expect(
+      (await update(agent2, malloryTicket, { comment: 'staff only', internal: true, attachmentIds: [id] }))
+        .errors,
+    ).toBeUndefined();
+    expect((await download(mallory, id)).status).toBe(404);
+    await api.setRole(admin, agent2, 'USER');
+    expect((await download(agent2, id)).status).toBe(404);
+  });
+});
+
+describe('a double submit of a file alone', () => {
+  test('two updateTickets naming the same upload at once: one job carries it, the other is refused', async () => {
+    const id = await uploaded(mallory, malloryTicket);
+    const before = await jobsOf(malloryTicket);
+    const results = await Promise.all([
+      update(mallory, malloryTicket, { attachmentIds: [id] }),
+      update(mallory, malloryTicket, { attachmentIds: [id] }),
+    ]);
+    const codes = results.map((result) => errorCodes(result).join()).sort();
+    expect(codes).toEqual(['', 'BAD_USER_INPUT']);
+    expect(await jobsOf(malloryTicket)).toBe(before + 1);
+  });
+});
+
+describe('uploads never linked', () => {
+  test('a user cannot pile up unlinked uploads without end: past the cap, refused and nothing stored', async () => {
+    const pile = await api.register('pile');
+    const statuses: number[] = [];
+    for (let index = 0; index < 35; index += 1)
+      statuses.push((await upload(pile, 'new', `f${index}`)).status);
+    const rows = Number(
+      (
+        await api.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM "attachment" WHERE "authorId" = ?', [
+          Number(pile.id),
+        ])
+      )[0].n,
+    );
+    expect(rows).toBe(30);
+    expect(statuses).toEqual([...Array(30).fill(201), ...Array(5).fill(429)]);
+    const refused = await upload(pile, 'new', 'one more');
+    expect(refused.status).toBe(429);
+    expect(refused.json.error.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Files sent with a ticket no longer count: the cap is on the pile, not on honest use.
+    const pending = await api.sql<{ id: number | string }[]>(
+      'SELECT "id" FROM "attachment" WHERE "authorId" = ? ORDER BY "id" LIMIT 10',
+      [Number(pile.id)],
+    );
+    await api.ok(
+      `mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+      {
+        input: {
+          projectId,
+          title: 'Ten screenshots',
+          description: 'x',
+          attachmentIds: pending.map((row) => String(row.id)),
+        },
+      },
+      pile.token,
+    );
+    expect((await upload(pile, 'new', 'after sending')).status).toBe(201);
+  });
+});
+
+describe('CSRF on the upload route', () => {
+  const withCookie = (headers: Record<string, string>) =>
+    send(`/api/tickets/${malloryTicket}/attachments`, {
+      method: 'POST',
+      headers: {
+        cookie: `st_session=${mallory.token}`,
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+        ...headers,
+      },
+      body: multipart('csrf.txt', 'planted'),
+    });
+
+  test('a cross-site form (cookie, multipart, no custom header, or another Origin) is refused and stores nothing', async () => {
+    const count = async () =>
+      Number((await api.sql<{ n: string }[]>('SELECT COUNT(*) AS n FROM "attachment"'))[0].n);
+    const before = await count();
+    const crossSite: Record<string, string>[] = [
+      {},
+      { origin: 'https://evil.example' },
+      { origin: 'null', 'x-requested-with': 'XMLHttpRequest' },
+      { origin: 'https://evil.example', 'x-requested-with': 'XMLHttpRequest' },
+    ];
+    for (const headers of crossSite) {
+      expect({ headers, status: (await withCookie(headers)).status }).toEqual({ headers, status: 403 });
+    }
+    expect(await count()).toBe(before);
+    expect((await withCookie({ 'x-requested-with': 'XMLHttpRequest' })).status).toBe(201);
+  });
+});
+
+describe('deactivation', () => {
+  test("a deactivated user's token neither uploads nor reads their own files", async () => {
+    const leaver = await api.register('leaver');
+    const ticket = await api.createTicket(leaver, projectId);
+    const id = await uploaded(leaver, ticket);
+    await api.ok(
+      `mutation ($userId: ID!) { setUserDeactivated(userId: $userId, deactivated: true) { id } }`,
+      { userId: leaver.id },
+      admin.token,
+    );
+    expect((await upload(leaver, ticket)).status).toBe(401);
+    expect((await download(leaver, id)).status).toBe(401);
+  });
+});
+
+describe('markdown #N edge cases', () => {
+  test('huge, zero and padded ticket numbers are plain text or a link, never an error', async () => {
+    for (const text of [
+      '#0',
+      '#00001',
+      '#99999999999999999999999',
+      '#9007199254740993',
+      '#-1',
+      `#${victimTicket}`,
+    ]) {
+      const result = await api.gql<{ renderMarkdown: string }>(
+        'query ($text: String!) { renderMarkdown(text: $text) }',
+        { text },
+        { token: mallory.token },
+      );
+      expect({ text, errors: result.errors }).toEqual({ text, errors: undefined });
+      expect(result.data!.renderMarkdown).not.toContain(`/tickets/${victimTicket}"`);
+    }
+  });
+});
