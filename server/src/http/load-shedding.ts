@@ -395,6 +395,7 @@ export function withLoadShedding(
     const cancel = gate.enter({
       admitted(release) {
         res.once('close', release);
+        places.set(req, release);
         app(req, res);
       },
       refused(reason) {
@@ -429,6 +430,19 @@ export function pathOf(target: string | undefined): string {
   } catch {
     return raw;
   }
+}
+
+/** The place in the line of each admitted request, until its answer is over. */
+const places = new WeakMap<IncomingMessage, () => void>();
+
+/**
+ * For a route about to wait on its client for longer than the line reads ahead (an upload's body): its
+ * place goes back to the line at once, so a few clients that stall mid-body cannot hold every place
+ * where requests run. The route bounds such reads itself (per caller). No-op without load shedding.
+ */
+export function leaveLine(req: IncomingMessage): void {
+  places.get(req)?.();
+  places.delete(req);
 }
 
 /** How much of a body is read before the line (the API's JSON bodies are at most 100 kB). */

@@ -1,3 +1,4 @@
+import { type Socket, connect } from 'node:net';
 import { TestApi, errorCodes, type RawResponse, type TestUser } from '../support/test-server';
 
 /**
@@ -232,4 +233,60 @@ describe('markdown #N edge cases', () => {
       expect(result.data!.renderMarkdown).not.toContain(`/tickets/${victimTicket}"`);
     }
   });
+});
+
+describe('uploads that stall after the first megabyte', () => {
+  let shed: TestApi;
+  const sockets: Socket[] = [];
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await shed?.stop();
+  });
+
+  /** An upload that sends more than the line reads ahead, then nothing more: it waits for bytes that never come. */
+  function stalledUpload(who: TestUser): void {
+    const { port } = new URL(shed.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(
+      `POST /api/tickets/new/attachments HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        `Authorization: Bearer ${who.token}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n` +
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.bin"\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(1536 * 1024, 0x61));
+    sockets.push(socket);
+  }
+
+  test('stalled uploads of four users do not take the four places where requests run; one user sends two at once', async () => {
+    shed = await TestApi.start({ maxConcurrentRequests: 4, maxQueueWaitMs: 1000, attachmentMaxMb: 10 });
+    const users = [];
+    for (let index = 0; index < 4; index += 1) users.push(await shed.register('slow'));
+    users.forEach(stalledUpload);
+    stalledUpload(users[0]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const answer = await shed.gql('{ setupNeeded }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data).toEqual({ setupNeeded: false });
+    const third = await fetch(`${shed.url}/api/tickets/new/attachments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${users[0].token}`,
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      },
+      body: multipart('third.txt', 'x'),
+    });
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    const other = await shed.register('other');
+    const fine = await fetch(`${shed.url}/api/tickets/new/attachments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${other.token}`,
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      },
+      body: multipart('fine.txt', 'x'),
+    });
+    expect(fine.status).toBe(201);
+  }, 30_000);
 });
