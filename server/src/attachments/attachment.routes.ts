@@ -23,8 +23,8 @@ class UploadRefusal extends Error {
 }
 
 const MEGABYTE = 1024 * 1024;
-/** Uploads one user may be sending at once: their bodies are read outside the line (leaveLine), in memory. */
-export const UPLOADS_AT_ONCE_PER_USER = 2;
+/** Uploads one user may be sending at once (the client sends 2, so two tabs fit): read outside the line, in memory. */
+export const UPLOADS_AT_ONCE_PER_USER = 4;
 /** After a refusal the rest of the body is read and dropped (so the client reads the answer), up to this. */
 const DRAIN_MAX_BYTES = 16 * MEGABYTE;
 
