@@ -290,3 +290,41 @@ describe('uploads that stall after the first megabyte', () => {
     expect(fine.status).toBe(201);
   }, 30_000);
 });
+
+describe('downloads never read by their client', () => {
+  let shed: TestApi;
+  const sockets: Socket[] = [];
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await shed?.stop();
+  });
+
+  test('four clients that ask for a large file and never read it do not take every place where requests run', async () => {
+    shed = await TestApi.start({ maxConcurrentRequests: 4, maxQueueWaitMs: 1000, attachmentMaxMb: 10 });
+    const reader = await shed.register('reader');
+    const stored = await fetch(`${shed.url}/api/tickets/new/attachments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${reader.token}`,
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      },
+      body: multipart('big.bin', Buffer.alloc(9 * 1024 * 1024, 0)),
+    });
+    expect(stored.status).toBe(201);
+    const { id } = (await stored.json()) as { id: string };
+    const { port } = new URL(shed.url);
+    for (let index = 0; index < 4; index += 1) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(
+        `GET /api/attachments/${id} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${reader.token}\r\n\r\n`,
+      );
+      // Never read: the answer waits in the socket's buffers and the server's memory.
+      socket.pause();
+      sockets.push(socket);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const answer = await shed.gql('{ setupNeeded }');
+    expect(answer.errors).toBeUndefined();
+  }, 30_000);
+});
