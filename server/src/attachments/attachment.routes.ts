@@ -25,8 +25,6 @@ class UploadRefusal extends Error {
 const MEGABYTE = 1024 * 1024;
 /** Uploads one user may be sending at once (the client sends 2, so two tabs fit): read outside the line, in memory. */
 export const UPLOADS_AT_ONCE_PER_USER = 4;
-/** A download whose client reads nothing for this long is cut off. */
-const DOWNLOAD_IDLE_MS = 30_000;
 /** After a refusal the rest of the body is read and dropped (so the client reads the answer), up to this. */
 const DRAIN_MAX_BYTES = 16 * MEGABYTE;
 
@@ -232,10 +230,6 @@ export function attachmentRoutes(
         attachmentIdOf(req.params.attachmentId as string),
       );
       res.set(downloadHeadersOf(attachment));
-      // The work is done; sending the file waits on the client, which may never read it: not in the line,
-      // and a client that stops reading for DOWNLOAD_IDLE_MS is cut off, freeing the file's memory.
-      leaveLine(req);
-      res.setTimeout(DOWNLOAD_IDLE_MS, () => res.destroy());
       res.end(content);
     },
   );

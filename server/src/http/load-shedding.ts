@@ -396,6 +396,7 @@ export function withLoadShedding(
       admitted(release) {
         res.once('close', release);
         places.set(req, release);
+        releaseOnceWritten(res, release);
         app(req, res);
       },
       refused(reason) {
@@ -430,6 +431,25 @@ export function pathOf(target: string | undefined): string {
   } catch {
     return raw;
   }
+}
+
+/** An answer written but not read by its client for this long is cut off (its memory freed). */
+export const UNREAD_ANSWER_TIMEOUT_MS = 30_000;
+
+/**
+ * Once the whole answer is handed to Node (res.end), sending it waits on the client alone: the place goes
+ * back to the line then, not when the client has read it all, since a client that never reads a large
+ * answer (a page of tickets, a file) held a place as long as it liked. It has UNREAD_ANSWER_TIMEOUT_MS
+ * of silence to read it before the socket is closed.
+ */
+function releaseOnceWritten(res: ServerResponse, release: () => void): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const result = end(...args);
+    release();
+    if (!res.writableFinished) res.setTimeout(UNREAD_ANSWER_TIMEOUT_MS, () => res.destroy());
+    return result;
+  }) as ServerResponse['end'];
 }
 
 /** The place in the line of each admitted request, until its answer is over. */

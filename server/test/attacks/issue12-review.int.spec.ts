@@ -328,3 +328,44 @@ describe('downloads never read by their client', () => {
     expect(answer.errors).toBeUndefined();
   }, 30_000);
 });
+
+describe('GraphQL answers never read by their client', () => {
+  let shed: TestApi;
+  const sockets: Socket[] = [];
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await shed?.stop();
+  });
+
+  test('four clients that ask for a large page of their tickets and never read it do not take every place', async () => {
+    shed = await TestApi.start({ maxConcurrentRequests: 4, maxQueueWaitMs: 1000 });
+    const boss = await shed.register('boss');
+    const project = await shed.createProject(boss, 'Big');
+    const reader = await shed.register('reader');
+    const actor = (await shed.server.services.users.findById(Number(reader.id)))!;
+    for (let index = 0; index < 100; index += 1) {
+      await shed.server.services.tickets.create(actor, {
+        projectId: project,
+        title: `Long ${index}`,
+        description: '**a** <b> & '.repeat(1600),
+      });
+    }
+    const body = JSON.stringify({
+      query: '{ tickets(first: 100) { nodes { description descriptionHtml } } }',
+    });
+    const { port } = new URL(shed.url);
+    for (let index = 0; index < 4; index += 1) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${reader.token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      socket.pause();
+      sockets.push(socket);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const answer = await shed.gql('{ setupNeeded }');
+    expect(answer.errors).toBeUndefined();
+  }, 60_000);
+});
