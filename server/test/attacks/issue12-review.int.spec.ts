@@ -369,3 +369,34 @@ describe('GraphQL answers never read by their client', () => {
     expect(answer.errors).toBeUndefined();
   }, 60_000);
 });
+
+describe('setupNeeded and the first account', () => {
+  let fresh: TestApi;
+  afterAll(() => fresh?.stop());
+
+  test('registrations racing on an empty service make exactly one ADMIN', async () => {
+    fresh = await TestApi.start();
+    expect((await fresh.gql('{ setupNeeded }')).data).toEqual({ setupNeeded: true });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        fresh.gql<{ register: { user: { role: string } } }>(
+          `mutation ($input: RegisterInput!) { register(input: $input) { user { role } } }`,
+          {
+            input: {
+              username: `racer${index}`,
+              email: `racer${index}@example.com`,
+              password: `correct horse racer${index} battery`,
+            },
+          },
+        ),
+      ),
+    );
+    const roles = results.map((result) => result.data?.register.user.role ?? errorCodes(result).join());
+    expect(roles.filter((role) => role === 'ADMIN')).toHaveLength(1);
+    const admins = await fresh.sql<{ n: string }[]>(
+      `SELECT COUNT(*) AS n FROM "user" WHERE "role" = 'ADMIN'`,
+    );
+    expect(Number(admins[0].n)).toBe(1);
+    expect((await fresh.gql('{ setupNeeded }')).data).toEqual({ setupNeeded: false });
+  }, 30_000);
+});
