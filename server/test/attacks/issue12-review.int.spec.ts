@@ -115,6 +115,29 @@ describe("other people's files", () => {
   });
 });
 
+describe('attachmentIds abuse', () => {
+  test('a USER cannot hide her file in an internal note; 10,000 ids are refused naming attachmentIds; nothing changes', async () => {
+    const id = await uploaded(mallory, malloryTicket);
+    const before = await api.snapshot();
+    const internal = await update(mallory, malloryTicket, {
+      comment: 'for staff?',
+      internal: true,
+      attachmentIds: [id],
+    });
+    expect(errorCodes(internal)).toHaveLength(1);
+    expect(['FORBIDDEN', 'BAD_USER_INPUT']).toContain(errorCodes(internal)[0]);
+    const many = await update(mallory, malloryTicket, {
+      attachmentIds: Array.from({ length: 10_000 }, (_, index) => String(index + 1)),
+    });
+    expect(errorCodes(many)).toEqual(['BAD_USER_INPUT']);
+    const garbage = await update(mallory, malloryTicket, {
+      attachmentIds: [id, '0', '-1', '1e3', ' 1', '99999999999', 'x'.repeat(10_000)],
+    });
+    expect(errorCodes(garbage)).toEqual(['BAD_USER_INPUT']);
+    expect(await api.snapshot()).toEqual(before);
+  });
+});
+
 describe('a double submit of a file alone', () => {
   test('two updateTickets naming the same upload at once: one job carries it, the other is refused', async () => {
     const id = await uploaded(mallory, malloryTicket);
