@@ -152,6 +152,26 @@ describe('a double submit of a file alone', () => {
   });
 });
 
+describe('a double submit of a new ticket with a file', () => {
+  test('two createTickets naming the same upload at once: never a ticket that claims a file it does not have', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const id = await uploaded(mallory, 'new');
+      const create = () =>
+        api.gql<{ createTicket: { id: string; attachments: { id: string }[] } }>(
+          `mutation ($input: CreateTicketInput!) { createTicket(input: $input) { id attachments { id } } }`,
+          { input: { projectId, title: `Twice ${round}`, description: 'x', attachmentIds: [id] } },
+          { token: mallory.token },
+        );
+      const results = await Promise.all([create(), create()]);
+      const created = results.filter((result) => !result.errors);
+      expect(results.filter((result) => result.errors).map(errorCodes)).toEqual(
+        Array(2 - created.length).fill(['BAD_USER_INPUT']),
+      );
+      expect(created.map((result) => result.data!.createTicket.attachments)).toEqual([[{ id }]]);
+    }
+  });
+});
+
 describe('uploads never linked', () => {
   test('a user cannot pile up unlinked uploads without end: past the cap, refused and nothing stored', async () => {
     const pile = await api.register('pile');
