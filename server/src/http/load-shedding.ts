@@ -368,7 +368,8 @@ function overloadedBodies(retryAfterSeconds: number): { graphql: Buffer; plain: 
 /**
  * The server's request listener: API requests pass through the gate before Express sees them (no
  * routing, body parsing or authentication for a refusal); admitted ones hold their place until their
- * response is over or their client is gone. Everything else goes straight to the app.
+ * response is written (res.end, or leaveLine for an upload's body) or their client is gone. Everything
+ * else goes straight to the app.
  */
 export function withLoadShedding(
   gate: RequestGate,
