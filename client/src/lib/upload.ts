@@ -68,6 +68,39 @@ function problemOf(status: number, body: ErrorBody | null): UploadError {
   return { problem: 'unknown' };
 }
 
+/** Files on their way at once; the others wait their turn (the service refuses more than 4 at once). */
+const UPLOADS_AT_ONCE = 2;
+let uploadsSending = 0;
+const uploadsWaiting: (() => void)[] = [];
+
+/** Waits for a turn to send; a file removed while it waits leaves the line (the signal's reason is thrown). */
+function takeTurn(signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  if (uploadsSending < UPLOADS_AT_ONCE) {
+    uploadsSending += 1;
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const start = () => {
+      signal?.removeEventListener('abort', cancel);
+      uploadsSending += 1;
+      resolve();
+    };
+    const cancel = () => {
+      const index = uploadsWaiting.indexOf(start);
+      if (index >= 0) uploadsWaiting.splice(index, 1);
+      reject(signal!.reason);
+    };
+    uploadsWaiting.push(start);
+    signal?.addEventListener('abort', cancel, { once: true });
+  });
+}
+
+function endTurn(): void {
+  uploadsSending -= 1;
+  uploadsWaiting.shift()?.();
+}
+
 /**
  * Sends one file to a ticket (`'new'` before it exists) with the session cookie. The file stays unlinked,
  * seen by its uploader only, until createTicket or updateTicket names its id in attachmentIds.
@@ -80,6 +113,7 @@ export async function uploadAttachment(
   const body = new FormData();
   body.append('file', file, file.name);
   let response: Response;
+  await takeTurn(signal);
   try {
     response = await fetch(`/api/tickets/${encodeURIComponent(ticketId)}/attachments`, {
       method: 'POST',
@@ -92,6 +126,8 @@ export async function uploadAttachment(
   } catch (error) {
     if (signal?.aborted) throw error;
     return { ok: false, error: { problem: 'network' } };
+  } finally {
+    endTurn();
   }
   if (response.status === 201) {
     return { ok: true, attachment: (await response.json()) as UploadedAttachment };

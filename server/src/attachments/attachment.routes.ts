@@ -2,9 +2,10 @@ import busboy from 'busboy';
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { type InvalidField, NotFoundError } from '../errors';
+import { type InvalidField, NotFoundError, RateLimitedError } from '../errors';
 import { authenticateApi, callerOf, requireCaller } from '../http/api-auth';
 import { type HttpErrorBody, httpErrorHandler } from '../http/http-errors';
+import { leaveLine } from '../http/load-shedding';
 import type { Services } from '../services';
 import type { User } from '../users/user.entity';
 import { cleanFilename, downloadHeadersOf } from './attachment-content';
@@ -22,6 +23,8 @@ class UploadRefusal extends Error {
 }
 
 const MEGABYTE = 1024 * 1024;
+/** Uploads one user may be sending at once (the client sends 2, so two tabs fit): read outside the line, in memory. */
+export const UPLOADS_AT_ONCE_PER_USER = 4;
 /** After a refusal the rest of the body is read and dropped (so the client reads the answer), up to this. */
 const DRAIN_MAX_BYTES = 16 * MEGABYTE;
 
@@ -184,6 +187,7 @@ export function attachmentRoutes(
   const attachments = attachmentServiceOf(services.database, services.clock);
   const authenticated = authenticateApi(services);
   const router = express.Router();
+  const uploadsInProgress = new Map<number, number>();
   router.post(
     '/tickets/:ticketId/attachments',
     authenticated,
@@ -193,7 +197,24 @@ export function attachmentRoutes(
       const ticketId = ticketIdOf(req.params.ticketId as string);
       // Someone else's ticket is refused before a byte of the file is read.
       await attachments.assertCanUploadTo(actor, ticketId);
-      const file = await readUpload(req, config.attachmentMaxMb * MEGABYTE, config.attachmentMaxMb);
+      const sending = uploadsInProgress.get(actor.id) ?? 0;
+      if (sending >= UPLOADS_AT_ONCE_PER_USER) {
+        throw new RateLimitedError(
+          `At most ${UPLOADS_AT_ONCE_PER_USER} files may be sent at once: wait for one to finish.`,
+          1,
+        );
+      }
+      uploadsInProgress.set(actor.id, sending + 1);
+      let file: { filename: string; content: Buffer };
+      try {
+        // A client that stalls mid-file holds its socket and these places, not one where requests run.
+        leaveLine(req);
+        file = await readUpload(req, config.attachmentMaxMb * MEGABYTE, config.attachmentMaxMb);
+      } finally {
+        const left = (uploadsInProgress.get(actor.id) ?? 1) - 1;
+        if (left > 0) uploadsInProgress.set(actor.id, left);
+        else uploadsInProgress.delete(actor.id);
+      }
       const attachment = await attachments.upload(actor, ticketId, file);
       res.status(201).json(attachmentJson(attachment, actor));
     },

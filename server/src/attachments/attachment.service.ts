@@ -3,7 +3,7 @@ import { canSeeAttachment, canSeeTicket } from '../access/access-policy';
 import { type Clock, DAY_MS } from '../clock';
 import type { Database } from '../database/data-source';
 import { rawQuery } from '../database/sql';
-import { BadInputError, NotFoundError } from '../errors';
+import { BadInputError, NotFoundError, RateLimitedError } from '../errors';
 import { inList, readRows } from '../loaders';
 import type { User } from '../users/user.entity';
 import {
@@ -18,6 +18,8 @@ import { contentTypeOf } from './attachment-content';
 export const ATTACHMENT_MAX_PER_JOB = 10;
 /** An upload no mutation has linked within a day is abandoned (a closed tab, a cancelled form): deleted. */
 export const UNLINKED_TTL_MS = DAY_MS;
+/** The most uploads one user may hold unlinked (three jobs' worth): without it, one account fills the disk in a day. */
+export const UNLINKED_MAX_PER_USER = 3 * ATTACHMENT_MAX_PER_JOB;
 
 export interface StoredFile {
   attachment: Attachment;
@@ -40,8 +42,12 @@ export class AttachmentService {
     private readonly clock: Clock,
   ) {}
 
-  /** Before reading an upload: the ticket must be one the uploader may see (null: a ticket not yet created). */
+  /**
+   * Before reading an upload: the ticket must be one the uploader may see (null: a ticket not yet
+   * created), and the uploader must hold fewer than UNLINKED_MAX_PER_USER unlinked uploads.
+   */
   async assertCanUploadTo(actor: User, ticketId: number | null): Promise<void> {
+    await this.assertUnderUnlinkedCap(this.database.manager, actor);
     if (ticketId === null) return;
     const [ticket] = await readRows<{ authorId: number | string }>(
       this.database.manager,
@@ -65,6 +71,7 @@ export class AttachmentService {
       await rawQuery(manager, 'DELETE FROM "attachment" WHERE "jobId" IS NULL AND "createdAt" < ?', [
         now.getTime() - UNLINKED_TTL_MS,
       ]);
+      await this.assertUnderUnlinkedCap(manager, actor);
       return rawQuery<AttachmentRow[]>(
         manager,
         `INSERT INTO "attachment" ("ticketId", "jobId", "authorId", "filename", "contentType", "size", "content", "createdAt")
@@ -81,6 +88,22 @@ export class AttachmentService {
       );
     });
     return attachmentFromRow(row);
+  }
+
+  /** RATE_LIMITED, until the oldest of them is a day old, once the actor holds the most unlinked uploads. */
+  private async assertUnderUnlinkedCap(manager: EntityManager, actor: User): Promise<void> {
+    const since = this.clock.now().getTime() - UNLINKED_TTL_MS;
+    const [pending] = await readRows<{ n: number | string; oldest: number | string | null }>(
+      manager,
+      `SELECT COUNT(*) AS "n", MIN("createdAt") AS "oldest" FROM "attachment"
+        WHERE "authorId" = ? AND "jobId" IS NULL AND "createdAt" >= ?`,
+      [actor.id, since],
+    );
+    if (Number(pending.n) < UNLINKED_MAX_PER_USER) return;
+    throw new RateLimitedError(
+      `You hold ${UNLINKED_MAX_PER_USER} files not yet added to a ticket: send or cancel them first (unsent files are dropped after a day).`,
+      (Number(pending.oldest) - since) / 1000,
+    );
   }
 
   /** A file and its bytes; one the viewer may not see is answered like one that does not exist. */

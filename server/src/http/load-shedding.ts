@@ -368,7 +368,8 @@ function overloadedBodies(retryAfterSeconds: number): { graphql: Buffer; plain: 
 /**
  * The server's request listener: API requests pass through the gate before Express sees them (no
  * routing, body parsing or authentication for a refusal); admitted ones hold their place until their
- * response is over or their client is gone. Everything else goes straight to the app.
+ * response is written (res.end, or leaveLine for an upload's body) or their client is gone. Everything
+ * else goes straight to the app.
  */
 export function withLoadShedding(
   gate: RequestGate,
@@ -395,6 +396,8 @@ export function withLoadShedding(
     const cancel = gate.enter({
       admitted(release) {
         res.once('close', release);
+        places.set(req, release);
+        releaseOnceWritten(res, release);
         app(req, res);
       },
       refused(reason) {
@@ -429,6 +432,38 @@ export function pathOf(target: string | undefined): string {
   } catch {
     return raw;
   }
+}
+
+/** An answer written but not read by its client for this long is cut off (its memory freed). */
+export const UNREAD_ANSWER_TIMEOUT_MS = 30_000;
+
+/**
+ * Once the whole answer is handed to Node (res.end), sending it waits on the client alone: the place goes
+ * back to the line then, not when the client has read it all, since a client that never reads a large
+ * answer (a page of tickets, a file) held a place as long as it liked. It has UNREAD_ANSWER_TIMEOUT_MS
+ * of silence to read it before the socket is closed.
+ */
+function releaseOnceWritten(res: ServerResponse, release: () => void): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const result = end(...args);
+    release();
+    if (!res.writableFinished) res.setTimeout(UNREAD_ANSWER_TIMEOUT_MS, () => res.destroy());
+    return result;
+  }) as ServerResponse['end'];
+}
+
+/** The place in the line of each admitted request, until its answer is over. */
+const places = new WeakMap<IncomingMessage, () => void>();
+
+/**
+ * For a route about to wait on its client for longer than the line reads ahead (an upload's body): its
+ * place goes back to the line at once, so a few clients that stall mid-body cannot hold every place
+ * where requests run. The route bounds such reads itself (per caller). No-op without load shedding.
+ */
+export function leaveLine(req: IncomingMessage): void {
+  places.get(req)?.();
+  places.delete(req);
 }
 
 /** How much of a body is read before the line (the API's JSON bodies are at most 100 kB). */
