@@ -6,6 +6,8 @@ import { dataSourceOptions } from '../src/database/data-source';
 import { rawQuery } from '../src/database/sql';
 import type { ExportDocument } from '../src/exports/export-format';
 import { migrations, postgresMigrations } from '../src/migrations';
+import { JobAuthorRole1765600000000 } from '../src/migrations/1765600000000-job-author-role';
+import { PostgresJobAuthorRole1765600000000 } from '../src/migrations/postgres/1765600000000-job-author-role';
 import { User } from '../src/users/user.entity';
 import { UPDATE_TICKET } from './support/operations';
 import { onPostgres, testDatabaseFor } from './support/postgres-project';
@@ -190,9 +192,11 @@ describe('the migration on a database that already holds jobs', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-author-role-'));
     const { databaseUrl } = await testDatabaseFor(dataDir);
     const all = onPostgres ? postgresMigrations : migrations;
+    // The schema just before this migration (later ones may follow it).
+    const before = all.indexOf(onPostgres ? PostgresJobAuthorRole1765600000000 : JobAuthorRole1765600000000);
     const old = new DataSource({
       ...dataSourceOptions({ dataDir, databaseUrl }),
-      migrations: all.slice(0, -1),
+      migrations: all.slice(0, before),
     });
     await old.initialize();
     try {

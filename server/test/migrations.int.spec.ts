@@ -27,6 +27,7 @@ const EXPECTED_MIGRATIONS = [
   'TicketDuplicateOf1765400000000',
   'Attachments1765500000000',
   'JobAuthorRole1765600000000',
+  'TeamFigures1765700000000',
 ];
 
 const keeper = { id: 1, username: 'keeper', password: 'lighthouse keeper 1907' };
@@ -80,6 +81,17 @@ async function createFirstReleaseDatabase(dataDir: string): Promise<void> {
        VALUES (?, 'The lamp flickers', 'Every night since Tuesday.', 0, 2, 'BUG', 1, ?, ?, ?)`,
       [ticketId, locked.id, now - 60_000, now - 60_000],
     );
+    // The keeper's internal note, then their answer 30 s after the opening: the first response.
+    for (const [at, comment, internal] of [
+      [now - 50_000, 'The keeper suspects the wiring.', 1],
+      [now - 30_000, 'A new bulb is on its way.', 0],
+    ] as const) {
+      await dataSource.query(
+        `INSERT INTO "job" ("ticketId", "authorId", "createdAt", "comment", "internal", "status", "changes")
+         VALUES (?, ?, ?, ?, ?, 0, '[]')`,
+        [ticketId, keeper.id, at, comment, internal],
+      );
+    }
     await dataSource.query(
       `INSERT INTO "ticket_search" (rowid, title, description, comments, internal_comments)
        VALUES (?, 'The lamp flickers', 'Every night since Tuesday.', '', 'The keeper suspects the wiring.')`,
@@ -147,6 +159,13 @@ describe('migrations on a database of the first release, with data', () => {
         tickets: { totalCount: 1, nodes: [{ id: String(ticketId) }] },
       });
     }
+  });
+
+  test("the tickets answered before the upgrade keep their first response: the keeper's public comment", async () => {
+    const [row]: { waited: number | string }[] = await sql(
+      `SELECT "firstResponseAt" - "createdAt" AS "waited" FROM "ticket" WHERE "id" = ${ticketId}`,
+    );
+    expect(Number(row.waited)).toBe(30_000);
   });
 
   test('the ticket is intact and reads through the API', async () => {

@@ -20,6 +20,7 @@ import {
   canSeeInternalNotes,
   canSeePrivateUserFields,
   canSeeProject,
+  canSeeReporterActivity,
   canSeeTicket,
   canSeeWhoFigures,
   isInProjectReport,
@@ -105,6 +106,12 @@ test("projects: a USER never reads an archived project's description, whatever t
 test('stats: figures by author and by assignee are for staff only', () => {
   for (const viewer of staff) expect(canSeeWhoFigures(viewer)).toBe(true);
   expect(canSeeWhoFigures(reporter)).toBe(false);
+});
+
+test("a ticket's last reporter activity is for staff only, never for a USER or anonymous", () => {
+  for (const viewer of staff) expect(canSeeReporterActivity(viewer)).toBe(true);
+  expect(canSeeReporterActivity(reporter)).toBe(false);
+  expect(canSeeReporterActivity(null)).toBe(false);
 });
 
 test('project report: staff read it, and it holds public jobs only, even for them', () => {

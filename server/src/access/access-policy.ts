@@ -18,6 +18,7 @@ import type { User } from '../users/user.entity';
  *   its id, name and archived flag (a reporter must understand where their ticket lives), never its
  *   description (staff matter), which reads as "" since the contract makes it non-null.
  * - Stats: who reports and who holds the work (by author, by assignee) are staff figures.
+ * - When a ticket's reporter last wrote on it (Ticket.lastReporterActivityAt): staff only, a queue figure.
  * - The project report: AGENT and ADMIN read it; it is project documentation, so it holds the public
  *   history only (no internal note, even for the staff who read it).
  * - Exports: ADMIN only; the whole record (internal notes flagged, email addresses), never a secret.
@@ -125,6 +126,11 @@ export function canExport(viewer: User): boolean {
 /** Stats by author and by assignee. */
 export function canSeeWhoFigures(viewer: User): boolean {
   return isStaff(viewer.role);
+}
+
+/** Ticket.lastReporterActivityAt: staff work their queues by it; a USER gets null. */
+export function canSeeReporterActivity(viewer: User | null): boolean {
+  return viewer !== null && isStaff(viewer.role);
 }
 
 /** User.email and User.notifyByEmail; anyone else gets null. */

@@ -39,7 +39,7 @@ export const STATS_QUERY = `query Stats($projectId: ID) {
     byAuthor ${COUNTS} byAssignee ${COUNTS}
     perWeek { weekStart opened closed }
     perDay { day opened closed }
-    medianHoursToClose
+    medianHoursToClose medianHoursToFirstResponse openByAge ${COUNTS}
   }
 }`;
 

@@ -11,6 +11,7 @@ import { UserDeactivation1765300000000 } from './1765300000000-user-deactivation
 import { TicketDuplicateOf1765400000000 } from './1765400000000-ticket-duplicate-of';
 import { Attachments1765500000000 } from './1765500000000-attachments';
 import { JobAuthorRole1765600000000 } from './1765600000000-job-author-role';
+import { TeamFigures1765700000000 } from './1765700000000-team-figures';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
 import { PostgresSearchWords1765250000000 } from './postgres/1765250000000-search-words';
@@ -18,6 +19,7 @@ import { PostgresUserDeactivation1765300000000 } from './postgres/1765300000000-
 import { PostgresTicketDuplicateOf1765400000000 } from './postgres/1765400000000-ticket-duplicate-of';
 import { PostgresAttachments1765500000000 } from './postgres/1765500000000-attachments';
 import { PostgresJobAuthorRole1765600000000 } from './postgres/1765600000000-job-author-role';
+import { PostgresTeamFigures1765700000000 } from './postgres/1765700000000-team-figures';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -34,6 +36,7 @@ export const migrations = [
   TicketDuplicateOf1765400000000,
   Attachments1765500000000,
   JobAuthorRole1765600000000,
+  TeamFigures1765700000000,
 ];
 
 /**
@@ -48,4 +51,5 @@ export const postgresMigrations = [
   PostgresTicketDuplicateOf1765400000000,
   PostgresAttachments1765500000000,
   PostgresJobAuthorRole1765600000000,
+  PostgresTeamFigures1765700000000,
 ];

@@ -10,6 +10,7 @@ import { Role } from '../users/role';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { User } from '../users/user.entity';
 import { rawQuery } from '../database/sql';
+import { answeringJob } from '../migrations/1765700000000-team-figures';
 import { rateLimitsOf } from '../limits/rate-limits-of';
 import { isPostgresUrl } from '../database/database-url';
 import { describePostgresTarget } from '../database/startup-checks';
@@ -140,7 +141,9 @@ async function backdate(database: Database, history: { ticketId: number; daysAgo
       const last = opened + (jobs.length - 1) * 5 * HOUR_MS;
       await rawQuery(
         manager,
-        'UPDATE "ticket" SET "createdAt" = ?, "updatedAt" = ?, "closedAt" = CASE WHEN "closedAt" IS NULL THEN NULL ELSE CAST(? AS bigint) END WHERE id = ?',
+        // The first answer moved with its job (the trigger that keeps it sees inserts only).
+        'UPDATE "ticket" SET "createdAt" = ?, "updatedAt" = ?, "closedAt" = CASE WHEN "closedAt" IS NULL THEN NULL ELSE CAST(? AS bigint) END, ' +
+          `"firstResponseAt" = (SELECT MIN("j"."createdAt") FROM "job" "j" WHERE "j"."ticketId" = "ticket"."id" AND ${answeringJob('"j"')}) WHERE id = ?`,
         [opened, last, last, ticketId],
       );
     }

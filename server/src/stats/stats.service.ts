@@ -1,6 +1,6 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import { canSeeWhoFigures, whereTicketVisible } from '../access/access-policy';
-import type { Clock } from '../clock';
+import { type Clock, DAY_MS } from '../clock';
 import type { Database } from '../database/data-source';
 import { BadInputError } from '../errors';
 import { Project } from '../projects/project.entity';
@@ -61,12 +61,21 @@ const categoryOrder = Object.values(TicketCategory);
 // Raw values may come back as strings (PostgreSQL bigint, COUNT), so every figure goes through Number().
 type RawCount = { key: string | number | null; count: string | number };
 
+/** Stats.openByAge's keys, youngest first, each with the age (now − createdAt) it starts at. */
+const ageBuckets = [
+  { key: 'lt1d', from: 0 },
+  { key: '1to7d', from: DAY_MS },
+  { key: '7to30d', from: 7 * DAY_MS },
+  { key: 'gt30d', from: 30 * DAY_MS },
+] as const;
+
 const byCountThenKey = (a: CountByKey, b: CountByKey) => b.count - a.count || a.key.localeCompare(b.key);
 
 /**
  * Dashboard figures, computed with GROUP BY queries on the indexed ticket columns: no ticket is loaded
- * into memory, whatever the size of the database. Six statements (four for a USER, who gets no author and
- * assignee figures), each reading one covering index (StatsIndexes1765100000000), not the ticket rows.
+ * into memory, whatever the size of the database. Nine statements (seven for a USER, who gets no author
+ * and assignee figures; a median with nothing to take the middle of skips its second), each reading one covering index (StatsIndexes1765100000000 and
+ * TeamFigures1765700000000), not the ticket rows.
  */
 export class StatsService {
   constructor(
@@ -104,6 +113,8 @@ export class StatsService {
       perWeek: weekly.map(({ start, opened, closed }): WeekCount => ({ weekStart: start, opened, closed })),
       perDay: daily.map(({ start, opened, closed }): DayCount => ({ day: start, opened, closed })),
       medianHoursToClose: await this.medianHoursToClose(filter, breakdown.closedWithDate),
+      medianHoursToFirstResponse: await this.medianHoursToFirstResponse(filter),
+      openByAge: await this.openByAge(filter, now, open),
     };
   }
 
@@ -296,17 +307,72 @@ export class StatsService {
    * partial index on the duration (IDX_ticket_stats_duration) applies: it holds them in order.
    */
   private async medianHoursToClose(filter: Filter, count: number): Promise<number | null> {
-    if (count === 0) return null;
     const duration = 't.closedAt - t.createdAt';
-    const middle = await this.created(filter)
+    const durations = this.created(filter)
       .andWhere(`t.status >= ${firstDoneStatusRank}`)
       .andWhere('t.closedAt IS NOT NULL')
-      .select(duration, 'duration')
+      .select(duration, 'duration');
+    return this.medianHours(durations, duration, count);
+  }
+
+  /**
+   * The same median over the time to each visible ticket's first answer, a public comment by someone who
+   * was staff when writing it (Ticket.firstResponseAt, kept by the database as jobs are written): a first
+   * statement counts the answered tickets, a second fetches the middle, both from the partial index
+   * IDX_ticket_stats_first_response, which holds them in order of that time (the condition is a literal).
+   */
+  private async medianHoursToFirstResponse(filter: Filter): Promise<number | null> {
+    const answered = () => this.created(filter).andWhere('t.firstResponseAt IS NOT NULL');
+    const counted = await answered().select('COUNT(*)', 'count').getRawOne<{ count: string | number }>();
+    const duration = 't.firstResponseAt - t.createdAt';
+    return this.medianHours(answered().select(duration, 'duration'), duration, Number(counted?.count ?? 0));
+  }
+
+  /** The median of `duration` over the `count` rows of `durations`, in hours: the middle one or two rows only. */
+  private async medianHours(
+    durations: SelectQueryBuilder<Ticket>,
+    duration: string,
+    count: number,
+  ): Promise<number | null> {
+    if (count === 0) return null;
+    const middle = await durations
       .orderBy(duration, 'ASC')
       .offset(Math.floor((count - 1) / 2))
       .limit(count % 2 === 1 ? 1 : 2)
       .getRawMany<{ duration: string | number }>();
     const sum = middle.reduce((total, row) => total + Number(row.duration), 0);
     return sum / middle.length / MS_PER_HOUR;
+  }
+
+  /**
+   * Open tickets (among the visible ones opened in the period, `open` of them) per age bucket: a bucket
+   * holds the ages from its bound (included) to the next one's (excluded), so a ticket exactly one day
+   * old is '1to7d' and exactly thirty days old 'gt30d'. One GROUP BY counts the younger buckets on the
+   * partial index of the open tickets (IDX_ticket_open_age; the open rank is a literal for it), reading
+   * the last month only; the oldest bucket is the rest. Every bucket is listed, 0 included.
+   */
+  private async openByAge(filter: Filter, now: Date, open: number): Promise<CountByKey[]> {
+    const bound = (index: number) => now.getTime() - ageBuckets[index].from;
+    const oldest = ageBuckets.length - 1;
+    // An age at or past a bound is a creation at or before now − bound; the youngest bucket also takes a
+    // creation after now (another instance's clock a little ahead).
+    const younger = ageBuckets
+      .map((_, index) => index)
+      .slice(1, oldest)
+      .reverse();
+    const bucket = `CASE ${younger.map((index) => `WHEN t.createdAt <= :ageBound${index} THEN ${index}`).join(' ')} ELSE 0 END`;
+    const rows = await this.created(filter)
+      .andWhere(`t.status < ${firstDoneStatusRank}`)
+      .andWhere(`t.createdAt > :ageBound${oldest}`)
+      .select(bucket, 'bucket')
+      .addSelect('COUNT(*)', 'count')
+      .setParameters(Object.fromEntries(ageBuckets.map((_, index) => [`ageBound${index}`, bound(index)])))
+      .groupBy(bucket)
+      .getRawMany<{ bucket: string | number; count: string | number }>();
+    const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.count)]));
+    const youngerCount = [...counts.values()].reduce((sum, count) => sum + count, 0);
+    // The statements are not one snapshot: a ticket opened between them must not make the rest negative.
+    counts.set(oldest, Math.max(0, open - youngerCount));
+    return ageBuckets.map(({ key }, index) => ({ key, count: counts.get(index) ?? 0 }));
   }
 }

@@ -82,4 +82,16 @@ export class Stats {
     description: 'Median hours from opening to RESOLVED or CLOSED over closed tickets; null if none.',
   })
   medianHoursToClose: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Median hours from opening to the first public comment by staff, over tickets that have one.',
+  })
+  medianHoursToFirstResponse: number | null;
+
+  @Field(() => [CountByKey], {
+    description: "Open tickets by age: keys 'lt1d', '1to7d', '7to30d', 'gt30d'.",
+  })
+  openByAge: CountByKey[];
 }

@@ -38,6 +38,10 @@ import { Priority, TicketCategory, TicketStatus, priorityColumn, statusColumn } 
 ])
 @Index('IDX_ticket_stats_closed', ['closedAt', 'status', 'projectId', 'authorId'])
 @Index('IDX_ticket_stats_duration', { synchronize: false })
+// The team figures' partial indexes (migration TeamFigures1765700000000).
+@Index('IDX_ticket_stats_first_response', { synchronize: false })
+@Index('IDX_ticket_stats_first_response_project', { synchronize: false })
+@Index('IDX_ticket_open_age', { synchronize: false })
 export class Ticket {
   @Field(() => ID, { description: 'The ticket number.' })
   @PrimaryGeneratedColumn()
@@ -109,4 +113,12 @@ export class Ticket {
   @ManyToOne(() => Ticket, { onDelete: 'RESTRICT', nullable: true })
   @JoinColumn({ name: 'duplicateOfId' })
   duplicateOf?: Ticket | null;
+
+  /**
+   * When the ticket was first answered (a public comment by staff), for the stats' median. Written only by
+   * the database (trigger TRG_job_first_response on the job insert), never by TypeORM, and read by the
+   * stats alone.
+   */
+  @Column({ ...timestampColumn, nullable: true, select: false, insert: false, update: false })
+  firstResponseAt?: Date | null;
 }

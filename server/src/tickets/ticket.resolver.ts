@@ -20,6 +20,7 @@ import { parseId } from '../ids';
 import { Project } from '../projects/project.entity';
 import { User } from '../users/user.entity';
 import { Job } from './job.entity';
+import { lastReporterActivityAt } from './reporter-activity.loader';
 import { TicketConnection } from './ticket-connection';
 import { Ticket } from './ticket.entity';
 import { CreateTicketInput, TicketsArgs, UpdateTicketInput } from './ticket.inputs';
@@ -108,6 +109,15 @@ export class TicketResolver {
   @FieldResolver(() => User, { nullable: true })
   assignee(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<User | null> | null {
     return ticket.assigneeId === null ? null : ctx.loaders.userById.load(ticket.assigneeId);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'Staff only (null for a USER): when the reporter last wrote on it, for queues of tickets that need an answer.',
+  })
+  lastReporterActivityAt(@Root() ticket: Ticket, @Ctx() ctx: Context): Promise<Date | null> | null {
+    return lastReporterActivityAt(ctx, ticket.id);
   }
 
   @FieldResolver(() => [Job], {
