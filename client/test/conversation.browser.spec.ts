@@ -204,6 +204,8 @@ describeWithBrowser('the ticket page as a conversation', () => {
     });
     await page.goto(`${server.url}/tickets/${id}`);
     const actions = page.locator('.comment-form .form-actions');
+    // The comment box is its own chunk: its buttons are read once it is there.
+    await actions.getByRole('button', { name: 'Send and resolve' }).waitFor();
     await expect(actions.getByRole('button').allTextContents()).resolves.toEqual([
       'Send reply',
       'Send and wait for the reporter',
