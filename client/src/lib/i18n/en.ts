@@ -387,8 +387,6 @@ export const en = {
   'page.titleSaved': 'Title saved.',
   'page.descriptionSaved': 'Description saved.',
   'page.opened': 'opened this ticket',
-  'page.descriptionRequired': 'The description cannot be empty.',
-  'page.titleRequired': 'The title cannot be empty.',
   'page.conversation': 'Conversation',
   'page.addComment': 'Add a comment',
   'page.mode': 'Who will see it',

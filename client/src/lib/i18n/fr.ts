@@ -396,8 +396,6 @@ export const fr: Record<MessageKey, string> = {
   'page.titleSaved': 'Titre enregistré.',
   'page.descriptionSaved': 'Description enregistrée.',
   'page.opened': 'a ouvert ce ticket',
-  'page.descriptionRequired': 'La description ne peut pas être vide.',
-  'page.titleRequired': 'Le titre ne peut pas être vide.',
   'page.conversation': 'Conversation',
   'page.addComment': 'Ajouter un commentaire',
   'page.mode': 'Qui le verra',
