@@ -17,7 +17,7 @@ import type { User } from '../users/user.entity';
  *   ADMIN lists them. A USER meets an archived project only through one of their own tickets: they see
  *   its id, name and archived flag (a reporter must understand where their ticket lives), never its
  *   description (staff matter), which reads as "" since the contract makes it non-null.
- * - Stats: who reports and who holds the work (by author, by assignee) are staff figures.
+ * - Stats: who reports and who holds the work (by author, by assignee, the team table) are staff figures.
  * - When a ticket's reporter last wrote on it (Ticket.lastReporterActivityAt): staff only, a queue figure.
  * - The project report: AGENT and ADMIN read it; it is project documentation, so it holds the public
  *   history only (no internal note, even for the staff who read it).
@@ -123,7 +123,7 @@ export function canExport(viewer: User): boolean {
   return viewer.role === Role.ADMIN;
 }
 
-/** Stats by author and by assignee. */
+/** Stats by author and by assignee, and the team table (Stats.team). */
 export function canSeeWhoFigures(viewer: User): boolean {
   return isStaff(viewer.role);
 }

@@ -16,6 +16,8 @@ import {
   weeks,
 } from './stats-periods';
 import { CountByKey, DayCount, Stats, WeekCount } from './stats.types';
+import { type TeamScope, teamFigures } from './team-figures';
+import type { TeamMemberFigures } from './team-figures.types';
 
 export interface StatsQuery {
   projectId?: number;
@@ -115,7 +117,17 @@ export class StatsService {
       medianHoursToClose: await this.medianHoursToClose(filter, breakdown.closedWithDate),
       medianHoursToFirstResponse: await this.medianHoursToFirstResponse(filter),
       openByAge: await this.openByAge(filter, now, open),
+      scope: { projectId: filter.projectId, from: filter.from, to: filter.to },
     };
+  }
+
+  /**
+   * The team table (Stats.team) over the scope of figures already checked by stats(): one statement,
+   * asked only when the field is, and none for a USER, who gets [] (a staff figure, like byAssignee).
+   */
+  async team(viewer: User, scope: TeamScope): Promise<TeamMemberFigures[]> {
+    if (!canSeeWhoFigures(viewer)) return [];
+    return teamFigures(this.database.manager, scope);
   }
 
   private assertPeriod({ from, to }: Filter, now: Date): void {

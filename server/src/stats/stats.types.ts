@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import type { TeamScope } from './team-figures';
 
 @ObjectType()
 export class CountByKey {
@@ -94,4 +95,7 @@ export class Stats {
     description: "Open tickets by age: keys 'lt1d', '1to7d', '7to30d', 'gt30d'.",
   })
   openByAge: CountByKey[];
+
+  /** The project and period these figures are over, for the team table (Stats.team, resolved on demand). */
+  scope: TeamScope;
 }
