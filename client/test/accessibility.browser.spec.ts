@@ -224,14 +224,26 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
         await page.getByRole('group', { name: 'Change the role of ada to User?' }).waitFor();
       },
     },
-    { name: 'admin statistics', as: 'admin', path: () => '/admin/stats', ready: '.bar-list' },
+    { name: 'admin statistics', as: 'admin', path: () => '/stats', ready: '.team-table' },
     {
       name: 'admin statistics, custom dates',
       as: 'admin',
       path: () =>
-        `/admin/stats?period=custom&from=${new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10)}`,
+        `/stats?period=custom&from=${new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10)}`,
       ready: '.bar-list',
     },
+    {
+      name: 'admin statistics, every chart shown as a table',
+      as: 'admin',
+      path: () => '/stats?period=30d',
+      ready: '.team-table',
+      prepare: async (page) => {
+        for (const toggle of await page.locator('.chart-toggle').all()) await toggle.click();
+        await page.locator('.chart-card table').first().waitFor();
+      },
+    },
+    { name: 'statistics of an agent', as: 'agent', path: () => '/stats', ready: '.team-table' },
+    { name: 'statistics refused to a user', as: 'user', path: () => '/stats' },
     { name: 'admin outbox', as: 'admin', path: () => '/admin/outbox', ready: '.outbox-row' },
     {
       name: 'admin outbox, none failed',

@@ -19,7 +19,8 @@ const patterns: [string, RegExp][] = [
   ['settings', /^\/settings$/],
   ['projects', /^\/admin\/projects$/],
   ['users', /^\/admin\/users$/],
-  ['stats', /^\/admin\/stats$/],
+  // The statistics are the staff's (AGENT and ADMIN); /admin/stats, their first address, still leads there.
+  ['stats', /^\/(?:admin\/)?stats$/],
   ['outbox', /^\/admin\/outbox$/],
   ['webhooks', /^\/admin\/webhooks$/],
   ['data', /^\/admin\/data$/],

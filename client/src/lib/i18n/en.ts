@@ -594,6 +594,16 @@ export const en = {
   'shortcuts.whileTyping': 'Shortcuts do nothing while you type in a field.',
 
   //
+  // -- team figures --
+  'nav.team': 'Team',
+  'nav.playgroundShort': 'Playground',
+  'error.staffOnly': 'This page is for the support team (agents and administrators) only.',
+  'home.backlogByAge': 'Open tickets by age',
+  'home.allStats': 'All statistics',
+  'age.lt1d': 'Under a day',
+  'age.1to7d': '1 to 7 days',
+  'age.7to30d': '7 to 30 days',
+  'age.gt30d': 'Over 30 days',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -609,4 +609,14 @@ export const fr: Record<MessageKey, string> = {
   'shortcuts.whileTyping': 'Les raccourcis ne font rien pendant la saisie dans un champ.',
 
   //
+  // -- team figures --
+  'nav.team': 'Équipe',
+  'nav.playgroundShort': 'Bac à sable',
+  'error.staffOnly': 'Cette page est réservée à l’équipe de support (agents et administrateurs).',
+  'home.backlogByAge': 'Tickets ouverts par ancienneté',
+  'home.allStats': 'Toutes les statistiques',
+  'age.lt1d': 'Moins d’un jour',
+  'age.1to7d': '1 à 7 jours',
+  'age.7to30d': '7 à 30 jours',
+  'age.gt30d': 'Plus de 30 jours',
 };
