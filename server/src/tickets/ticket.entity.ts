@@ -42,6 +42,8 @@ import { Priority, TicketCategory, TicketStatus, priorityColumn, statusColumn } 
 @Index('IDX_ticket_stats_first_response', { synchronize: false })
 @Index('IDX_ticket_stats_first_response_project', { synchronize: false })
 @Index('IDX_ticket_open_age', { synchronize: false })
+// The team table's open work (migration TeamTable1765810000000).
+@Index('IDX_ticket_open_assignee', { synchronize: false })
 export class Ticket {
   @Field(() => ID, { description: 'The ticket number.' })
   @PrimaryGeneratedColumn()
