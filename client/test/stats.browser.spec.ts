@@ -180,9 +180,23 @@ describeWithBrowser('Statistics: the figures a lead needs', () => {
     for (const name of ['Projects', 'Users', 'Statistics', 'Data', 'Playground']) {
       expect(await adminNav.getByRole('link', { name, exact: true }).isVisible()).toBe(true);
     }
-    // Nothing in the header runs out of its row.
-    const overflow = await page.locator('.header-inner').evaluate((row) => row.scrollWidth - row.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    // Nothing in the header runs out of its row, in either language, down to where the links give way.
+    const overflow = () => page.locator('.header-inner').evaluate((row) => row.scrollWidth - row.clientWidth);
+    const switchTo = async (language: string) => {
+      await page.getByRole('button', { name: 'root' }).click();
+      await page.locator('#main-menu').getByRole('button', { name: language }).click();
+      await page.keyboard.press('Escape');
+    };
+    for (const language of ['Français', 'English']) {
+      await switchTo(language);
+      for (const width of [1280, 1200]) {
+        await page.setViewportSize({ width, height: 900 });
+        expect(await adminNav.isVisible()).toBe(true);
+        expect([language, width, await overflow()]).toEqual([language, width, 0]);
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    await adminNav.getByRole('link', { name: 'Statistics' }).waitFor();
     await adminNav.getByRole('link', { name: 'Users' }).click();
     await page.waitForURL(`${server.url}/admin/users`);
 
