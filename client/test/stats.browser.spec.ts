@@ -214,6 +214,32 @@ describeWithBrowser('Statistics: the figures a lead needs', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('reads in French, every chart and the team table, with no message key left untranslated', async () => {
+    const { page, server } = suite;
+    await page.goto(`${server.url}/stats?period=26`);
+    await page.getByRole('button', { name: 'root' }).click();
+    await page.locator('#main-menu').getByRole('button', { name: 'Français' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('heading', { name: 'Statistiques', level: 1 }).waitFor();
+    for (const toggle of await page.locator('.chart-toggle').all()) await toggle.click();
+    await page.getByRole('heading', { name: 'Tickets par jour' }).waitFor();
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text.match(/\b(stats|age|nav|figures)\.\w+/g)).toBeNull();
+    for (const words of [
+      'Plus ancien ticket ouvert',
+      'Résolus sur la période',
+      'Moins d’un jour',
+      'Afficher en graphique',
+    ]) {
+      expect(text).toContain(words);
+    }
+    await page.getByRole('link', { name: `Ticket #${oldTicket}, créé le`, exact: false }).waitFor();
+    await page.getByRole('button', { name: 'root' }).click();
+    await page.locator('#main-menu').getByRole('button', { name: 'English' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('heading', { name: 'Statistics', level: 1 }).waitFor();
+  });
+
   it('shows the backlog by age on the admin home, with a link to the statistics', async () => {
     const { page, server } = suite;
     await page.goto(`${server.url}/`);

@@ -239,7 +239,7 @@ export const frAdmin: Record<AdminKey, string> = {
   'stats.openAssigned': 'Ouverts assignés',
   'stats.resolved': 'Résolus sur la période',
   'stats.oldestOpen': 'Plus ancien ticket ouvert',
-  'stats.oldestLink': 'Ticket n° {id}, créé le {date}',
+  'stats.oldestLink': 'Ticket #{id}, créé le {date}',
   'stats.unassigned': 'Non assignés',
   'stats.unassignedOpen': 'Tickets ouverts sans responsable : {count}',
   'stats.noTeam': 'Aucun agent pour l’instant.',
