@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, WebSocket } from 'playwright-core';
 import { describeWithBrowser, logIn, newPage, type PageProblems } from './support/browser';
 import { api, createProject, createTicket, registerAccount, setRole, type Account } from './support/server';
 import { useBrowserSuite } from './support/suite';
@@ -64,14 +64,27 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     return opened;
   }
 
+  /** Resolves once the page has sent graphql-ws's "subscribe": from then on, events reach it. */
+  function subscribed(page: Page): Promise<void> {
+    return new Promise((resolve) => {
+      const onSocket = (socket: WebSocket) => {
+        if (!socket.url().endsWith('/graphql')) return;
+        socket.on('framesent', (frame) => {
+          if (!String(frame.payload).includes('"subscribe"')) return;
+          page.off('websocket', onSocket);
+          resolve();
+        });
+      };
+      page.on('websocket', onSocket);
+    });
+  }
+
   /** The ticket page is shown and its live subscription is open on the server. */
   async function openTicket(page: Page, id: string, title: RegExp) {
-    const subscribed = page.waitForEvent('websocket', (socket) => socket.url().endsWith('/graphql'));
+    const live = subscribed(page);
     await page.goto(`${suite.server.url}/tickets/${id}`);
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
-    const socket = await subscribed;
-    // graphql-ws's "subscribe" frame is the moment from which events reach this page.
-    await socket.waitForEvent('framesent', (frame) => String(frame.payload).includes('"subscribe"'));
+    await live;
   }
 
   beforeAll(async () => {
@@ -142,11 +155,21 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     const assignee = page.locator('#side-assigneeId');
     await expect(assignee.inputValue()).resolves.toBe('');
 
-    await api(server.url, UPDATE, { id, input: { assigneeId: bob.id } }, bob.token);
+    // Ada is on the priority select when Bob changes it with the assignee: her select keeps what she
+    // is looking at until she leaves it.
+    const priority = page.locator('#side-priority');
+    await priority.focus();
+    await api(server.url, UPDATE, { id, input: { assigneeId: bob.id, priority: 'HIGH' } }, bob.token);
     await page.getByText('bob assigned this to themselves.').waitFor();
     await page.waitForFunction(
       (bobId) => (document.getElementById('side-assigneeId') as HTMLSelectElement)?.value === bobId,
       bob.id,
+    );
+    await page.locator('.ticket-badges', { hasText: 'High' }).waitFor();
+    await expect(priority.inputValue()).resolves.toBe('NORMAL');
+    await priority.blur();
+    await page.waitForFunction(
+      () => (document.getElementById('side-priority') as HTMLSelectElement).value === 'HIGH',
     );
     expect((await saved(id)).ticket.assignee).toEqual({ username: 'bob' });
 
@@ -196,12 +219,11 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
 
   it('adds a ticket opened elsewhere to the list in place, keeping the focus', async () => {
     const { page, server } = suite;
-    const subscribed = page.waitForEvent('websocket');
+    const live = subscribed(page);
     await page.goto(`${server.url}/tickets`);
     const rows = page.locator('main').getByRole('link', { name: /Password reset email never arrives/ });
     await rows.waitFor();
-    const socket = await subscribed;
-    await socket.waitForEvent('framesent', (frame) => String(frame.payload).includes('"subscribe"'));
+    await live;
     await rows.focus();
 
     await createTicket(server.url, rita, {
