@@ -241,6 +241,29 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     await expect(page.locator('.loading').count()).resolves.toBe(0);
   });
 
+  it('sends to the login page, without trying again, when the session ends while the page listens', async () => {
+    const { server } = suite;
+    const bobs = await pageOf(bob);
+    await openTicket(bobs.page, longId, /Checkout fails with a long basket/);
+    const attempts: string[] = [];
+    bobs.page.on('websocket', (socket) => attempts.push(socket.url()));
+
+    // A new password elsewhere signs out every other session: the server closes this page's socket.
+    await api(
+      server.url,
+      `mutation ($input: UpdateMeInput!) { updateMe(input: $input) { id } }`,
+      { input: { currentPassword: bob.password, newPassword: 'Another-Horse-Battery-77' } },
+      bob.token,
+    );
+    await bobs.page.waitForURL((url) => url.pathname === '/login');
+    expect(new URL(bobs.page.url()).searchParams.get('next')).toBe(`/tickets/${longId}`);
+    await bobs.page.waitForTimeout(2500);
+    expect(attempts).toEqual([]);
+    await expect(bobs.page.getByText('Reconnecting…').count()).resolves.toBe(0);
+    expect(bobs.problems.errors).toEqual([]);
+    await bobs.page.context().close();
+  });
+
   it('says it is reconnecting while the server restarts, then catches up on what it missed', async () => {
     const { page, server, problems } = suite;
     const id = await createTicket(server.url, rita, {
