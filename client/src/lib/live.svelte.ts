@@ -16,11 +16,12 @@ export const live = $state<{ state: LiveState }>({ state: 'idle' });
 /** Down while a page wants it: what the "Reconnecting…" indicator shows. */
 export const liveIsDown = (): boolean => live.state === 'reconnecting' || live.state === 'offline';
 
-const resumeListeners = new Set<() => void>();
+// Not state: who listens never shows on screen.
+let resumeListeners: (() => void)[] = [];
 
 /** Called by the socket when it is connected again after a loss: each page catches up on what it missed. */
 export function liveResumed(): void {
-  for (const listener of [...resumeListeners]) listener();
+  for (const listener of resumeListeners) listener();
 }
 
 /**
@@ -29,8 +30,10 @@ export function liveResumed(): void {
  */
 export function onLiveResume(listener: () => void): void {
   $effect(() => {
-    resumeListeners.add(listener);
-    return () => resumeListeners.delete(listener);
+    resumeListeners = [...resumeListeners, listener];
+    return () => {
+      resumeListeners = resumeListeners.filter((other) => other !== listener);
+    };
   });
 }
 
