@@ -241,6 +241,43 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     await expect(page.locator('.loading').count()).resolves.toBe(0);
   });
 
+  it('updates the agent\'s "To pick up" and the reporter\'s home as tickets are opened and taken', async () => {
+    const { page, server } = suite;
+    const live = subscribed(page);
+    await page.goto(`${server.url}/`);
+    const toPickUp = page.getByRole('region', { name: /To pick up/ });
+    await toPickUp.getByRole('link').first().waitFor();
+    await live;
+    const reporter = await pageOf(rita);
+    const reporterLive = subscribed(reporter.page);
+    await reporter.page.goto(`${server.url}/`);
+    await reporter.page.getByRole('heading', { name: 'Hello, rita' }).waitFor();
+    await reporterLive;
+
+    const id = await createTicket(server.url, rita, {
+      projectId,
+      title: 'Export to CSV drops the last row',
+      description: 'The last ticket of the list is missing from the file.',
+    });
+    const row = toPickUp.getByRole('link', { name: /Export to CSV drops the last row/ });
+    await row.waitFor();
+    await reporter.page.getByRole('link', { name: /Export to CSV drops the last row/ }).waitFor();
+
+    // Bob takes it and asks Rita a question: it leaves Ada's list, and waits for Rita's answer on hers.
+    await api(
+      server.url,
+      UPDATE,
+      { id, input: { assigneeId: bob.id, comment: 'Which browser?', status: 'WAITING' } },
+      bob.token,
+    );
+    await row.waitFor({ state: 'detached' });
+    const waiting = reporter.page.getByRole('region', { name: /Waiting for your answer/ });
+    await waiting.getByRole('link', { name: /Export to CSV drops the last row/ }).waitFor();
+    await waiting.getByText('Which browser?').waitFor();
+    expect(reporter.problems.errors).toEqual([]);
+    await reporter.page.context().close();
+  });
+
   it('sends to the login page, without trying again, when the session ends while the page listens', async () => {
     const { server } = suite;
     const bobs = await pageOf(bob);
