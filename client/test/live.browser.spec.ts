@@ -304,6 +304,27 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     await caras.page.context().close();
   });
 
+  it('says it is offline while the network is gone, and catches up once it is back', async () => {
+    const { page, server } = suite;
+    const id = await createTicket(server.url, rita, {
+      projectId,
+      title: 'Notifications arrive twice',
+      description: 'Every email comes in two copies.',
+    });
+    await openTicket(page, id, /Notifications arrive twice/);
+    const offline = page.getByText('Offline: reconnecting when the network is back…');
+    await page.context().setOffline(true);
+    await offline.waitFor();
+    await api(server.url, UPDATE, { id, input: { comment: 'One copy per address now.' } }, bob.token);
+    await page.waitForTimeout(500);
+    await expect(page.getByText('One copy per address now.').count()).resolves.toBe(0);
+
+    await page.context().setOffline(false);
+    await page.locator('.timeline .job', { hasText: 'One copy per address now.' }).waitFor();
+    await offline.waitFor({ state: 'detached' });
+    await expect(page.getByText('Reconnecting…').count()).resolves.toBe(0);
+  });
+
   it('says it is reconnecting while the server restarts, then catches up on what it missed', async () => {
     const { page, server, problems } = suite;
     const id = await createTicket(server.url, rita, {

@@ -102,5 +102,8 @@ export function createLiveSocket(onSessionEnded: () => void): Client {
       },
     },
   });
+  // The browser knows first when the network is gone: the socket is dropped at once, "Offline" shows,
+  // and it is tried again as soon as the browser is back online (waitForRetry).
+  window.addEventListener('offline', () => client.terminate());
   return client;
 }
