@@ -9,7 +9,14 @@ import type { Client as LiveSocket } from 'graphql-ws';
 export function createApiClient(onUnauthenticated: () => void): Client {
   let socket: Promise<LiveSocket> | undefined;
   const liveSocket = () =>
-    (socket ??= import('./live-socket').then(({ createLiveSocket }) => createLiveSocket(onUnauthenticated)));
+    (socket ??= import('./live-socket').then(
+      ({ createLiveSocket }) => createLiveSocket(onUnauthenticated),
+      (error: unknown) => {
+        // The chunk could not be fetched (offline, a new deployment): the next page tries again.
+        socket = undefined;
+        throw error;
+      },
+    ));
 
   return new Client({
     url: '/graphql',
