@@ -159,6 +159,7 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     // is looking at until she leaves it.
     const priority = page.locator('#side-priority');
     await priority.focus();
+    const where = await priority.boundingBox();
     await api(server.url, UPDATE, { id, input: { assigneeId: bob.id, priority: 'HIGH' } }, bob.token);
     await page.getByText('bob assigned this to themselves.').waitFor();
     await page.waitForFunction(
@@ -167,6 +168,8 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     );
     await page.locator('.ticket-badges', { hasText: 'High' }).waitFor();
     await expect(priority.inputValue()).resolves.toBe('NORMAL');
+    // The notice above pushed nothing under her: the select is where it was on the screen.
+    expect(Math.abs(((await priority.boundingBox())?.y ?? 0) - (where?.y ?? 0))).toBeLessThanOrEqual(2);
     await priority.blur();
     await page.waitForFunction(
       () => (document.getElementById('side-priority') as HTMLSelectElement).value === 'HIGH',
