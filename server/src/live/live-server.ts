@@ -32,6 +32,7 @@ import { AppError, BadInputError, RateLimitedError } from '../errors';
 import { formatError } from '../http/graphql-errors';
 import { createLoaders } from '../loaders';
 import type { Services } from '../services';
+import { MAX_JOBS_PER_REQUEST, tooManyJobs } from '../tickets/ticket.resolver';
 import { EVENT_CHANNEL } from '../events/event-log';
 import {
   LIVE_CLOSE,
@@ -168,16 +169,24 @@ export class LiveServer {
       connectionInitWaitTimeout: LIVE_LIMITS.connectionInitWaitMs,
       onConnect: (ctx) => this.connect(ctx),
       onSubscribe: (ctx, id, payload) => this.subscribe(ctx, payload),
-      onNext: (_ctx, _id, _payload, _args, result) => ({
-        ...result,
-        ...(result.errors ? { errors: result.errors.map((error) => this.format(error)) } : {}),
-      }),
+      onNext: (_ctx, _id, _payload, args, result) => {
+        // An event whose document listed too many jobs is refused whole, as jobListLimitPlugin does.
+        if ((args.contextValue as LiveContext).jobsListed > MAX_JOBS_PER_REQUEST) {
+          const { message, extensions } = tooManyJobs();
+          return { data: null, errors: [{ message, extensions: { ...extensions } }] };
+        }
+        return {
+          ...result,
+          ...(result.errors ? { errors: result.errors.map((error) => this.format(error)) } : {}),
+        };
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => this.format(error)),
       onClose: (ctx) => this.release(ctx.extra.socket),
     });
     this.sessionCheck = new BackgroundLoop(() => this.checkSessions(), {
       intervalMs: LIVE_LIMITS.recheckMs,
-      debounceMs: 100,
+      // A burst of commits makes one check, at most four a second: three statements for every socket.
+      debounceMs: 250,
       onError: (error) => logger.error({ err: error }, 'live updates failed to check sessions'),
     });
     this.listener = options.postgresUrl

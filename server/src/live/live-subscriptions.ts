@@ -61,10 +61,11 @@ async function jobsFor(
       const result = await queue.next();
       if (result.done) return { value: undefined, done: true };
       const { job, viewer, batch } = result.value;
+      // Each event is an answer of its own, held to the same number of listed jobs as a request.
+      context.jobsListed = 0;
       if (batch !== currentBatch) {
         currentBatch = batch;
         context.user = viewer;
-        context.jobsListed = 0;
         context.loaders = createLoaders(context.services.database, () => context.user);
         context.loaders.userById.prime(viewer.id, viewer);
       }
