@@ -263,7 +263,25 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
         await page.locator('#new-webhook-url-error').waitFor();
       },
     },
+    {
+      // Last of the agent's views: from here on the agent's page cannot reconnect.
+      name: 'ticket page while the live connection is down (agent)',
+      as: 'agent',
+      path: () => `/tickets/${ticketId}`,
+      ready: '#side-assigneeId option:nth-child(3)',
+      prepare: async (page) => {
+        if (!liveBlocked.has(page)) {
+          liveBlocked.add(page);
+          await page.routeWebSocket(/\/graphql$/, (socket) =>
+            socket.close({ code: 1012, reason: 'Service Restart' }),
+          );
+        }
+        await page.reload();
+        await page.getByText('Reconnecting…').waitFor();
+      },
+    },
   ];
+  const liveBlocked = new WeakSet<Page>();
 
   it.each(views)('$name, at 1280 px and at 390 px', async (view) => {
     const { page } = pages[view.as];

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -20,6 +20,7 @@ import {
 } from './config';
 import { type Context, createContext } from './context';
 import { openDatabase } from './database/data-source';
+import { isPostgresUrl } from './database/database-url';
 import {
   CountingLogger,
   type QueryTally,
@@ -43,6 +44,8 @@ import { webClient } from './http/web-client';
 import { attachmentRoutes } from './attachments/attachment.routes';
 import { exportRoutes } from './exports/export.routes';
 import { importRoutes } from './imports/import.routes';
+import { subscriptionsOverHttpPlugin } from './live/http-subscriptions';
+import { LiveServer } from './live/live-server';
 import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
 import { EmailSender } from './outbox/email-sender';
@@ -66,6 +69,8 @@ export interface RunningServer {
   eventConsumers: EventConsumerRunner;
   /** How operations are executed: compiled, or by graphql-js (compiled-execution.ts). */
   operations: CompiledOperations;
+  /** GraphQL subscriptions over graphql-ws at /graphql (live/live-server.ts). */
+  live: LiveServer;
   close(): Promise<void>;
 }
 
@@ -213,6 +218,8 @@ export async function startServer(
     formatError: (formatted, error) => formatError(formatted, error, development),
     plugins: [
       ...armor.plugins,
+      // A subscription over HTTP is refused before it runs (they are served over the WebSocket).
+      subscriptionsOverHttpPlugin as ApolloServerPlugin<Context>,
       principalPlugin,
       storableTextPlugin,
       jobListLimitPlugin,
@@ -225,6 +232,18 @@ export async function startServer(
     ],
   });
   await apollo.start();
+  // Subscriptions: graphql-ws on the same port and path, with the same document limits and error mapping.
+  const live = new LiveServer({
+    httpServer,
+    services,
+    schema,
+    validationRules: armor.validationRules,
+    maxTokens: MAX_TOKENS,
+    publicUrl: () => config.publicUrl,
+    logger,
+    development,
+    postgresUrl: isPostgresUrl(config.databaseUrl) ? config.databaseUrl : undefined,
+  });
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -266,12 +285,14 @@ export async function startServer(
 
   try {
     await eventConsumers.prepare();
+    await live.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, resolve);
     });
   } catch (error) {
     // Nothing listens: close what was opened, so the database is left checkpointed and closed.
+    await live.close();
     await apollo.stop();
     await services.limits.close();
     await database.close();
@@ -306,9 +327,12 @@ export async function startServer(
     webhookDelivery,
     eventConsumers,
     operations: compiled.operations,
+    live,
     // Stop accepting, let in-flight requests finish (drain plugin), then the send in flight, then the database.
     close: () =>
       (closing ??= (async () => {
+        // Live sockets first (1001): the HTTP server's drain would wait for them.
+        await live.close();
         await apollo.stop();
         shedLog.stop();
         loopDelay.stop();

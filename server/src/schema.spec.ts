@@ -5,9 +5,13 @@ import { GraphQLISODateTime } from 'type-graphql';
 import { DateTimeISO, printApiSchema, schemaFile } from './schema';
 
 const contractDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'api');
-const contracts = ['core.graphql', 'accounts.graphql', 'integrations.graphql', 'ticket-page.graphql'].map(
-  (name) => path.join(contractDir, name),
-);
+const contracts = [
+  'core.graphql',
+  'accounts.graphql',
+  'integrations.graphql',
+  'ticket-page.graphql',
+  'live.graphql',
+].map((name) => path.join(contractDir, name));
 const contractPresent = contracts.every((file) => fs.existsSync(file));
 // accounts.graphql (like any later part) extends core.graphql: it is read together with it.
 const contractSource = (file: string): string =>

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { GraphQLScalarType, printSchema, type GraphQLSchema } from 'graphql';
-import { GraphQLISODateTime, buildSchema } from 'type-graphql';
+import { GraphQLISODateTime, type PubSub, buildSchema } from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiTokenResolver } from './api-tokens/api-token.resolver';
 import {
@@ -11,6 +11,7 @@ import {
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/auth-checker';
 import { HistoryResolver } from './history/history.resolver';
+import { LiveResolver } from './live/live.resolver';
 import { DuplicateResolver } from './tickets/duplicate.resolver';
 import { JobMarkdownResolver, MarkdownResolver, TicketMarkdownResolver } from './markdown/markdown.resolver';
 import { OutboxResolver } from './outbox/outbox.resolver';
@@ -42,6 +43,7 @@ export const resolvers = [
   AttachmentResolver,
   TicketAttachmentResolver,
   JobAttachmentResolver,
+  LiveResolver,
 ] as const;
 
 /** The committed copy of the schema at the top of the repository. */
@@ -59,6 +61,16 @@ export const DateTimeISO = new GraphQLScalarType({
       : GraphQLISODateTime.serialize(value),
 });
 
+/** Subscriptions here have their own subscribe function (live/live.resolver.ts): no topic is ever used. */
+const noTopics: PubSub = {
+  publish: () => {
+    throw new Error('Subscriptions read the live feed (server/src/live/), not pub/sub topics.');
+  },
+  subscribe: () => {
+    throw new Error('Subscriptions read the live feed (server/src/live/), not pub/sub topics.');
+  },
+};
+
 let built: Promise<GraphQLSchema> | undefined;
 
 /** Built once per process: TypeGraphQL's metadata is global. */
@@ -69,6 +81,8 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],
     // TypeGraphQL 2 leaves validation off by default: every input goes through class-validator here.
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
+    // Required by TypeGraphQL once there is a subscription; ours read the live feed (live/), not topics.
+    pubSub: noTopics,
   });
   return built;
 }

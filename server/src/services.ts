@@ -18,6 +18,7 @@ import type { Database } from './database/data-source';
 import type { EventConsumer } from './events/event-consumers';
 import { EventLog } from './events/event-log';
 import { HistoryService } from './history/history.service';
+import { LiveFeed } from './live/live-feed';
 import { createLogger } from './logging';
 import { EmailNotifier, TICKET_ACTIVITY_TEMPLATE } from './notifications/email-notifier';
 import { renderTicketActivity } from './notifications/ticket-activity.renderer';
@@ -60,6 +61,8 @@ export interface Services {
   stats: StatsService;
   /** The history feed that integrations poll. */
   history: HistoryService;
+  /** Live updates: the event log read once per batch for every subscription (app.ts starts and stops it). */
+  live: LiveFeed;
   /** The admin's view of the outbox (list, retry). */
   outboxMessages: OutboxService;
   /** The admin's webhooks; their deliveries go through the outbox (channel webhook). */
@@ -123,6 +126,7 @@ export function createServices(
     tickets: new TicketService(database, clock, new JobRecorder(events)),
     stats: new StatsService(database, clock),
     history: new HistoryService(database),
+    live: new LiveFeed(database, events, logger),
     outboxMessages: new OutboxService(database, clock),
     webhooks: new WebhookService(database, clock, outbox, config.webhookAllowHosts),
     mailer,

@@ -11,6 +11,11 @@ export interface TestServer {
   /** The service itself, for specs that drive its background work (e.g. `running.delivery.runOnce()`). */
   running: RunningServer;
   close(): Promise<void>;
+  /**
+   * Stops the service and starts it again on the same port and data, as a deployment or a crash does;
+   * `whileDown` runs in between (its sockets are closed, its requests refused).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -27,23 +32,33 @@ export async function startTestServer({
     );
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'st-browser-'));
-  const app = await startServer(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      clientDir: clientDist,
-      logLevel: 'silent',
-      ...config,
-    },
-    options,
-  );
+  const start = (port: number) =>
+    startServer(
+      {
+        port,
+        host: '127.0.0.1',
+        dataDir,
+        clientDir: clientDist,
+        logLevel: 'silent',
+        ...config,
+      },
+      options,
+    );
+  let app = await start(0);
+  const port = Number(new URL(app.url).port);
   return {
     url: app.url,
-    running: app,
+    get running() {
+      return app;
+    },
     close: async () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    restart: async (whileDown) => {
+      await app.close();
+      await whileDown?.();
+      app = await start(port);
     },
   };
 }

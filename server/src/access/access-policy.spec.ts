@@ -18,6 +18,7 @@ import {
   canReadProjectReport,
   canSeeDeactivated,
   canSeeInternalNotes,
+  canSeeJob,
   canSeePrivateUserFields,
   canSeeProject,
   canSeeReporterActivity,
@@ -254,5 +255,22 @@ describe('the SQL forms of the ticket and job rules agree with the predicates', 
     expect(listed).toEqual(all.filter(isInProjectReport).map((job) => job.id));
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.length).toBeLessThan(all.length);
+  });
+});
+
+describe('canSeeJob (live updates)', () => {
+  const mine = { authorId: reporter.id };
+  const public_ = { internal: false };
+  const note = { internal: true };
+  test('a USER: public jobs of their own tickets only', () => {
+    expect(canSeeJob(reporter, mine, public_)).toBe(true);
+    expect(canSeeJob(reporter, mine, note)).toBe(false);
+    expect(canSeeJob(other, mine, public_)).toBe(false);
+  });
+  test('staff: every job, internal notes included', () => {
+    for (const viewer of [agent, admin]) {
+      expect(canSeeJob(viewer, mine, public_)).toBe(true);
+      expect(canSeeJob(viewer, mine, note)).toBe(true);
+    }
   });
 });

@@ -7,7 +7,7 @@ import type { User } from '../users/user.entity';
 
 /*
  * Who sees what: the one place every reader (ticket, ticket list, search, stats, loaders, projects,
- * users, the history feed, webhooks, exports, and later subscriptions) asks. A reader never re-writes
+ * users, the history feed, webhooks, exports, live subscriptions) asks. A reader never re-writes
  * a rule; what the viewer may not see is answered like what does not exist (NOT_FOUND), by the caller.
  *
  * - Tickets: AGENT and ADMIN see every ticket; a USER sees only the tickets they reported.
@@ -44,6 +44,19 @@ export function whereTicketVisible<Q extends WhereExpressionBuilder>(
 /** Internal notes, in a ticket's history and in full-text search. */
 export function canSeeInternalNotes(viewer: User): boolean {
   return isStaff(viewer.role);
+}
+
+/**
+ * One job as it happens (live subscriptions), asked again for every event at the moment it is sent with
+ * the viewer as they are now: the ticket must be visible, and an internal note only for those who may
+ * see them.
+ */
+export function canSeeJob(
+  viewer: User,
+  ticket: Pick<Ticket, 'authorId'>,
+  job: Pick<Job, 'internal'>,
+): boolean {
+  return canSeeTicket(viewer, ticket) && (!job.internal || canSeeInternalNotes(viewer));
 }
 
 /** The jobs of a ticket the viewer may see, without the internal notes a USER may not. */

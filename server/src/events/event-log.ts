@@ -8,6 +8,12 @@ export type NewDomainEvent = Omit<DomainEvent, 'id'>;
 /** The first key of the consumers' advisory locks on PostgreSQL (the second is the consumer's name). */
 const CONSUMER_LOCK = 7_305_102;
 
+/**
+ * The PostgreSQL channel told of new events, at commit (NOTIFY is delivered then, and only then): live
+ * updates on every instance LISTEN to it (live/postgres-listener.ts) and read the log.
+ */
+export const EVENT_CHANNEL = 'st_event';
+
 /** Events per consumer transaction: small, so a backlog never holds the one write queue for long. */
 export const EVENT_BATCH_SIZE = 20;
 
@@ -18,7 +24,10 @@ export class EventLog {
   /** Written with the change it describes: both are committed, or neither. */
   async append(manager: EntityManager, event: NewDomainEvent): Promise<DomainEvent> {
     await holdAppendOrder(manager);
-    return manager.save(manager.create(DomainEvent, event));
+    const saved = await manager.save(manager.create(DomainEvent, event));
+    // Several in one transaction make one notification (PostgreSQL folds identical ones).
+    if (isPostgres(manager)) await manager.query(`SELECT pg_notify('${EVENT_CHANNEL}', '')`);
+    return saved;
   }
 
   /** The id of the newest event, 0 for an empty log. */

@@ -593,6 +593,17 @@ export const en = {
   'shortcuts.close': 'Close',
   'shortcuts.whileTyping': 'Shortcuts do nothing while you type in a field.',
 
+  // -- live updates --
+  'live.reconnecting': 'Reconnecting…',
+  'live.offline': 'Offline: reconnecting when the network is back…',
+  'live.newActivity': 'New update from {name}',
+  'live.newUpdates': '{count} new updates',
+  'live.newUpdates_one': '{count} new update',
+  'live.assignedThemselves': '{name} assigned this to themselves.',
+  'live.assignedTo': '{name} assigned this to {to}.',
+  'live.assignedYou': '{name} assigned this to you.',
+  'live.unassigned': '{name} unassigned this.',
+
   //
   // -- team figures --
   'nav.team': 'Team',

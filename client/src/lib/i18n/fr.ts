@@ -608,6 +608,17 @@ export const fr: Record<MessageKey, string> = {
   'shortcuts.close': 'Fermer',
   'shortcuts.whileTyping': 'Les raccourcis ne font rien pendant la saisie dans un champ.',
 
+  // -- live updates --
+  'live.reconnecting': 'Reconnexion…',
+  'live.offline': 'Hors ligne : reconnexion dès le retour du réseau…',
+  'live.newActivity': 'Nouvelle mise à jour de {name}',
+  'live.newUpdates': '{count} nouvelles mises à jour',
+  'live.newUpdates_one': '{count} nouvelle mise à jour',
+  'live.assignedThemselves': '{name} se l’est assigné.',
+  'live.assignedTo': '{name} l’a assigné à {to}.',
+  'live.assignedYou': '{name} vous l’a assigné.',
+  'live.unassigned': '{name} a retiré l’assignation.',
+
   //
   // -- team figures --
   'nav.team': 'Équipe',

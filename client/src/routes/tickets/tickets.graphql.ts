@@ -87,60 +87,77 @@ export const AttachmentFields = graphql(`
 
 export type AttachmentItem = ResultOf<typeof AttachmentFields>;
 
-export const TicketDetailFields = graphql(
-  `
-    fragment TicketDetailFields on Ticket {
+/** What the ticket page shows of a ticket, apart from its jobs: also what a live event brings with a job. */
+export const TicketHeadFields = graphql(`
+  fragment TicketHeadFields on Ticket {
+    id
+    title
+    description
+    descriptionHtml
+    status
+    priority
+    category
+    createdAt
+    updatedAt
+    closedAt
+    project {
+      id
+      name
+      archived
+    }
+    author {
+      id
+      username
+    }
+    assignee {
+      id
+      username
+    }
+    duplicateOf {
       id
       title
-      description
-      descriptionHtml
-      status
-      priority
-      category
+    }
+  }
+`);
+
+/** One entry of the timeline. */
+export const JobFields = graphql(
+  `
+    fragment JobFields on Job {
+      id
       createdAt
-      updatedAt
-      closedAt
-      project {
-        id
-        name
-        archived
-      }
+      comment
+      commentHtml
+      internal
+      status
+      authorRole
       author {
         id
         username
       }
-      assignee {
-        id
-        username
+      changes {
+        field
+        from
+        to
       }
-      duplicateOf {
-        id
-        title
-      }
-      jobs {
-        id
-        createdAt
-        comment
-        commentHtml
-        internal
-        status
-        authorRole
-        author {
-          id
-          username
-        }
-        changes {
-          field
-          from
-          to
-        }
-        attachments {
-          ...AttachmentFields
-        }
+      attachments {
+        ...AttachmentFields
       }
     }
   `,
   [AttachmentFields],
+);
+
+export const TicketDetailFields = graphql(
+  `
+    fragment TicketDetailFields on Ticket {
+      ...TicketHeadFields
+      jobs {
+        ...JobFields
+      }
+    }
+  `,
+  [TicketHeadFields, JobFields],
 );
 
 export type TicketDetail = ResultOf<typeof TicketDetailFields>;
@@ -155,6 +172,26 @@ export const TicketQuery = graphql(
   `,
   [TicketDetailFields],
 );
+
+/**
+ * Each new job of the ticket the reader may see, with the ticket as it is after it: the open page adds
+ * the job to the timeline and shows the new status, assignee, title… (TicketDetail.svelte).
+ */
+export const TicketUpdatedSubscription = graphql(
+  `
+    subscription TicketUpdated($id: ID!) {
+      ticketUpdated(id: $id) {
+        ...JobFields
+        ticket {
+          ...TicketHeadFields
+        }
+      }
+    }
+  `,
+  [JobFields, TicketHeadFields],
+);
+
+export type LiveJob = ResultOf<typeof TicketUpdatedSubscription>['ticketUpdated'];
 
 export const UpdateTicketMutation = graphql(
   `
