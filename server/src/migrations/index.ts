@@ -12,6 +12,7 @@ import { TicketDuplicateOf1765400000000 } from './1765400000000-ticket-duplicate
 import { Attachments1765500000000 } from './1765500000000-attachments';
 import { JobAuthorRole1765600000000 } from './1765600000000-job-author-role';
 import { TeamFigures1765700000000 } from './1765700000000-team-figures';
+import { SavedViews1765800000000 } from './1765800000000-saved-views';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
 import { PostgresSearchWords1765250000000 } from './postgres/1765250000000-search-words';
@@ -20,6 +21,7 @@ import { PostgresTicketDuplicateOf1765400000000 } from './postgres/1765400000000
 import { PostgresAttachments1765500000000 } from './postgres/1765500000000-attachments';
 import { PostgresJobAuthorRole1765600000000 } from './postgres/1765600000000-job-author-role';
 import { PostgresTeamFigures1765700000000 } from './postgres/1765700000000-team-figures';
+import { PostgresSavedViews1765800000000 } from './postgres/1765800000000-saved-views';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -37,6 +39,7 @@ export const migrations = [
   Attachments1765500000000,
   JobAuthorRole1765600000000,
   TeamFigures1765700000000,
+  SavedViews1765800000000,
 ];
 
 /**
@@ -52,4 +55,5 @@ export const postgresMigrations = [
   PostgresAttachments1765500000000,
   PostgresJobAuthorRole1765600000000,
   PostgresTeamFigures1765700000000,
+  PostgresSavedViews1765800000000,
 ];
