@@ -138,7 +138,7 @@ test(`at most ${MAX_VIEWS_PER_USER} views per person; replacing one at the limit
   const refused = await api.gql(SAVE, { input: { name: 'One more', query: '' } }, { token: carol.token });
   expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
   expect(refused.errors![0].extensions!.invalidFields).toEqual([
-    expect.objectContaining({ field: 'name', rule: 'limitReached' }),
+    expect.objectContaining({ field: 'input', rule: 'limitReached' }),
   ]);
   expect(await rowsOf(carol)).toBe(MAX_VIEWS_PER_USER);
   expect((await save(carol, { name: 'view 3', query: 'changed' })).query).toBe('changed');

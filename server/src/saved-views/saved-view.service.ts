@@ -41,8 +41,9 @@ export class SavedViewService {
       // Saving under a name one has already: the view gets the new filter (and the name's new spelling).
       if (named) return manager.save(Object.assign(named, { name, nameKey, query }));
       if (views.length >= MAX_VIEWS_PER_USER) {
+        // Not the name's fault: the person's list is full (field "input", as for a whole input refused).
         throw BadInputError.field(
-          'name',
+          'input',
           'limitReached',
           `You have ${MAX_VIEWS_PER_USER} saved views, the most one person may keep: delete one first.`,
         );

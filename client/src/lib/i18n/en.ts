@@ -593,6 +593,54 @@ export const en = {
   'shortcuts.close': 'Close',
   'shortcuts.whileTyping': 'Shortcuts do nothing while you type in a field.',
 
+  // -- lists --
+  'lists.bar': 'Search or filter',
+  'lists.placeholder': 'is:open assignee:me priority:high words…',
+  'lists.help':
+    'Type words to search, and filters: is:open, is:closed, status:waiting, priority:high, category:bug, project:"Mobile app", assignee:me, assignee:none, assignee:name, author:name. A - before status, priority, category or is: excludes. Press Enter to apply.',
+  'lists.helpUser':
+    'Type words to search, and filters: is:open, is:closed, status:waiting, priority:high, category:bug, project:"Mobile app". A - before status, priority, category or is: excludes. Press Enter to apply.',
+  'lists.problem.unknownKey':
+    'Unknown filter “{key}:”. Use is, status, priority, category, project, assignee or author; put text in quotes to search for it.',
+  'lists.problem.unknownKeyUser':
+    'Unknown filter “{key}:”. Use is, status, priority, category or project; put text in quotes to search for it.',
+  'lists.problem.keyNotAllowed': '“{key}:” does not apply to your own tickets.',
+  'lists.problem.missingValue': '“{key}:” needs a value, like {example}.',
+  'lists.problem.unknownValue': '“{value}” is not a {key} value. Use one of: {values}.',
+  'lists.problem.oneValue': '“{key}:” takes one value.',
+  'lists.problem.repeated': '“{key}:” is there twice: keep one.',
+  'lists.problem.negationNotSupported':
+    '“{token}”: excluding is not supported there, only before status, priority, category, is: and assignee:none.',
+  'lists.problem.unclosedQuote': 'A quote is not closed: add the closing ".',
+  'lists.problem.unknownProject': 'No project called “{name}”.',
+  'lists.problem.unknownUser': 'No user called “{name}”.',
+  'lists.problem.unknownUserAgent':
+    'No agent or admin called “{name}” (agents filter authors by their own name or by me).',
+  'lists.problems': 'Not applied:',
+  'lists.chips': 'Applied filters',
+  'lists.chipNot': 'not {value}',
+  'lists.removeChip': 'Remove the filter {filter}',
+  'lists.moreFilters': 'Filters',
+  'lists.views': 'Views',
+  'lists.allTickets': 'All',
+  'lists.saveView': 'Save view',
+  'lists.viewName': 'Name of the view',
+  'lists.viewSaved': 'View “{name}” saved.',
+  'lists.deleteView': 'Delete this view',
+  'lists.viewDeleted': 'View “{name}” deleted.',
+  'lists.select': 'Select #{id} {title}',
+  'lists.selectPage': 'Select all on this page',
+  'lists.selected': '{count} selected',
+  'lists.bulk': 'Change the selected tickets',
+  'lists.noChange': 'No change',
+  'lists.assignToMe': 'Assign to me',
+  'lists.apply': 'Apply',
+  'lists.clearSelection': 'Clear selection',
+  'lists.nothingChosen': 'Choose a status, a priority or an assignee first.',
+  'lists.updated': '{count} tickets updated',
+  'lists.selected_one': '{count} selected',
+  'lists.updated_one': '{count} ticket updated',
+
   //
 } as const;
 

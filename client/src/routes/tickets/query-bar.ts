@@ -9,6 +9,10 @@ export const STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING', 'RESOLVED', 'CLOSED']
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
 export const CATEGORIES = ['BUG', 'IMPROVEMENT', 'QUESTION', 'OTHER'] as const;
 
+export type StatusValue = (typeof STATUSES)[number];
+export type PriorityKey = (typeof PRIORITIES)[number];
+export type CategoryKey = (typeof CATEGORIES)[number];
+
 export type FilterKey = 'is' | 'status' | 'priority' | 'category' | 'project' | 'assignee' | 'author';
 export const FILTER_KEYS: readonly FilterKey[] = [
   'is',
@@ -23,7 +27,7 @@ export const FILTER_KEYS: readonly FilterKey[] = [
 export const USER_KEYS: readonly FilterKey[] = ['is', 'status', 'priority', 'category', 'project'];
 
 /** Keys whose values are an enum: several values (comma-separated) mean any of them. */
-const ENUM_VALUES: Partial<Record<FilterKey, readonly string[]>> = {
+export const ENUM_VALUES: Partial<Record<FilterKey, readonly string[]>> = {
   is: ['OPEN', 'CLOSED'],
   status: STATUSES,
   priority: PRIORITIES,
@@ -225,9 +229,9 @@ export function valueOf(terms: readonly Term[], key: FilterKey): string {
 export interface QueryFilter {
   search?: string;
   open?: boolean;
-  status?: string[];
-  priority?: string[];
-  category?: string[];
+  status?: StatusValue[];
+  priority?: PriorityKey[];
+  category?: CategoryKey[];
   projectId?: string;
   assigneeId?: string;
   unassigned?: boolean;
@@ -305,9 +309,9 @@ export function toFilter(
         break;
     }
   }
-  for (const key of ['status', 'priority', 'category'] as const) {
-    if (sets[key]) filter[key] = [...sets[key]];
-  }
+  if (sets.status) filter.status = [...sets.status] as StatusValue[];
+  if (sets.priority) filter.priority = [...sets.priority] as PriorityKey[];
+  if (sets.category) filter.category = [...sets.category] as CategoryKey[];
   if (words.length) filter.search = words.join(' ');
   return { filter, problems };
 }
