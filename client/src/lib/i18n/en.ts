@@ -618,6 +618,7 @@ export const en = {
     'No agent or admin called “{name}” (agents filter authors by their own name or by me).',
   'lists.problems': 'Not applied:',
   'lists.chips': 'Applied filters',
+  'lists.words': 'Words',
   'lists.chipNot': 'not {value}',
   'lists.removeChip': 'Remove the filter {filter}',
   'lists.moreFilters': 'Filters',

@@ -633,6 +633,7 @@ export const fr: Record<MessageKey, string> = {
     'Aucun agent ni administrateur nommé « {name} » (un agent filtre les auteurs par leur nom d’équipe ou par me).',
   'lists.problems': 'Non appliqué :',
   'lists.chips': 'Filtres appliqués',
+  'lists.words': 'Mots',
   'lists.chipNot': 'pas {value}',
   'lists.removeChip': 'Retirer le filtre {filter}',
   'lists.moreFilters': 'Filtres',
