@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { describeWithBrowser, logIn } from './support/browser';
+import { describeWithBrowser, logIn, screenshots } from './support/browser';
 import { api, createProject, createTicket, registerAccount, setRole, type Account } from './support/server';
 import { useBrowserSuite } from './support/suite';
 
@@ -69,6 +69,7 @@ describeWithBrowser('Ticket list: query bar, saved views, bulk edits', () => {
     expect(expected).toEqual(['Crash on start', 'Dark mode']);
     expect(await listedTitles(page)).toEqual(expected);
     expect(await chipLabels(page)).toEqual(['Open', 'Assignee: Me', 'Priority: High']);
+    await screenshots(page, 'ticket-list-query-bar');
 
     // Removing a chip (by keyboard) updates the address, the box and the rows.
     await page.getByRole('button', { name: 'Remove the filter Priority: High' }).focus();
@@ -162,6 +163,7 @@ describeWithBrowser('Ticket list: query bar, saved views, bulk edits', () => {
     for (const title of chosen) await page.getByLabel(`Select #${ids[title]} ${title}`).check();
     const bar = page.getByRole('form', { name: 'Change the selected tickets' });
     await bar.getByText('3 selected').waitFor();
+    await screenshots(page, 'ticket-list-bulk-bar');
     await bar.getByLabel('Status').selectOption('WAITING');
     await bar.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('3 tickets updated').waitFor();
