@@ -134,9 +134,9 @@ describeWithBrowser('Ticket list: query bar, saved views, bulk edits', () => {
     );
     expect(stored.savedViews).toEqual([{ name: 'My open', query: 'is:open assignee:me' }]);
 
-    // After a reload, from "All", the view opens its query.
-    await page.goto(`${server.url}/tickets`);
-    await views.getByRole('link', { name: 'My open' }).click();
+    // After a reload, from the agent's home, the view opens its query.
+    await page.goto(`${server.url}/`);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'My open' }).click();
     await page.waitForURL((url) => url.searchParams.get('q') === 'is:open assignee:me');
     expect(await listedTitles(page)).toEqual(['Crash on start', 'Dark mode', 'Slow sync']);
 
