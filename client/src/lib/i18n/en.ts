@@ -597,25 +597,18 @@ export const en = {
   'lists.bar': 'Search or filter',
   'lists.placeholder': 'is:open assignee:me priority:high words…',
   'lists.help':
-    'Type words to search, and filters: is:open, is:closed, status:waiting, priority:high, category:bug, project:"Mobile app", assignee:me, assignee:none, assignee:name, author:name. A - before status, priority, category or is: excludes. Press Enter to apply.',
-  'lists.helpUser':
-    'Type words to search, and filters: is:open, is:closed, status:waiting, priority:high, category:bug, project:"Mobile app". A - before status, priority, category or is: excludes. Press Enter to apply.',
-  'lists.problem.unknownKey':
-    'Unknown filter “{key}:”. Use is, status, priority, category, project, assignee or author; put text in quotes to search for it.',
-  'lists.problem.unknownKeyUser':
-    'Unknown filter “{key}:”. Use is, status, priority, category or project; put text in quotes to search for it.',
+    'Words to search, and filters: {examples}. A - before status, priority, category or is: excludes.',
+  'lists.problem.unknownKey': 'Unknown filter “{key}:”. Use {keys}; quote text to search for it.',
   'lists.problem.keyNotAllowed': '“{key}:” does not apply to your own tickets.',
   'lists.problem.missingValue': '“{key}:” needs a value, like {example}.',
   'lists.problem.unknownValue': '“{value}” is not a {key} value. Use one of: {values}.',
   'lists.problem.oneValue': '“{key}:” takes one value.',
   'lists.problem.repeated': '“{key}:” is there twice: keep one.',
-  'lists.problem.negationNotSupported':
-    '“{token}”: excluding is not supported there, only before status, priority, category, is: and assignee:none.',
+  'lists.problem.negationNotSupported': '“{token}”: excluding is not supported there.',
   'lists.problem.unclosedQuote': 'A quote is not closed: add the closing ".',
   'lists.problem.unknownProject': 'No project called “{name}”.',
   'lists.problem.unknownUser': 'No user called “{name}”.',
-  'lists.problem.unknownUserAgent':
-    'No agent or admin called “{name}” (agents filter authors by their own name or by me).',
+  'lists.problem.unknownUserAgent': 'No agent or admin called “{name}”.',
   'lists.problems': 'Not applied:',
   'lists.chips': 'Applied filters',
   'lists.words': 'Words',

@@ -612,25 +612,19 @@ export const fr: Record<MessageKey, string> = {
   'lists.bar': 'Rechercher ou filtrer',
   'lists.placeholder': 'is:open assignee:me priority:high mots…',
   'lists.help':
-    'Tapez des mots à chercher, et des filtres : is:open, is:closed, status:waiting, priority:high, category:bug, project:"Appli mobile", assignee:me, assignee:none, assignee:nom, author:nom. Un - devant status, priority, category ou is: exclut. Entrée pour appliquer.',
-  'lists.helpUser':
-    'Tapez des mots à chercher, et des filtres : is:open, is:closed, status:waiting, priority:high, category:bug, project:"Appli mobile". Un - devant status, priority, category ou is: exclut. Entrée pour appliquer.',
+    'Des mots à chercher, et des filtres : {examples}. Un - devant status, priority, category ou is: exclut.',
   'lists.problem.unknownKey':
-    'Filtre inconnu « {key}: ». Utilisez is, status, priority, category, project, assignee ou author ; mettez le texte entre guillemets pour le chercher.',
-  'lists.problem.unknownKeyUser':
-    'Filtre inconnu « {key}: ». Utilisez is, status, priority, category ou project ; mettez le texte entre guillemets pour le chercher.',
+    'Filtre inconnu « {key}: ». Utilisez {keys} ; un texte entre guillemets est cherché.',
   'lists.problem.keyNotAllowed': '« {key}: » ne s’applique pas à vos propres tickets.',
   'lists.problem.missingValue': '« {key}: » demande une valeur, par exemple {example}.',
   'lists.problem.unknownValue': '« {value} » n’est pas une valeur de {key}. Valeurs possibles : {values}.',
   'lists.problem.oneValue': '« {key}: » ne prend qu’une valeur.',
   'lists.problem.repeated': '« {key}: » est là deux fois : gardez-en un.',
-  'lists.problem.negationNotSupported':
-    '« {token} » : l’exclusion n’est pas prise en charge ici, seulement devant status, priority, category, is: et assignee:none.',
+  'lists.problem.negationNotSupported': '« {token} » : l’exclusion n’est pas possible ici.',
   'lists.problem.unclosedQuote': 'Un guillemet n’est pas fermé : ajoutez le " de fin.',
   'lists.problem.unknownProject': 'Aucun projet nommé « {name} ».',
   'lists.problem.unknownUser': 'Aucun utilisateur nommé « {name} ».',
-  'lists.problem.unknownUserAgent':
-    'Aucun agent ni administrateur nommé « {name} » (un agent filtre les auteurs par leur nom d’équipe ou par me).',
+  'lists.problem.unknownUserAgent': 'Aucun agent ni administrateur nommé « {name} ».',
   'lists.problems': 'Non appliqué :',
   'lists.chips': 'Filtres appliqués',
   'lists.words': 'Mots',
