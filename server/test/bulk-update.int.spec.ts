@@ -126,6 +126,31 @@ test('a ticket already in that state gets no job and keeps its time; repeated id
   ]);
 });
 
+test('reopening a ticket closed as a duplicate ends the link, as updateTicket does', async () => {
+  const [original, copy] = await tickets(2);
+  await api.ok(
+    `mutation ($id: ID!) { updateTicket(id: $id, input: { duplicateOfId: "${original}" }) { id } }`,
+    { id: copy },
+    agent.token,
+  );
+  const { updateTickets } = await api.ok<{ updateTickets: { status: string }[] }>(
+    BULK,
+    { ids: [copy], input: { status: 'OPEN' } },
+    agent.token,
+  );
+  expect(updateTickets[0].status).toBe('OPEN');
+  const { ticket } = await api.ok<{ ticket: { duplicateOf: { id: string } | null } }>(
+    `query ($id: ID!) { ticket(id: $id) { duplicateOf { id } } }`,
+    { id: copy },
+    agent.token,
+  );
+  expect(ticket.duplicateOf).toBeNull();
+  expect((await jobsOf(copy)).at(-1)!.changes).toEqual([
+    { field: 'status', from: 'CLOSED', to: 'OPEN' },
+    { field: 'duplicateOf', from: original, to: null },
+  ]);
+});
+
 test('all or nothing: a missing ticket in the middle answers NOT_FOUND and writes nothing', async () => {
   const [first, last] = await tickets(2);
   const before = { counts: await counts(), rows: await rows([first, last]), snapshot: await api.snapshot() };
