@@ -37,9 +37,6 @@ describeWithBrowser('filters in the address: shared by link, undone by the back 
     );
   });
 
-  /** The query bar's text in the address (q), as the list keeps it. */
-  const queryOf = (page: Page) => new URL(page.url()).searchParams.get('q');
-
   it('steps back through the ticket list filters, one change at a time', async () => {
     const { page, server } = suite;
     await logIn(page, server.url, 'louise', user.password);
