@@ -612,6 +612,7 @@ export const en = {
   'lists.problems': 'Not applied:',
   'lists.chips': 'Applied filters',
   'lists.words': 'Words',
+  'lists.chip': '{key}: {value}',
   'lists.chipNot': 'not {value}',
   'lists.removeChip': 'Remove the filter {filter}',
   'lists.moreFilters': 'Filters',

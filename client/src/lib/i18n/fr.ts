@@ -628,6 +628,7 @@ export const fr: Record<MessageKey, string> = {
   'lists.problems': 'Non appliqué :',
   'lists.chips': 'Filtres appliqués',
   'lists.words': 'Mots',
+  'lists.chip': '{key} : {value}',
   'lists.chipNot': 'pas {value}',
   'lists.removeChip': 'Retirer le filtre {filter}',
   'lists.moreFilters': 'Filtres',
