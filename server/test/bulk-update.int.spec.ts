@@ -166,6 +166,37 @@ test('all or nothing: a missing ticket in the middle answers NOT_FOUND and write
   expect(await api.snapshot()).toEqual(before.snapshot);
 });
 
+test('one transaction: a write that fails on the second ticket undoes the first ticket’s', async () => {
+  const [first, second, third] = await tickets(3);
+  // A trigger refuses the second ticket's job, after the first ticket's row and job are written.
+  const postgres = !!api.databaseUrl;
+  if (postgres) {
+    await api.sql(`CREATE FUNCTION "test_refuse_job"() RETURNS trigger AS $$ BEGIN
+      IF NEW."ticketId" = ${Number(second)} THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await api.sql(
+      `CREATE TRIGGER "test_refuse_job" BEFORE INSERT ON "job" FOR EACH ROW EXECUTE FUNCTION "test_refuse_job"()`,
+    );
+  } else {
+    await api.sql(`CREATE TRIGGER "test_refuse_job" BEFORE INSERT ON "job" WHEN NEW."ticketId" = ${Number(second)}
+      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+  }
+  try {
+    const before = { counts: await counts(), rows: await rows([first, second, third]) };
+    const result = await api.gql(
+      BULK,
+      { ids: [first, second, third], input: { priority: 'URGENT' } },
+      { token: agent.token },
+    );
+    expect(errorCodes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(JSON.stringify(result.errors)).not.toContain('refused by the test');
+    expect(await counts()).toEqual(before.counts);
+    expect(await rows([first, second, third])).toEqual(before.rows);
+  } finally {
+    await api.sql(postgres ? `DROP TRIGGER "test_refuse_job" ON "job"` : `DROP TRIGGER "test_refuse_job"`);
+    if (postgres) await api.sql(`DROP FUNCTION "test_refuse_job"()`);
+  }
+});
+
 test('the rules of updateTicket: a USER may not, the assignee must be active staff, a READ token cannot write', async () => {
   const ids = await tickets(2);
   const before = await api.snapshot();
