@@ -50,7 +50,8 @@ const config: Config = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform: tsJest,
-      testMatch: ['<rootDir>/server/src/**/*.spec.ts'],
+      // The client's pure modules (no Svelte, no DOM) have their unit specs beside them too.
+      testMatch: ['<rootDir>/server/src/**/*.spec.ts', '<rootDir>/client/src/**/*.spec.ts'],
       setupFiles: ['reflect-metadata'],
     },
     {

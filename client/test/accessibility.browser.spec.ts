@@ -140,6 +140,30 @@ describeWithBrowser('accessibility: axe finds no serious or critical WCAG 2 A/AA
     { name: 'ticket list of a user', as: 'user', path: () => '/tickets', ready: '.ticket-row' },
     { name: 'ticket list of an agent', as: 'agent', path: () => '/tickets', ready: '.ticket-row' },
     {
+      name: 'ticket list: query bar with chips, a problem, the filter menus and the save-view form',
+      as: 'agent',
+      path: () =>
+        `/tickets?q=${encodeURIComponent('is:open assignee:none priority:normal,high statu:x words')}`,
+      ready: '.filter-chips',
+      prepare: async (page) => {
+        await page.locator('#f-problems').waitFor();
+        await page.getByRole('button', { name: /^Filters/ }).click();
+        await page.locator('#f-status').waitFor();
+        await page.getByRole('button', { name: '+ Save view' }).click();
+        await page.locator('#view-name').waitFor();
+      },
+    },
+    {
+      name: 'ticket list: rows selected and the bulk bar',
+      as: 'agent',
+      path: () => '/tickets',
+      ready: '.row-select',
+      prepare: async (page) => {
+        await page.locator('#select-page').check();
+        await page.locator('.bulk-bar').waitFor();
+      },
+    },
+    {
       name: 'ticket page with the comment box (user)',
       as: 'user',
       path: () => `/tickets/${ticketId}`,

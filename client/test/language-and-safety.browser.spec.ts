@@ -121,7 +121,7 @@ describeWithBrowser('languages, safety, sessions and the lookup by number', () =
     const { browser, server } = suite;
     const { page, problems } = await newPage(browser);
     await logIn(page, server.url, 'louise', user.password);
-    await page.goto(`${server.url}/tickets?open=true`);
+    await page.goto(`${server.url}/tickets?q=is:open`);
     await page.getByRole('heading', { name: 'My tickets' }).waitFor();
 
     // End the session behind the page's back, as an expiry would: log out with the browser's own cookie.
@@ -133,14 +133,17 @@ describeWithBrowser('languages, safety, sessions and the lookup by number', () =
       body: JSON.stringify({ query: 'mutation { logout }' }),
     });
 
-    await page.getByLabel('Open or closed').selectOption('false');
+    const bar = page.getByRole('searchbox', { name: 'Search or filter' });
+    await bar.fill('is:closed');
+    await bar.press('Enter');
     await page.waitForURL(/\/login\?next=/);
-    expect(decodeURIComponent(new URL(page.url()).searchParams.get('next')!)).toBe('/tickets?open=false');
+    const next = new URL(decodeURIComponent(new URL(page.url()).searchParams.get('next')!), server.url);
+    expect([next.pathname, next.searchParams.get('q')]).toEqual(['/tickets', 'is:closed']);
     await page.getByText('Please log in to continue.').waitFor();
     await page.locator('#login').fill('louise');
     await page.locator('#password').fill(user.password);
     await page.locator('form button[type="submit"]').click();
-    await page.waitForURL(/\/tickets\?open=false$/);
+    await page.waitForURL((url) => url.pathname === '/tickets' && url.searchParams.get('q') === 'is:closed');
     await page.getByRole('heading', { name: 'My tickets' }).waitFor();
     expect(problems.errors).toEqual([]);
     await page.context().close();

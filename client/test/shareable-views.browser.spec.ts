@@ -43,17 +43,20 @@ describeWithBrowser('filters in the address: shared by link, undone by the back 
     await page.goto(`${server.url}/tickets`);
     expect(await listedTitles(page)).toEqual(['Login fails', 'Printer jam', 'Typo on the home page']);
 
-    await page.getByLabel('Open or closed').selectOption('true');
-    await page.waitForURL(/open=true/);
-    await page.getByLabel('Project').selectOption({ label: 'Website' });
-    await page.waitForURL(/project=/);
+    // The menus under "Filters" write the query bar's text.
+    await page.getByRole('button', { name: /^Filters/ }).click();
+    await page.getByLabel('Open or closed').selectOption('OPEN');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open');
+    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Website' });
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open project:Website');
     expect(await listedTitles(page)).toEqual(['Login fails']);
 
     await page.goBack();
-    await page.waitForURL((url) => !url.searchParams.has('project'));
-    expect(searchOf(page)).toEqual({ open: 'true' });
-    expect(await page.getByLabel('Project').inputValue()).toBe('');
-    expect(await page.getByLabel('Open or closed').inputValue()).toBe('true');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open');
+    expect(searchOf(page)).toEqual({ q: 'is:open' });
+    expect(await page.getByLabel('Project', { exact: true }).inputValue()).toBe('');
+    expect(await page.getByLabel('Open or closed').inputValue()).toBe('OPEN');
+    expect(await page.locator('#f-search').inputValue()).toBe('is:open');
     expect(await listedTitles(page)).toEqual(['Login fails', 'Printer jam']);
 
     await page.goBack();
@@ -62,27 +65,30 @@ describeWithBrowser('filters in the address: shared by link, undone by the back 
     expect(await listedTitles(page)).toEqual(['Login fails', 'Printer jam', 'Typo on the home page']);
 
     await page.goForward();
-    await page.waitForURL(/open=true/);
-    expect(await page.getByLabel('Open or closed').inputValue()).toBe('true');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open');
+    expect(await page.getByLabel('Open or closed').inputValue()).toBe('OPEN');
     expect(await listedTitles(page)).toEqual(['Login fails', 'Printer jam']);
   });
 
   it('makes a whole search one history entry, which back undoes even while typing', async () => {
     const { page, server } = suite;
+    // An old address (open=true) opens as the query it meant.
     await page.goto(`${server.url}/tickets?open=true`);
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open');
     expect(await listedTitles(page)).toEqual(['Login fails', 'Printer jam']);
     const search = page.getByLabel('Search');
-    await search.pressSequentially('print', { delay: 20 });
-    await page.waitForURL(/q=print/);
+    await search.press('End');
+    await search.pressSequentially(' print', { delay: 20 });
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open print');
     await search.pressSequentially('er', { delay: 20 });
-    await page.waitForURL(/q=printer/);
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open printer');
     expect(await listedTitles(page)).toEqual(['Printer jam']);
 
     // The focus is still in the box: the address, the box and the list go back together.
     await page.goBack();
-    await page.waitForURL((url) => !url.searchParams.has('q'));
-    expect(searchOf(page)).toEqual({ open: 'true' });
-    expect(await search.inputValue()).toBe('');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'is:open');
+    expect(searchOf(page)).toEqual({ q: 'is:open' });
+    expect(await search.inputValue()).toBe('is:open');
     expect(await listedTitles(page)).toEqual(['Login fails', 'Printer jam']);
   });
 

@@ -16,6 +16,7 @@ import { DuplicateResolver } from './tickets/duplicate.resolver';
 import { JobMarkdownResolver, MarkdownResolver, TicketMarkdownResolver } from './markdown/markdown.resolver';
 import { OutboxResolver } from './outbox/outbox.resolver';
 import { ProjectResolver } from './projects/project.resolver';
+import { SavedViewResolver } from './saved-views/saved-view.resolver';
 import { StatsResolver } from './stats/stats.resolver';
 import { JobResolver, TicketResolver } from './tickets/ticket.resolver';
 import { UserResolver } from './users/user.resolver';
@@ -44,6 +45,7 @@ export const resolvers = [
   TicketAttachmentResolver,
   JobAttachmentResolver,
   LiveResolver,
+  SavedViewResolver,
 ] as const;
 
 /** The committed copy of the schema at the top of the repository. */

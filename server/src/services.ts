@@ -29,6 +29,7 @@ import { Outbox } from './outbox/outbox';
 import { OutboxService } from './outbox/outbox.service';
 import { RendererRegistry } from './outbox/renderers';
 import { ProjectService } from './projects/project.service';
+import { SavedViewService } from './saved-views/saved-view.service';
 import { StatsService } from './stats/stats.service';
 import { JobRecorder } from './tickets/job-recorder';
 import { TicketService } from './tickets/ticket.service';
@@ -58,6 +59,8 @@ export interface Services {
   users: UserService;
   projects: ProjectService;
   tickets: TicketService;
+  /** Each person's named filters of the ticket list. */
+  savedViews: SavedViewService;
   stats: StatsService;
   /** The history feed that integrations poll. */
   history: HistoryService;
@@ -124,6 +127,7 @@ export function createServices(
     users,
     projects: new ProjectService(database, clock),
     tickets: new TicketService(database, clock, new JobRecorder(events)),
+    savedViews: new SavedViewService(database, clock),
     stats: new StatsService(database, clock),
     history: new HistoryService(database),
     live: new LiveFeed(database, events, logger),

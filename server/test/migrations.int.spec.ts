@@ -28,6 +28,7 @@ const EXPECTED_MIGRATIONS = [
   'Attachments1765500000000',
   'JobAuthorRole1765600000000',
   'TeamFigures1765700000000',
+  'SavedViews1765800000000',
   'TeamTable1765810000000',
 ];
 

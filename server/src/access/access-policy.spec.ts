@@ -24,6 +24,7 @@ import {
   canSeeReporterActivity,
   canSeeTicket,
   canSeeWhoFigures,
+  canUseSavedView,
   isInProjectReport,
   visibleJobs,
   visibleProjectDescription,
@@ -135,6 +136,14 @@ test('users: whether an account is deactivated is seen by admins only', () => {
   expect(canSeeDeactivated(agent)).toBe(false);
   expect(canSeeDeactivated(reporter)).toBe(false);
   expect(canSeeDeactivated(null)).toBe(false);
+});
+
+test('saved views: their owner only, an admin included', () => {
+  const view = { userId: reporter.id };
+  expect(canUseSavedView(reporter, view)).toBe(true);
+  expect(canUseSavedView(other, view)).toBe(false);
+  expect(canUseSavedView(agent, view)).toBe(false);
+  expect(canUseSavedView(admin, view)).toBe(false);
 });
 
 test('webhooks: every ticket, internal notes only for those created with includeInternal', () => {

@@ -22,6 +22,8 @@ import type { User } from '../users/user.entity';
  * - The project report: AGENT and ADMIN read it; it is project documentation, so it holds the public
  *   history only (no internal note, even for the staff who read it).
  * - Exports: ADMIN only; the whole record (internal notes flagged, email addresses), never a secret.
+ * - Saved views (named filters of the ticket list): their owner's alone, whatever the role; another
+ *   person's view is answered like one that does not exist.
  * - Users: email and notification settings are seen by the user themself and by ADMINs only; whether an
  *   account is deactivated, by ADMINs only (they manage accounts).
  */
@@ -149,6 +151,11 @@ export function canSeeReporterActivity(viewer: User | null): boolean {
 /** User.email and User.notifyByEmail; anyone else gets null. */
 export function canSeePrivateUserFields(viewer: User | null, user: Pick<User, 'id'>): boolean {
   return viewer !== null && (viewer.id === user.id || viewer.role === Role.ADMIN);
+}
+
+/** A saved view is read, changed and deleted by its owner only (an ADMIN included: it is a preference). */
+export function canUseSavedView(viewer: User, view: { userId: number }): boolean {
+  return view.userId === viewer.id;
 }
 
 /** User.deactivated; anyone else gets null. */

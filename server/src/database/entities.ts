@@ -2,6 +2,7 @@ import { UserToken } from '../accounts/user-token.entity';
 import { ApiToken } from '../api-tokens/api-token.entity';
 import { DomainEvent, EventConsumerCursor } from '../events/domain-event.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { SavedView } from '../saved-views/saved-view.entity';
 import { RevokedToken } from '../auth/revoked-token.entity';
 import { Project } from '../projects/project.entity';
 import { Job } from '../tickets/job.entity';
@@ -21,4 +22,5 @@ export const entities = [
   UserToken,
   ApiToken,
   Webhook,
+  SavedView,
 ];

@@ -12,6 +12,7 @@ import { TicketDuplicateOf1765400000000 } from './1765400000000-ticket-duplicate
 import { Attachments1765500000000 } from './1765500000000-attachments';
 import { JobAuthorRole1765600000000 } from './1765600000000-job-author-role';
 import { TeamFigures1765700000000 } from './1765700000000-team-figures';
+import { SavedViews1765800000000 } from './1765800000000-saved-views';
 import { TeamTable1765810000000 } from './1765810000000-team-table';
 import { PostgresSchema1764950000000 } from './postgres/1764950000000-schema';
 import { PostgresStatsIndexes1765100000000 } from './postgres/1765100000000-stats-indexes';
@@ -21,6 +22,7 @@ import { PostgresTicketDuplicateOf1765400000000 } from './postgres/1765400000000
 import { PostgresAttachments1765500000000 } from './postgres/1765500000000-attachments';
 import { PostgresJobAuthorRole1765600000000 } from './postgres/1765600000000-job-author-role';
 import { PostgresTeamFigures1765700000000 } from './postgres/1765700000000-team-figures';
+import { PostgresSavedViews1765800000000 } from './postgres/1765800000000-saved-views';
 import { PostgresTeamTable1765810000000 } from './postgres/1765810000000-team-table';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
@@ -39,6 +41,7 @@ export const migrations = [
   Attachments1765500000000,
   JobAuthorRole1765600000000,
   TeamFigures1765700000000,
+  SavedViews1765800000000,
   TeamTable1765810000000,
 ];
 
@@ -55,5 +58,6 @@ export const postgresMigrations = [
   PostgresAttachments1765500000000,
   PostgresJobAuthorRole1765600000000,
   PostgresTeamFigures1765700000000,
+  PostgresSavedViews1765800000000,
   PostgresTeamTable1765810000000,
 ];

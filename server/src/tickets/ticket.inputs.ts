@@ -97,6 +97,27 @@ export class UpdateTicketInput {
   internal?: boolean;
 }
 
+/** The most tickets one updateTickets call changes: a page of the list, and a transaction that stays short. */
+export const MAX_BULK_TICKETS = 100;
+
+@InputType({
+  description:
+    'The same change for several tickets (AGENT and ADMIN only). Omitted fields are left as they are; assigneeId must name an active AGENT or ADMIN; use unassign to clear.',
+})
+export class BulkTicketUpdateInput {
+  @Field(() => TicketStatus, { nullable: true })
+  status?: TicketStatus;
+
+  @Field(() => Priority, { nullable: true })
+  priority?: Priority;
+
+  @Field(() => ID, { nullable: true })
+  assigneeId?: string;
+
+  @Field(() => Boolean, { nullable: true })
+  unassign?: boolean;
+}
+
 @InputType({
   description:
     'Every field narrows the result; omitted fields do not. A USER only ever sees their own tickets.',

@@ -23,7 +23,13 @@ import { Job } from './job.entity';
 import { lastReporterActivityAt } from './reporter-activity.loader';
 import { TicketConnection } from './ticket-connection';
 import { Ticket } from './ticket.entity';
-import { CreateTicketInput, TicketsArgs, UpdateTicketInput } from './ticket.inputs';
+import {
+  BulkTicketUpdateInput,
+  CreateTicketInput,
+  MAX_BULK_TICKETS,
+  TicketsArgs,
+  UpdateTicketInput,
+} from './ticket.inputs';
 
 /**
  * Ticket.jobs is the one list that is not paginated, and Job.ticket leads back to it: nested a few times
@@ -61,6 +67,15 @@ class UpdateTicketArgs {
   input: UpdateTicketInput;
 }
 
+@ArgsType()
+class UpdateTicketsArgs {
+  @Field(() => [ID], { description: `1 to ${MAX_BULK_TICKETS} ticket numbers; a repeated one counts once.` })
+  ids: string[];
+
+  @Field(() => BulkTicketUpdateInput)
+  input: BulkTicketUpdateInput;
+}
+
 @Resolver(() => Ticket)
 export class TicketResolver {
   @Authorized()
@@ -94,6 +109,22 @@ export class TicketResolver {
     @Ctx() ctx: Context,
   ): Promise<Ticket> {
     return ctx.services.tickets.update(ctx.user!, parseId('id', id), input);
+  }
+
+  @Authorized()
+  @Mutation(() => [Ticket], {
+    description:
+      'AGENT and ADMIN: the same change for several tickets, all or nothing in one transaction. One job per ticket that changes (none for a ticket already so); a ticket that does not exist answers NOT_FOUND for the whole call. Returns the tickets in the order of ids.',
+  })
+  updateTickets(
+    @Args(() => UpdateTicketsArgs) { ids, input }: UpdateTicketsArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Ticket[]> {
+    return ctx.services.tickets.updateMany(
+      ctx.user!,
+      ids.map((id) => parseId('ids', id)),
+      input,
+    );
   }
 
   @FieldResolver(() => Project)

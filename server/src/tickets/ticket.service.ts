@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import { canSeeProject, canSeeTicket } from '../access/access-policy';
 import { claimAttachments, linkAttachments } from '../attachments/attachment.service';
 import type { Clock } from '../clock';
@@ -19,7 +19,12 @@ import { applyDuplicateOf } from './duplicates';
 import { searchIndexOf } from './ticket-search';
 import { Ticket } from './ticket.entity';
 import { Priority, TicketCategory, TicketStatus, isDone } from './ticket.enums';
-import type { CreateTicketInput, UpdateTicketInput } from './ticket.inputs';
+import {
+  type BulkTicketUpdateInput,
+  type CreateTicketInput,
+  MAX_BULK_TICKETS,
+  type UpdateTicketInput,
+} from './ticket.inputs';
 import type { TicketConnection } from './ticket-connection';
 
 const ticketById = `SELECT ${ticketColumns} FROM "ticket" WHERE "id" = ?`;
@@ -177,6 +182,104 @@ export class TicketService {
     });
   }
 
+  /**
+   * Staff's same change for several tickets: one job per ticket that changes, through the job writer as
+   * update() (so events, history, notifications and live updates follow), all in one transaction. The
+   * tickets and the users named are read once for the whole call, not once per ticket.
+   */
+  async updateMany(actor: User, ids: number[], input: BulkTicketUpdateInput): Promise<Ticket[]> {
+    if (!isStaff(actor.role)) {
+      throw new ForbiddenError('Only agents and admins can change several tickets at once.');
+    }
+    const unique = [...new Set(ids)];
+    if (unique.length === 0 || unique.length > MAX_BULK_TICKETS) {
+      throw BadInputError.field('ids', 'range', `ids must name 1 to ${MAX_BULK_TICKETS} tickets.`);
+    }
+    if (input.assigneeId != null && input.unassign) {
+      throw BadInputError.field('unassign', 'invalid', 'unassign cannot be combined with assigneeId.');
+    }
+    const unassign = input.unassign === true;
+    if (input.status == null && input.priority == null && input.assigneeId == null && !unassign) {
+      throw BadInputError.field(
+        'input',
+        'noChange',
+        'input changes nothing: name a status, priority or assignee.',
+      );
+    }
+    const assigneeId = input.assigneeId == null ? undefined : parseId('assigneeId', input.assigneeId);
+
+    return this.database.transaction(async (manager) => {
+      const found = new Map(
+        (await manager.findBy(Ticket, { id: In(unique) })).map((ticket) => [ticket.id, ticket]),
+      );
+      const tickets = unique.map((id) => {
+        const ticket = found.get(id);
+        if (!ticket || !canSeeTicket(actor, ticket)) throw new NotFoundError('Ticket', id);
+        return ticket;
+      });
+      const assignee = assigneeId === undefined ? null : await this.assignable(manager, assigneeId);
+      const assigning = assigneeId !== undefined || unassign;
+      const previous = assigning
+        ? await this.usernames(
+            manager,
+            tickets.map((t) => t.assigneeId),
+          )
+        : new Map();
+
+      const now = this.clock.now();
+      for (const ticket of tickets) {
+        const changes: FieldChange[] = [];
+        if (input.status != null) changes.push(...moveStatus(ticket, input.status, now));
+        if (input.priority != null && input.priority !== ticket.priority) {
+          changes.push({ field: 'priority', from: ticket.priority, to: input.priority });
+          ticket.priority = input.priority;
+        }
+        const nextAssignee = assignee?.id ?? null;
+        if (assigning && nextAssignee !== ticket.assigneeId) {
+          const from = ticket.assigneeId === null ? null : (previous.get(ticket.assigneeId) ?? null);
+          changes.push({ field: 'assignee', from, to: assignee?.username ?? null });
+          ticket.assigneeId = nextAssignee;
+        }
+        // Reopening a duplicate ends its link, as update() does (no query: no duplicateOfId is asked).
+        changes.push(...(await applyDuplicateOf(manager, actor, ticket, { status: input.status }, now)));
+        // Already so: no job, and the ticket keeps its "last updated" time.
+        if (changes.length === 0) continue;
+        ticket.updatedAt = now;
+        await manager.update(
+          Ticket,
+          { id: ticket.id },
+          {
+            status: ticket.status,
+            priority: ticket.priority,
+            assigneeId: ticket.assigneeId,
+            closedAt: ticket.closedAt,
+            duplicateOfId: ticket.duplicateOfId,
+            updatedAt: now,
+          },
+        );
+        await this.jobs.record(
+          manager,
+          ticket,
+          actor,
+          { createdAt: now, comment: null, internal: false, changes },
+          DomainEventType.TICKET_UPDATED,
+        );
+      }
+      return tickets;
+    });
+  }
+
+  /** The usernames of these users, in one query. */
+  private async usernames(manager: EntityManager, ids: (number | null)[]): Promise<Map<number, string>> {
+    const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+    if (wanted.length === 0) return new Map();
+    const users = await manager.find(User, {
+      select: { id: true, username: true },
+      where: { id: In(wanted) },
+    });
+    return new Map(users.map((user) => [user.id, user.username]));
+  }
+
   private authorMayMoveTo(current: TicketStatus, next: TicketStatus): boolean {
     if (next === current) return true;
     if (!AUTHOR_STATUSES.has(next)) return false;
@@ -212,12 +315,7 @@ export class TicketService {
       record('priority', ticket.priority, input.priority);
       ticket.priority = input.priority;
     }
-    if (input.status != null && input.status !== ticket.status) {
-      record('status', ticket.status, input.status);
-      // closedAt: when the ticket last entered RESOLVED or CLOSED; cleared when it is reopened.
-      ticket.closedAt = isDone(input.status) ? now : null;
-      ticket.status = input.status;
-    }
+    if (input.status != null) changes.push(...moveStatus(ticket, input.status, now));
     if (input.projectId != null) {
       const projectId = parseId('projectId', input.projectId);
       if (projectId !== ticket.projectId) {
@@ -265,4 +363,13 @@ export class TicketService {
     assertActiveAccount(user, 'assigneeId');
     return user;
   }
+}
+
+/** Moves the ticket to status, keeping closedAt: when it last entered RESOLVED or CLOSED, cleared on reopening. */
+function moveStatus(ticket: Ticket, status: TicketStatus, now: Date): FieldChange[] {
+  if (status === ticket.status) return [];
+  const change = { field: 'status', from: ticket.status, to: status };
+  ticket.closedAt = isDone(status) ? now : null;
+  ticket.status = status;
+  return [change];
 }
