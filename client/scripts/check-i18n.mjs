@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fails (exit 1) when a message key exists in one language and not in the other, and prints which.
 // The dictionaries are TypeScript; their keys are read as text, one quoted key per line.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,11 +9,12 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'lib', 'i
 const keysOf = (file) =>
   new Set([...readFileSync(join(dir, file), 'utf8').matchAll(/^\s*'([^']+)':/gm)].map((match) => match[1]));
 
-// Each part of the messages (every page's, the admin pages') has one file per language, with the same keys.
-const parts = [
-  { en: 'en.ts', fr: 'fr.ts' },
-  { en: 'en-admin.ts', fr: 'fr-admin.ts' },
-];
+// Each part of the messages (the core, and those loaded with some pages: en-admin.ts, en-work.ts…) has
+// one file per language, with the same keys.
+const parts = readdirSync(dir)
+  .map((file) => /^en(-[a-z]+)?\.ts$/.exec(file))
+  .filter(Boolean)
+  .map(([file, suffix = '']) => ({ en: file, fr: `fr${suffix}.ts` }));
 let missing = 0;
 let total = 0;
 const seen = new Map();

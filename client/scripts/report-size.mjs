@@ -67,8 +67,10 @@ console.log(`${kB(total(jsFiles(shell)))}  app shell (entry and its static impor
 // A shared link can open any page first: the budget applies to the shell plus the heaviest page, except
 // the admin-only heavy routes (playground, stats charts) that are meant to load on their own.
 const heavyRoutes = /playground|Stats|charts/i;
-// Every reader fetches their language's messages before the first render (src/lib/i18n/<lang>.ts, a
-// chunk per language): the largest is counted with every page.
+// Every reader fetches their language's core messages before the first render (src/lib/i18n/<lang>.ts,
+// a chunk per language): the largest is counted with every page. A page also fetches the parts of the
+// messages App.svelte's page table names for it (src/lib/i18n/<lang>-<part>.ts): the largest language
+// of each is counted with that page.
 /** The largest chunk of messages whose path matches `pattern` (one per language), not in the shell. */
 function largestLanguage(pattern) {
   return Object.keys(manifest)
@@ -82,17 +84,49 @@ function largestLanguage(pattern) {
     );
 }
 const language = largestLanguage(/\/i18n\/[a-z]{2}\.ts$/);
-// The admin pages also fetch the admin pages' messages (App.svelte's withAdminMessages).
-const adminLanguage = largestLanguage(/\/i18n\/[a-z]{2}-admin\.ts$/);
-const languages = [language.name, adminLanguage.name];
+const isMessages = (key) => /\/i18n\/[a-z]{2}(-[a-z]+)?\.ts$/.test(key);
 if (language.name) console.log(`${kB(language.bytes)}  largest language: ${language.name}`);
-if (adminLanguage.name) console.log(`${kB(adminLanguage.bytes)}  and for admin pages: ${adminLanguage.name}`);
+
+// The parts each page loads, as App.svelte declares them: `name: lazyPage(() => import('./routes/…'), 'part')`.
+const appSource = readFileSync(join(distDir, '..', 'src', 'App.svelte'), 'utf8');
+const partsOfPage = new Map(
+  [...appSource.matchAll(/lazyPage\(\s*\(\) => import\('\.\/([^']+)'\)((?:,\s*'[a-z]+')*)/g)].map(
+    ([, path, list]) => [`src/${path}`, [...list.matchAll(/'([a-z]+)'/g)].map((match) => match[1])],
+  ),
+);
+if (partsOfPage.size === 0) {
+  console.error('report-size: no `lazyPage(() => import(…), …)` entries found in src/App.svelte.');
+  process.exit(1);
+}
+const partSizes = new Map();
+for (const part of new Set([...partsOfPage.values()].flat())) {
+  const largest = largestLanguage(new RegExp(`/i18n/[a-z]{2}-${part}\\.ts$`));
+  partSizes.set(part, largest.bytes);
+  console.log(`${kB(largest.bytes)}  and for pages with the "${part}" messages: ${largest.name}`);
+}
+
 let worst = { name: '(none)', bytes: total(jsFiles(shell)) + language.bytes };
+// The shell's lazy imports that are neither pages nor messages: loaded by pages once shown (the live
+// socket, fetched when a page first subscribes, in parallel with its data) or on a key press (the
+// shortcuts dialog). None is needed to show a page; they are printed apart, with the total they make.
+const afterRender = [];
 for (const route of manifest[entryKey].dynamicImports ?? []) {
-  if (heavyRoutes.test(route) || languages.includes(route)) continue;
+  if (isMessages(route)) continue;
+  if (!partsOfPage.has(route)) {
+    afterRender.push(route);
+    continue;
+  }
+  if (heavyRoutes.test(route)) continue;
   const files = jsFiles(new Set([...shell, ...pageClosure(route, shell)]));
-  const bytes = total(files) + language.bytes + (/routes\/admin\//.test(route) ? adminLanguage.bytes : 0);
+  const parts = partsOfPage.get(route).reduce((sum, part) => sum + partSizes.get(part), 0);
+  const bytes = total(files) + language.bytes + parts;
   if (bytes > worst.bytes) worst = { name: route, bytes };
+}
+for (const route of afterRender) {
+  const bytes = total(jsFiles(pageClosure(route, shell)).filter((file) => !jsFiles(shell).includes(file)));
+  console.log(
+    `${kB(bytes)}  after the first render: ${route} (${kB(worst.bytes + bytes).trim()} with the heaviest page)`,
+  );
 }
 const verdict = worst.bytes <= BUDGET_BYTES ? 'OK' : 'OVER BUDGET';
 console.log(

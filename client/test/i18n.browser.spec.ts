@@ -1,12 +1,16 @@
 // Runs in plain node, without a browser: it sits under client/test only because that is where the
 // browser project looks. It fails when a message exists in one language and not in the other.
 import { en as enCore } from '../src/lib/i18n/en';
+import { enAccount } from '../src/lib/i18n/en-account';
 import { enAdmin } from '../src/lib/i18n/en-admin';
+import { enWork } from '../src/lib/i18n/en-work';
 import { fr as frCore } from '../src/lib/i18n/fr';
+import { frAccount } from '../src/lib/i18n/fr-account';
 import { frAdmin } from '../src/lib/i18n/fr-admin';
+import { frWork } from '../src/lib/i18n/fr-work';
 
-const en = { ...enCore, ...enAdmin };
-const fr: Record<keyof typeof en, string> = { ...frCore, ...frAdmin };
+const en = { ...enCore, ...enAdmin, ...enAccount, ...enWork };
+const fr: Record<keyof typeof en, string> = { ...frCore, ...frAdmin, ...frAccount, ...frWork };
 
 describe('the dictionaries', () => {
   it('have the same keys in English and French', () => {

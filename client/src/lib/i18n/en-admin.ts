@@ -234,6 +234,10 @@ export const enAdmin = {
   'stats.noTeam': 'No agent yet.',
   'stats.count': 'Tickets',
   'stats.share': 'Share',
+  'outboxState.PENDING': 'Pending',
+  'outboxState.SENT': 'Sent',
+  'outboxState.FAILED': 'Failed',
+  'outboxState.CANCELLED': 'Cancelled',
 } as const;
 
 export type AdminKey = keyof typeof enAdmin;

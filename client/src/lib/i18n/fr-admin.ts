@@ -245,4 +245,8 @@ export const frAdmin: Record<AdminKey, string> = {
   'stats.noTeam': 'Aucun agent pour l’instant.',
   'stats.count': 'Tickets',
   'stats.share': 'Part',
+  'outboxState.PENDING': 'En attente',
+  'outboxState.SENT': 'Envoyé',
+  'outboxState.FAILED': 'Échec',
+  'outboxState.CANCELLED': 'Annulé',
 };

@@ -1,16 +1,23 @@
 import type { MessageKey as CoreKey } from './en';
+import type { AccountKey } from './en-account';
 import type { AdminKey } from './en-admin';
+import type { WorkKey } from './en-work';
 
 export type Lang = 'en' | 'fr';
-export type MessageKey = CoreKey | AdminKey;
+export type MessageKey = CoreKey | AdminKey | AccountKey | WorkKey;
 
 type Dictionary = Partial<Record<MessageKey, string>>;
-/** The messages every page may use, and those of the admin pages only (loaded with them). */
-type Part = 'core' | 'admin';
+/**
+ * The messages every page may use (core: the shell and the ticket page), and those only some pages use,
+ * loaded with them (App.svelte's page table): the admin pages', the account pages' (sign-in, sign-up,
+ * settings), and the work lists' (homes, the ticket list, a new ticket).
+ */
+type Part = 'core' | 'admin' | 'account' | 'work';
 
-// Each language is a chunk of its own (two: the admin pages' messages apart), fetched before the first
-// render (main.ts), when someone switches, and with an admin page (App.svelte): a reader downloads the
-// messages of their language only. fr.ts and fr-admin.ts have exactly the keys of en.ts and en-admin.ts.
+// Each part of each language is a chunk of its own. The core is fetched before the first render
+// (main.ts) and when someone switches; the other parts with the pages that use them: a reader downloads
+// the messages of their language and their page only. fr*.ts have exactly the keys of en*.ts
+// (check-i18n.mjs), and each page loads the parts of the messages it shows (check-message-parts.mjs).
 const loaders: Record<Part, Record<Lang, () => Promise<Dictionary>>> = {
   core: {
     en: () => import('./en').then((module) => module.en),
@@ -19,6 +26,14 @@ const loaders: Record<Part, Record<Lang, () => Promise<Dictionary>>> = {
   admin: {
     en: () => import('./en-admin').then((module) => module.enAdmin),
     fr: () => import('./fr-admin').then((module) => module.frAdmin),
+  },
+  account: {
+    en: () => import('./en-account').then((module) => module.enAccount),
+    fr: () => import('./fr-account').then((module) => module.frAccount),
+  },
+  work: {
+    en: () => import('./en-work').then((module) => module.enWork),
+    fr: () => import('./fr-work').then((module) => module.frWork),
   },
 };
 const dictionaries: Record<Lang, Dictionary> = { en: {}, fr: {} };
@@ -34,7 +49,7 @@ async function loadParts(lang: Lang): Promise<void> {
   });
 }
 
-/** Before showing a page that uses a part's messages (App.svelte's admin pages). */
+/** Before showing a page that uses a part's messages (App.svelte's page table). */
 export function needMessages(part: Part): Promise<void> {
   if (!wantedParts.includes(part)) wantedParts.push(part);
   return loadParts(i18n.lang);
