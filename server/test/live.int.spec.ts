@@ -232,13 +232,25 @@ describe('authentication', () => {
       { input: { name: 'dashboard', scope: 'READ' } },
       agent.token,
     );
+    const remaining = async () => {
+      const answer = await api.gql('{ me { id } }', {}, { token: createApiToken.secret });
+      return {
+        left: answer.extensions!.cost.remaining as number,
+        paid: answer.extensions!.cost.requested as number,
+      };
+    };
+    const before = await remaining();
     const socket = await open({ token: createApiToken.secret });
     expect(socket.connected).toBe(true);
     const subscription = socket.subscribe<JobAdded>(JOB_ADDED);
     await waitFor(() => api.server.services.live.subscriberCount === 1, 5000, 'the subscription');
     await comment(agent, bobTicket, 'Seen by the integration', true);
-    await subscription.received(1);
-    expect(comments(subscription)).toEqual(['Seen by the integration']);
+    await comment(agent, bobTicket, 'And again');
+    await subscription.received(2);
+    expect(comments(subscription)).toEqual(['Seen by the integration', 'And again']);
+    // The subscription was paid once, when it started; its events cost nothing.
+    const after = await remaining();
+    expect(before.left - after.left - after.paid).toBe(1);
   });
 });
 
