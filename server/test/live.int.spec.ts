@@ -400,6 +400,22 @@ describe('limits', () => {
     await waitFor(() => api.server.services.live.subscriberCount === 20, 5000, 'the new one');
     expect(again.error).toBeUndefined();
   });
+
+  test('at most 120 subscribe messages a minute on one socket: then RATE_LIMITED', async () => {
+    const socket = await open({ token: alice.token });
+    // Refused at once (not subscriptions), but counted: each is checked like a request.
+    const sent = Array.from({ length: LIVE_LIMITS.subscribesPerMinute + 1 }, () =>
+      socket.subscribe('{ me { id } }'),
+    );
+    for (const one of sent) await one.ended();
+    const codes = sent.map((one) => (one.error as { extensions: { code: string } }[])[0].extensions.code);
+    expect(codes.filter((code) => code === 'BAD_USER_INPUT')).toHaveLength(LIVE_LIMITS.subscribesPerMinute);
+    expect(codes.at(-1)).toBe('RATE_LIMITED');
+    expect(
+      (sent.at(-1)!.error as { extensions: { retryAfterSeconds: number } }[])[0].extensions.retryAfterSeconds,
+    ).toBeGreaterThan(0);
+    expect(socket.connected).toBe(true);
+  });
 });
 
 describe('delivery', () => {

@@ -41,6 +41,7 @@ import {
   LiveConnections,
   SESSION_ENDED,
   SESSION_EXPIRED,
+  SubscribeRate,
   TOKEN_ENDED,
   closeReason,
   endedConnections,
@@ -111,6 +112,7 @@ function tagged(error: GraphQLError, code: string): GraphQLError {
 class SocketConnection implements LiveConnection {
   private expiry: NodeJS.Timeout | undefined;
   private closed = false;
+  readonly subscribes = new SubscribeRate();
 
   constructor(
     readonly socket: WebSocket,
@@ -344,6 +346,17 @@ export class LiveServer {
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.bySocket.get(ctx.extra.socket);
     if (!connection) return [refusal(new AppError('Not connected.', 'UNAUTHENTICATED'))];
+    const wait = connection.subscribes.take(Date.now());
+    if (wait !== null) {
+      return [
+        refusal(
+          new RateLimitedError(
+            `At most ${LIVE_LIMITS.subscribesPerMinute} subscribe messages a minute on one connection: wait ${wait} s.`,
+            wait,
+          ),
+        ),
+      ];
+    }
     if (Object.keys(ctx.subscriptions).length > LIVE_LIMITS.subscriptionsPerConnection) {
       return [
         refusal(
