@@ -311,6 +311,45 @@ describe('only subscriptions', () => {
 });
 
 describe('sessions that end', () => {
+  test('a password change closes the sockets of the sessions it ends', async () => {
+    const erin = await api.register('erin');
+    const socket = await open({ token: erin.token });
+    const newPassword = 'a brand new passphrase 2026';
+    await api.ok(
+      'mutation ($input: UpdateMeInput!) { updateMe(input: $input) { id } }',
+      { input: { currentPassword: erin.password, newPassword } },
+      erin.token,
+    );
+    expect(await socket.closedBy(3000)).toEqual({
+      code: LIVE_CLOSE.forbidden,
+      reason: 'Session ended: sign in again.',
+    });
+    const fresh = dataOfLogin(await api.login(erin.username, newPassword));
+    expect((await open({ token: fresh })).connected).toBe(true);
+  });
+
+  test('the check of every socket’s credential costs the same statements for 2 sockets or 12', async () => {
+    const { createApiToken } = await api.ok<{ createApiToken: { secret: string } }>(
+      'mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+      { input: { name: 'counted', scope: 'READ' } },
+      bob.token,
+    );
+    await open({ token: alice.token });
+    await open({ token: createApiToken.secret });
+    const few = await countQueries(() => api.server.live.recheckNow());
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        open({ token: [agent.token, bob.token, createApiToken.secret][i % 3] }),
+      ),
+    );
+    expect(api.server.live.connections.size).toBe(12);
+    const many = await countQueries(() => api.server.live.recheckNow());
+    // The users, the revoked sessions, the API tokens: one statement each.
+    expect(few.queries).toBe(3);
+    expect(many.queries).toBe(3);
+    expect(clients.every((client) => client.connected)).toBe(true);
+  });
+
   test('logout closes the socket with 4403 at once', async () => {
     const session = dataOfLogin(await api.login(alice.username, alice.password));
     const socket = await open({ token: session });
