@@ -9,7 +9,8 @@ import { TestApi, type TestUser } from './support/test-server';
  * policy at the moment each event is sent; authentication, sessions that end, limits.
  */
 
-const JOB_FIELDS = 'id internal comment ticket { id title } author { username }';
+const JOB_FIELDS =
+  'id internal comment commentHtml attachments { id } changes { field } ticket { id title } author { username }';
 const TICKET_UPDATED = `subscription ($id: ID!) { ticketUpdated(id: $id) { ${JOB_FIELDS} } }`;
 const JOB_ADDED = `subscription ($projectId: ID) { jobAdded(projectId: $projectId) { ${JOB_FIELDS} } }`;
 
@@ -17,6 +18,9 @@ interface LiveJob {
   id: string;
   internal: boolean;
   comment: string | null;
+  commentHtml: string | null;
+  attachments: { id: string }[];
+  changes: { field: string }[];
   ticket: { id: string; title: string };
   author: { username: string };
 }
@@ -123,6 +127,9 @@ describe('who receives what', () => {
     // The Job's fields resolve as in a query: its ticket and author.
     expect(aliceOwn.data[1].ticketUpdated).toMatchObject({
       internal: false,
+      commentHtml: '<p>Firefox 128</p>\n',
+      attachments: [],
+      changes: [],
       ticket: { id: aliceTicket, title: 'Alice cannot log in' },
       author: { username: alice.username },
     });
