@@ -680,8 +680,14 @@ const cases: Case[] = [
     status: 400,
   },
   {
-    name: 'a subscription (the schema has none)',
+    name: 'a subscription over HTTP with a field the Subscription type lacks',
     query: 'subscription { me { id } }',
+    as: 'admin',
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'a real subscription sent over HTTP (it is served on the WebSocket only)',
+    query: 'subscription { jobAdded { id } }',
     as: 'admin',
     code: 'BAD_USER_INPUT',
   },

@@ -147,7 +147,7 @@ export function formatError(
     };
   }
   // Refusals without a code are the client's too: Apollo's own 4xx answers (e.g. a persisted-query hash
-  // that does not match) and a subscription, which this schema does not have.
+  // that does not match) and a subscription sent over HTTP (served on the WebSocket only).
   const httpStatus = Number(
     (error as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status,
   );
