@@ -232,13 +232,25 @@ describe('authentication', () => {
       { input: { name: 'dashboard', scope: 'READ' } },
       agent.token,
     );
+    const remaining = async () => {
+      const answer = await api.gql('{ me { id } }', {}, { token: createApiToken.secret });
+      return {
+        left: answer.extensions!.cost.remaining as number,
+        paid: answer.extensions!.cost.requested as number,
+      };
+    };
+    const before = await remaining();
     const socket = await open({ token: createApiToken.secret });
     expect(socket.connected).toBe(true);
     const subscription = socket.subscribe<JobAdded>(JOB_ADDED);
     await waitFor(() => api.server.services.live.subscriberCount === 1, 5000, 'the subscription');
     await comment(agent, bobTicket, 'Seen by the integration', true);
-    await subscription.received(1);
-    expect(comments(subscription)).toEqual(['Seen by the integration']);
+    await comment(agent, bobTicket, 'And again');
+    await subscription.received(2);
+    expect(comments(subscription)).toEqual(['Seen by the integration', 'And again']);
+    // The subscription was paid once, when it started; its events cost nothing.
+    const after = await remaining();
+    expect(before.left - after.left - after.paid).toBe(1);
   });
 });
 
@@ -299,6 +311,45 @@ describe('only subscriptions', () => {
 });
 
 describe('sessions that end', () => {
+  test('a password change closes the sockets of the sessions it ends', async () => {
+    const erin = await api.register('erin');
+    const socket = await open({ token: erin.token });
+    const newPassword = 'a brand new passphrase 2026';
+    await api.ok(
+      'mutation ($input: UpdateMeInput!) { updateMe(input: $input) { id } }',
+      { input: { currentPassword: erin.password, newPassword } },
+      erin.token,
+    );
+    expect(await socket.closedBy(3000)).toEqual({
+      code: LIVE_CLOSE.forbidden,
+      reason: 'Session ended: sign in again.',
+    });
+    const fresh = dataOfLogin(await api.login(erin.username, newPassword));
+    expect((await open({ token: fresh })).connected).toBe(true);
+  });
+
+  test('the check of every socket’s credential costs the same statements for 2 sockets or 12', async () => {
+    const { createApiToken } = await api.ok<{ createApiToken: { secret: string } }>(
+      'mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+      { input: { name: 'counted', scope: 'READ' } },
+      bob.token,
+    );
+    await open({ token: alice.token });
+    await open({ token: createApiToken.secret });
+    const few = await countQueries(() => api.server.live.recheckNow());
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        open({ token: [agent.token, bob.token, createApiToken.secret][i % 3] }),
+      ),
+    );
+    expect(api.server.live.connections.size).toBe(12);
+    const many = await countQueries(() => api.server.live.recheckNow());
+    // The users, the revoked sessions, the API tokens: one statement each.
+    expect(few.queries).toBe(3);
+    expect(many.queries).toBe(3);
+    expect(clients.every((client) => client.connected)).toBe(true);
+  });
+
   test('logout closes the socket with 4403 at once', async () => {
     const session = dataOfLogin(await api.login(alice.username, alice.password));
     const socket = await open({ token: session });
@@ -387,6 +438,22 @@ describe('limits', () => {
     const again = socket.subscribe(JOB_ADDED);
     await waitFor(() => api.server.services.live.subscriberCount === 20, 5000, 'the new one');
     expect(again.error).toBeUndefined();
+  });
+
+  test('at most 120 subscribe messages a minute on one socket: then RATE_LIMITED', async () => {
+    const socket = await open({ token: alice.token });
+    // Refused at once (not subscriptions), but counted: each is checked like a request.
+    const sent = Array.from({ length: LIVE_LIMITS.subscribesPerMinute + 1 }, () =>
+      socket.subscribe('{ me { id } }'),
+    );
+    for (const one of sent) await one.ended();
+    const codes = sent.map((one) => (one.error as { extensions: { code: string } }[])[0].extensions.code);
+    expect(codes.filter((code) => code === 'BAD_USER_INPUT')).toHaveLength(LIVE_LIMITS.subscribesPerMinute);
+    expect(codes.at(-1)).toBe('RATE_LIMITED');
+    expect(
+      (sent.at(-1)!.error as { extensions: { retryAfterSeconds: number } }[])[0].extensions.retryAfterSeconds,
+    ).toBeGreaterThan(0);
+    expect(socket.connected).toBe(true);
   });
 });
 

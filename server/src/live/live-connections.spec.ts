@@ -1,6 +1,12 @@
 import type { Principal } from '../auth/principal';
 import type { User } from '../users/user.entity';
-import { type LiveConnection, LiveConnections, closeReason, stillSignedIn } from './live-connections';
+import {
+  type LiveConnection,
+  LiveConnections,
+  SubscribeRate,
+  closeReason,
+  stillSignedIn,
+} from './live-connections';
 import { isOwnOrigin } from './live-server';
 
 function connection(userId: number): LiveConnection {
@@ -60,5 +66,16 @@ describe('isOwnOrigin', () => {
       false,
     );
     expect(isOwnOrigin('null', 'localhost:4000', 'https://tickets.example.com')).toBe(false);
+  });
+});
+
+describe('SubscribeRate', () => {
+  test('perMinute messages a minute, then the seconds until the next minute', () => {
+    const rate = new SubscribeRate(3);
+    const start = 1_000_000;
+    expect([rate.take(start), rate.take(start + 1), rate.take(start + 2)]).toEqual([null, null, null]);
+    expect(rate.take(start + 20_000)).toBe(40);
+    expect(rate.take(start + 59_999)).toBe(1);
+    expect(rate.take(start + 60_000)).toBeNull();
   });
 });

@@ -12,6 +12,8 @@ export const LIVE_LIMITS = {
   connectionsPerUser: 10,
   /** Subscriptions at once on one socket: the next is answered BAD_USER_INPUT (limitReached). */
   subscriptionsPerConnection: 20,
+  /** Subscribe messages per socket per minute (each is checked and authenticated like a request). */
+  subscribesPerMinute: 120,
   /** connection_init must arrive within this after the socket opens (graphql-ws closes with 4408). */
   connectionInitWaitMs: 5000,
   /** Every socket's credential is checked again this often (other instances' logouts, revocations). */
@@ -47,6 +49,26 @@ export interface LiveConnection {
   principal: Principal;
   /** Closes the socket with a code and reason, once. */
   end(code: number, reason: string): void;
+}
+
+/**
+ * Counts a socket's subscribe messages in windows of a minute: null while under the limit, else the
+ * seconds until the next window.
+ */
+export class SubscribeRate {
+  private windowStart = 0;
+  private count = 0;
+
+  constructor(private readonly perMinute: number = LIVE_LIMITS.subscribesPerMinute) {}
+
+  take(nowMs: number): number | null {
+    if (nowMs - this.windowStart >= 60_000) {
+      this.windowStart = nowMs;
+      this.count = 0;
+    }
+    this.count += 1;
+    return this.count <= this.perMinute ? null : Math.ceil((this.windowStart + 60_000 - nowMs) / 1000);
+  }
 }
 
 /** Whether this connection's credential still stands for the user as read now. */

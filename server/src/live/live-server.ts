@@ -41,6 +41,7 @@ import {
   LiveConnections,
   SESSION_ENDED,
   SESSION_EXPIRED,
+  SubscribeRate,
   TOKEN_ENDED,
   closeReason,
   endedConnections,
@@ -69,6 +70,9 @@ interface Extra {
   readonly socket: WebSocket;
   readonly request: http.IncomingMessage;
 }
+
+/** How long the service's stop waits for sockets to answer its close frame before cutting them. */
+const CLOSE_GRACE_MS = 1000;
 
 /** A ping this often; a socket that does not answer before the next is cut (a vanished peer). */
 const KEEP_ALIVE_MS = 12_000;
@@ -111,6 +115,7 @@ function tagged(error: GraphQLError, code: string): GraphQLError {
 class SocketConnection implements LiveConnection {
   private expiry: NodeJS.Timeout | undefined;
   private closed = false;
+  readonly subscribes = new SubscribeRate();
 
   constructor(
     readonly socket: WebSocket,
@@ -208,10 +213,23 @@ export class LiveServer {
     this.options.services.database.off('committed', this.onCommit);
     await this.sessionCheck.stop();
     for (const connection of this.bySocket.values()) connection.released();
-    for (const socket of this.wss.clients) socket.close(LIVE_CLOSE.goingAway, 'The service is stopping.');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    // Sockets that did not answer the close handshake at once.
+    const sockets = [...this.wss.clients];
+    const allClosed = Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState === socket.CLOSED) return resolve();
+            socket.once('close', () => resolve());
+            socket.close(LIVE_CLOSE.goingAway, 'The service is stopping.');
+          }),
+      ),
+    );
+    // A peer that does not answer the close handshake within a second (gone without a word) is cut.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([allClosed, new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    clearTimeout(grace);
     for (const socket of this.wss.clients) socket.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await this.listener?.stop();
     await this.options.services.live.stop();
   }
@@ -344,6 +362,17 @@ export class LiveServer {
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = this.bySocket.get(ctx.extra.socket);
     if (!connection) return [refusal(new AppError('Not connected.', 'UNAUTHENTICATED'))];
+    const wait = connection.subscribes.take(Date.now());
+    if (wait !== null) {
+      return [
+        refusal(
+          new RateLimitedError(
+            `At most ${LIVE_LIMITS.subscribesPerMinute} subscribe messages a minute on one connection: wait ${wait} s.`,
+            wait,
+          ),
+        ),
+      ];
+    }
     if (Object.keys(ctx.subscriptions).length > LIVE_LIMITS.subscriptionsPerConnection) {
       return [
         refusal(
