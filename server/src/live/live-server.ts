@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
   getOperationAST,
+  getVariableValues,
   parse,
   specifiedRules,
   validate,
@@ -404,6 +405,12 @@ export class LiveServer {
     if (operation.operation !== 'subscription') {
       return [refusal(BadInputError.field('query', 'notAllowed', SUBSCRIPTIONS_ONLY))];
     }
+    // Variables of the wrong type, or missing: the client's input, answered as Apollo answers it on HTTP
+    // (graphql-js would report them from subscribe() without a code, read as an internal error).
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
+      maxErrors: 10,
+    });
+    if (coerced.errors) return coerced.errors.map((error) => tagged(error, 'BAD_USER_INPUT'));
     // The credential again, as on every HTTP request: the user as they are now, the session still valid.
     const outcome = await authenticate(this.options.services.authenticators, connection.credential);
     if (typeof outcome === 'string') {

@@ -312,6 +312,35 @@ describe('subscriptions: the protocol itself', () => {
     expect(raw.closed).toBeUndefined();
   });
 
+  test('a variable of the wrong type, or a missing one, answers BAD_USER_INPUT as over HTTP, not an internal error', async () => {
+    const raw = await RawSocket.open();
+    await raw.acked(agent.token);
+    // The same variables on a query of the same variable types, over HTTP.
+    const TICKET = 'query ($id: ID!) { ticket(id: $id) { id } }';
+    const STATS = 'query ($projectId: ID) { stats(projectId: $projectId) { team { userId } } }';
+    const cases: [string, string, Record<string, unknown>, string][] = [
+      ['object', TICKET_UPDATED, { id: { $gt: 0 } }, TICKET],
+      ['missing', TICKET_UPDATED, {}, TICKET],
+      ['boolean', JOB_ADDED, { projectId: true }, STATS],
+    ];
+    for (const [id, query, variables] of cases)
+      raw.send({ id, type: 'subscribe', payload: { query, variables } });
+    await waitFor(() => cases.every(([id]) => raw.of(id).length > 0), 5000, 'every answer');
+    for (const [id, , variables, query] of cases) {
+      const [answer] = raw.of(id);
+      expect([id, answer.type]).toEqual([id, 'error']);
+      const overHttp = await api.gql(query, variables, {
+        token: agent.token,
+      });
+      expect([id, answer.payload[0].extensions]).toEqual([id, overHttp.errors![0].extensions]);
+      expect(answer.payload[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(answer.payload[0].message).toBe(overHttp.errors![0].message);
+      expectNoInternals(answer);
+    }
+    expect(raw.closed).toBeUndefined();
+    expect(api.server.services.live.subscriberCount).toBe(0);
+  });
+
   test('sockets that never say who they are are closed (4408) and never counted as a user’s', async () => {
     const raws = await Promise.all(Array.from({ length: 30 }, () => RawSocket.open()));
     expect(api.server.live.connections.size).toBe(0);
