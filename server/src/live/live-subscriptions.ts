@@ -51,6 +51,7 @@ async function jobsFor(
     userId: principal.user.id,
     matches,
     stillSignedIn: (user) => stillSignedIn(principal, user),
+    connection,
     deliver: (job, viewer, batch) => queue.push({ job, viewer, batch }),
   };
   unsubscribe = await context.services.live.subscribe(subscriber);

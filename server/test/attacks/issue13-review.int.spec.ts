@@ -181,6 +181,34 @@ describe('subscriptions: who connects', () => {
   });
 });
 
+describe('subscriptions: a credential that ends', () => {
+  test('after logout, or the revocation of an API token, not one more event is sent', async () => {
+    const login = await api.login(alice.username, alice.password);
+    const session = login.data!.login.token;
+    const { createApiToken } = await api.ok<{ createApiToken: { secret: string; apiToken: { id: string } } }>(
+      'mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret apiToken { id } } }',
+      { input: { name: 'stolen', scope: 'READ' } },
+      alice.token,
+    );
+    const bySession = await open({ token: session });
+    const byToken = await open({ token: createApiToken.secret });
+    const watched = [bySession, byToken].map((socket) =>
+      socket.subscribe(TICKET_UPDATED, { id: aliceTicket }),
+    );
+    await waitFor(() => api.server.services.live.subscriberCount === 2, 5000, 'the subscriptions');
+    await api.ok('mutation { logout }', {}, session);
+    await api.ok(
+      'mutation ($id: ID!) { revokeApiToken(id: $id) }',
+      { id: createApiToken.apiToken.id },
+      alice.token,
+    );
+    // The thief's sockets are still open for a moment: what is written now must not reach them.
+    await comment(agent, aliceTicket, 'Written after the logout');
+    await Promise.all([bySession.closedBy(3000), byToken.closedBy(3000)]);
+    expect(watched.map((subscription) => subscription.data)).toEqual([[], []]);
+  });
+});
+
 describe('subscriptions: what a USER receives', () => {
   test('jobAdded on an archived project answers NOT_FOUND like a project that does not exist', async () => {
     const socket = await open({ token: bob.token });
