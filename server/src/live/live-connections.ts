@@ -20,6 +20,11 @@ export const LIVE_LIMITS = {
   recheckMs: 10_000,
   /** Events waiting for a subscriber that does not read them: past this, its socket is closed (1013). */
   queueCapacity: 1000,
+  /**
+   * Bytes written to a socket and not yet taken by its peer (answers to pings, refusals): past this, the
+   * socket is closed (1013). A reader's events wait in its queue, not here: one answer per subscription.
+   */
+  maxBufferedBytes: 4 * 1024 * 1024,
 } as const;
 
 /** The close codes of the live socket (graphql-ws's where it has one). */
@@ -122,6 +127,7 @@ export class LiveConnections {
 export const SESSION_ENDED = 'Session ended: sign in again.';
 export const SESSION_EXPIRED = 'Session expired: sign in again.';
 export const TOKEN_ENDED = 'API token revoked or expired.';
+export const TOO_SLOW = 'Too slow: events were not read; reconnect.';
 
 /**
  * Which connections' credentials themselves ended, and why: sessions past their expiry or logged out

@@ -44,6 +44,7 @@ import {
   SESSION_EXPIRED,
   SubscribeRate,
   TOKEN_ENDED,
+  TOO_SLOW,
   closeReason,
   endedConnections,
 } from './live-connections';
@@ -279,6 +280,14 @@ export class LiveServer {
         send: (data) =>
           new Promise<void>((resolve, reject) => {
             if (socket.readyState !== socket.OPEN) return resolve();
+            // A peer that sends (pings, refused subscribes) but never reads cannot make the server
+            // hold its answers without end.
+            if (socket.bufferedAmount > LIVE_LIMITS.maxBufferedBytes) {
+              const connection = this.bySocket.get(socket);
+              if (connection) connection.end(LIVE_CLOSE.tooSlow, TOO_SLOW);
+              else socket.close(LIVE_CLOSE.tooSlow, TOO_SLOW);
+              return resolve();
+            }
             socket.send(data, (error) => (error ? reject(error) : resolve()));
           }),
         close: (code, reason) => socket.close(code, reason),

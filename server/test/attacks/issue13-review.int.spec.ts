@@ -420,6 +420,31 @@ describe('subscriptions: a reader that never reads', () => {
   }, 60_000);
 });
 
+describe('subscriptions: a writer that never reads', () => {
+  test('pings (or refused subscribes) sent without reading the answers cannot grow the server’s buffer', async () => {
+    const raw = await RawSocket.open();
+    await raw.acked(alice.token);
+    (raw.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const serverSockets = (api.server.live as unknown as { wss: { clients: Set<WebSocket> } }).wss.clients;
+    let mostBuffered = 0;
+    const ping = JSON.stringify({ type: 'ping', payload: { pad: 'p'.repeat(4000) } });
+    for (let i = 0; i < 20_000 && raw.closed === undefined; i += 1) {
+      raw.ws.send(ping);
+      if (i % 200 === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        for (const socket of serverSockets) mostBuffered = Math.max(mostBuffered, socket.bufferedAmount);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const socket of serverSockets) mostBuffered = Math.max(mostBuffered, socket.bufferedAmount);
+    // 80 MB of pongs were asked for: the server keeps at most a few MB of them for a reader that does not read.
+    expect(mostBuffered).toBeLessThan(8 * 1024 * 1024);
+    // Once it reads, it learns why it was dropped.
+    (raw.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await raw.closedBy(10_000)).code).toBe(LIVE_CLOSE.tooSlow);
+  }, 60_000);
+});
+
 describe('bulk edits', () => {
   test('a USER is refused the same way for tickets that exist and that do not; nothing changes', async () => {
     const before = await api.snapshot();
