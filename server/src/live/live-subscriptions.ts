@@ -7,7 +7,6 @@ import type { Job } from '../tickets/job.entity';
 import type { User } from '../users/user.entity';
 import { EventQueue } from './event-queue';
 import { SUBSCRIPTIONS_OVER_WEBSOCKET } from './http-subscriptions';
-import { liveTurns } from './live-turns';
 import { LIVE_CLOSE, LIVE_LIMITS, type LiveConnection, TOO_SLOW, stillSignedIn } from './live-connections';
 import type { LiveEvent, LiveSubscriber } from './live-feed';
 
@@ -62,9 +61,6 @@ async function jobsFor(
     next: async () => {
       const result = await queue.next();
       if (result.done) return { value: undefined, done: true };
-      // Executed in a turn of the event loop of its own (live-turns.ts).
-      await liveTurns.take();
-      if (queue.done) return { value: undefined, done: true };
       const { job, viewer, batch } = result.value;
       // Each event is an answer of its own, held to the same number of listed jobs as a request.
       context.jobsListed = 0;
