@@ -130,7 +130,7 @@ export function createServices(
     savedViews: new SavedViewService(database, clock),
     stats: new StatsService(database, clock),
     history: new HistoryService(database),
-    live: new LiveFeed(database, events, logger),
+    live: new LiveFeed(database, events, logger, { now: () => clock.now() }),
     outboxMessages: new OutboxService(database, clock),
     webhooks: new WebhookService(database, clock, outbox, config.webhookAllowHosts),
     mailer,

@@ -129,6 +129,17 @@ test('a logout on instance one closes the session’s socket on instance two wit
   expect(Date.now() - startedAt).toBeLessThan(12_000);
 });
 
+test('after a logout on instance one, instance two sends that session no event, before it closes it', async () => {
+  const { login } = await one.ok(LOGIN, { input: { login: 'reporter', password: PASSWORD } });
+  const socket = await open(two, login.token as string);
+  const subscription = socket.subscribe(JOB_ADDED);
+  await untilSubscribed([subscription]);
+  await one.ok('mutation { logout }', {}, login.token as string);
+  await comment(one, agent.token, 'After the logout');
+  expect(await socket.closedBy(15_000)).toEqual({ code: 4403, reason: 'Session ended: sign in again.' });
+  expect(subscription.data).toEqual([]);
+});
+
 test('the listening connection comes back after PostgreSQL cuts it', async () => {
   const listeners = async () =>
     (

@@ -20,6 +20,11 @@ export const LIVE_LIMITS = {
   recheckMs: 10_000,
   /** Events waiting for a subscriber that does not read them: past this, its socket is closed (1013). */
   queueCapacity: 1000,
+  /**
+   * Bytes written to a socket and not yet taken by its peer (answers to pings, refusals): past this, the
+   * socket is closed (1013). A reader's events wait in its queue, not here: one answer per subscription.
+   */
+  maxBufferedBytes: 4 * 1024 * 1024,
 } as const;
 
 /** The close codes of the live socket (graphql-ws's where it has one). */
@@ -122,13 +127,15 @@ export class LiveConnections {
 export const SESSION_ENDED = 'Session ended: sign in again.';
 export const SESSION_EXPIRED = 'Session expired: sign in again.';
 export const TOKEN_ENDED = 'API token revoked or expired.';
+export const TOO_SLOW = 'Too slow: events were not read; reconnect.';
 
 /**
- * Which connections' credentials no longer stand, and why: sessions past their expiry, logged out
- * (revoked_token), of a user deactivated or whose session version moved (password change); API tokens
- * revoked (deleted) or expired. At most three statements, whatever the number of connections.
+ * Which connections' credentials themselves ended, and why: sessions past their expiry or logged out
+ * (revoked_token), API tokens revoked (deleted) or expired. The user's side (deactivation, session
+ * version) is not read here. At most two statements, whatever the number of connections; none when no
+ * connection holds a session (or a token).
  */
-export async function endedConnections(
+export async function endedCredentials(
   manager: EntityManager,
   connections: readonly LiveConnection[],
   now: Date,
@@ -141,16 +148,6 @@ export async function endedConnections(
       ended.set(connection, SESSION_EXPIRED);
     else open.push(connection);
   }
-  if (open.length === 0) return ended;
-
-  const userIds = [...new Set(open.map((connection) => connection.principal.user.id))];
-  const users = inList(userIds);
-  const userRows = await readRows<{ id: number; sessionVersion: number; deactivatedAt: number | null }>(
-    manager,
-    `SELECT "id", "sessionVersion", "deactivatedAt" FROM "user" WHERE "id" ${users.sql}`,
-    users.parameters,
-  );
-  const current = new Map(userRows.map((row) => [Number(row.id), row]));
 
   const jtis = [
     ...new Set(open.flatMap((c) => (c.principal.kind === 'session' ? [c.principal.claims.jti] : []))),
@@ -181,6 +178,41 @@ export async function endedConnections(
 
   for (const connection of open) {
     const principal = connection.principal;
+    if (principal.kind === 'session') {
+      if (revoked.has(principal.claims.jti)) ended.set(connection, SESSION_ENDED);
+    } else {
+      const expiresAt = tokens.get(principal.tokenId);
+      const valid = tokens.has(principal.tokenId) && (expiresAt == null || expiresAt > now.getTime());
+      if (!valid) ended.set(connection, TOKEN_ENDED);
+    }
+  }
+  return ended;
+}
+
+/**
+ * Which connections' credentials no longer stand, and why: endedCredentials, plus users deactivated or
+ * whose session version moved (password change). At most three statements, whatever the number of
+ * connections.
+ */
+export async function endedConnections(
+  manager: EntityManager,
+  connections: readonly LiveConnection[],
+  now: Date,
+): Promise<Map<LiveConnection, string>> {
+  const ended = await endedCredentials(manager, connections, now);
+  const open = connections.filter((connection) => !ended.has(connection));
+  if (open.length === 0) return ended;
+
+  const userIds = [...new Set(open.map((connection) => connection.principal.user.id))];
+  const users = inList(userIds);
+  const userRows = await readRows<{ id: number; sessionVersion: number; deactivatedAt: number | null }>(
+    manager,
+    `SELECT "id", "sessionVersion", "deactivatedAt" FROM "user" WHERE "id" ${users.sql}`,
+    users.parameters,
+  );
+  const current = new Map(userRows.map((row) => [Number(row.id), row]));
+  for (const connection of open) {
+    const principal = connection.principal;
     const user = current.get(principal.user.id);
     const signedIn =
       user !== undefined &&
@@ -188,13 +220,7 @@ export async function endedConnections(
         sessionVersion: Number(user.sessionVersion),
         deactivatedAt: user.deactivatedAt === null ? null : new Date(Number(user.deactivatedAt)),
       });
-    if (principal.kind === 'session') {
-      if (!signedIn || revoked.has(principal.claims.jti)) ended.set(connection, SESSION_ENDED);
-    } else {
-      const expiresAt = tokens.get(principal.tokenId);
-      const valid = tokens.has(principal.tokenId) && (expiresAt == null || expiresAt > now.getTime());
-      if (!signedIn || !valid) ended.set(connection, TOKEN_ENDED);
-    }
+    if (!signedIn) ended.set(connection, principal.kind === 'session' ? SESSION_ENDED : TOKEN_ENDED);
   }
   return ended;
 }

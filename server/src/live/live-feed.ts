@@ -8,6 +8,7 @@ import type { Job } from '../tickets/job.entity';
 import { isDeactivated } from '../users/deactivation';
 import type { User } from '../users/user.entity';
 import { type UserRow, userColumns, userFromRow } from '../users/user-row';
+import { LIVE_CLOSE, type LiveConnection, endedCredentials } from './live-connections';
 
 /** One domain event with what every subscriber's filter needs: its job and its ticket's owner and project. */
 export interface LiveEvent {
@@ -23,6 +24,8 @@ export interface LiveSubscriber {
   matches(event: LiveEvent): boolean;
   /** Whether the connection's credential still stands for this user as read now (session version…). */
   stillSignedIn(user: User): boolean;
+  /** The socket it came on: its credential (logout, revoked token) is read again before each batch. */
+  readonly connection?: LiveConnection;
   /** batch: a number per read of the log; the subscriber's resolvers get fresh loaders per batch. */
   deliver(job: Job, viewer: User, batch: number): void;
 }
@@ -115,8 +118,9 @@ export interface LiveFeedLog {
  * Live updates read the domain event log (the seam every job is recorded through, in its transaction),
  * never a copy of it. One in-memory position per instance, starting at the end of the log: woken by
  * local commits, by PostgreSQL notifications from other instances (wake()), and by a slow poll, it reads
- * what is new once for all subscribers (two statements per batch: events, subscribers' users), then
- * hands each subscriber what it may see.
+ * what is new once for all subscribers (per batch: events, subscribers' users, and their sessions' and
+ * tokens' revocations, at most four statements), then hands each subscriber what it may see: nothing to
+ * a connection whose credential ended (logged out, revoked, on any instance), which it closes.
  */
 export class LiveFeed {
   private readonly subscribers = new Set<LiveSubscriber>();
@@ -130,7 +134,13 @@ export class LiveFeed {
     private readonly database: Database,
     private readonly events: EventLog,
     log: LiveFeedLog,
-    private readonly options: { pollMs?: number; debounceMs?: number; batchSize?: number } = {},
+    private readonly options: {
+      pollMs?: number;
+      debounceMs?: number;
+      batchSize?: number;
+      /** The service's clock (session expiry). */
+      now?: () => Date;
+    } = {},
   ) {
     this.loop = new BackgroundLoop(() => this.step(), {
       intervalMs: options.pollMs ?? 5000,
@@ -198,8 +208,19 @@ export class LiveFeed {
     if (events.length > 0) {
       const subscribers = [...this.subscribers];
       const users = await readUsers(manager, [...new Set(subscribers.map((s) => s.userId))]);
+      // A logout or a revocation committed before these events (here or on another instance) counts now,
+      // not at the next session check: nothing more reaches that socket.
+      const connections = [...new Set(subscribers.flatMap((s) => (s.connection ? [s.connection] : [])))];
+      const now = this.options.now?.() ?? new Date();
+      const ended = connections.length > 0 ? await endedCredentials(manager, connections, now) : new Map();
+      for (const [connection, reason] of ended) connection.end(LIVE_CLOSE.forbidden, reason);
       this.batch += 1;
-      fanOut(events, users, subscribers, this.batch);
+      fanOut(
+        events,
+        users,
+        subscribers.filter((s) => !s.connection || !ended.has(s.connection)),
+        this.batch,
+      );
     }
     return full;
   }

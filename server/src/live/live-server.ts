@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
   getOperationAST,
+  getVariableValues,
   parse,
   specifiedRules,
   validate,
@@ -43,6 +44,7 @@ import {
   SESSION_EXPIRED,
   SubscribeRate,
   TOKEN_ENDED,
+  TOO_SLOW,
   closeReason,
   endedConnections,
 } from './live-connections';
@@ -278,6 +280,14 @@ export class LiveServer {
         send: (data) =>
           new Promise<void>((resolve, reject) => {
             if (socket.readyState !== socket.OPEN) return resolve();
+            // A peer that sends (pings, refused subscribes) but never reads cannot make the server
+            // hold its answers without end.
+            if (socket.bufferedAmount > LIVE_LIMITS.maxBufferedBytes) {
+              const connection = this.bySocket.get(socket);
+              if (connection) connection.end(LIVE_CLOSE.tooSlow, TOO_SLOW);
+              else socket.close(LIVE_CLOSE.tooSlow, TOO_SLOW);
+              return resolve();
+            }
             socket.send(data, (error) => (error ? reject(error) : resolve()));
           }),
         close: (code, reason) => socket.close(code, reason),
@@ -404,6 +414,12 @@ export class LiveServer {
     if (operation.operation !== 'subscription') {
       return [refusal(BadInputError.field('query', 'notAllowed', SUBSCRIPTIONS_ONLY))];
     }
+    // Variables of the wrong type, or missing: the client's input, answered as Apollo answers it on HTTP
+    // (graphql-js would report them from subscribe() without a code, read as an internal error).
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
+      maxErrors: 10,
+    });
+    if (coerced.errors) return coerced.errors.map((error) => tagged(error, 'BAD_USER_INPUT'));
     // The credential again, as on every HTTP request: the user as they are now, the session still valid.
     const outcome = await authenticate(this.options.services.authenticators, connection.credential);
     if (typeof outcome === 'string') {

@@ -7,7 +7,7 @@ import type { Job } from '../tickets/job.entity';
 import type { User } from '../users/user.entity';
 import { EventQueue } from './event-queue';
 import { SUBSCRIPTIONS_OVER_WEBSOCKET } from './http-subscriptions';
-import { LIVE_CLOSE, LIVE_LIMITS, type LiveConnection, stillSignedIn } from './live-connections';
+import { LIVE_CLOSE, LIVE_LIMITS, type LiveConnection, TOO_SLOW, stillSignedIn } from './live-connections';
 import type { LiveEvent, LiveSubscriber } from './live-feed';
 
 /** The context of an operation over the live socket: a query's, plus the socket it came on. */
@@ -45,12 +45,13 @@ async function jobsFor(
   const queue = new EventQueue<Delivery>(
     LIVE_LIMITS.queueCapacity,
     () => unsubscribe(),
-    () => connection.end(LIVE_CLOSE.tooSlow, 'Too slow: events were not read; reconnect.'),
+    () => connection.end(LIVE_CLOSE.tooSlow, TOO_SLOW),
   );
   const subscriber: LiveSubscriber = {
     userId: principal.user.id,
     matches,
     stillSignedIn: (user) => stillSignedIn(principal, user),
+    connection,
     deliver: (job, viewer, batch) => queue.push({ job, viewer, batch }),
   };
   unsubscribe = await context.services.live.subscribe(subscriber);
