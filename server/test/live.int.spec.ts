@@ -212,7 +212,7 @@ describe('authentication', () => {
 
     const foreign = await open({ cookie: `st_session=${alice.token}`, origin: 'https://evil.example' });
     expect(await foreign.closedBy()).toEqual({
-      code: LIVE_CLOSE.forbidden,
+      code: LIVE_CLOSE.foreignOrigin,
       reason: 'Forbidden: a page of another site cannot use the session cookie; send a Bearer token.',
     });
   });

@@ -9,6 +9,7 @@ import { live, liveResumed } from './live.svelte';
  * signed out): trying again would only be refused again, the reader is signed out instead.
  * 4401 is graphql-ws's Unauthorized (no valid credential), 4403 its Forbidden (the session ended while
  * connected: expired, revoked, signed out elsewhere; the server's live/live-connections.ts LIVE_CLOSE).
+ * A cookie refused for its page's origin (a proxy that rewrites Host) is 4400: fatal, not a sign-out.
  */
 export const SESSION_ENDED_CODES: readonly number[] = [4401, 4403];
 

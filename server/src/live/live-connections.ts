@@ -31,8 +31,13 @@ export const LIVE_LIMITS = {
 export const LIVE_CLOSE = {
   /** No credential, or one that is not valid (graphql-ws: Unauthorized; its client does not retry). */
   unauthorized: 4401,
-  /** The session cookie from a page of another site, or a session that ended while connected. */
+  /** A session that ended while connected (logout, expiry, deactivation, a revoked token). */
   forbidden: 4403,
+  /**
+   * The session cookie from a page of another site (graphql-ws: Bad Request; its client does not retry).
+   * Not 4403: a client reads that as "signed out", and a proxy that rewrites Host would sign everyone out.
+   */
+  foreignOrigin: 4400,
   /** Too many sockets for this user. */
   tooMany: 4429,
   /** The subscriber did not read its events (its queue overflowed). */

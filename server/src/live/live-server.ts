@@ -48,6 +48,7 @@ import {
   closeReason,
   endedConnections,
 } from './live-connections';
+import { listBeyondTheEvent } from './event-selection';
 import type { LiveContext } from './live-subscriptions';
 import { PostgresListener } from './postgres-listener';
 
@@ -330,7 +331,7 @@ export class LiveServer {
         !isOwnOrigin(request.headers.origin, request.headers.host, this.options.publicUrl())
       ) {
         return refuse(
-          LIVE_CLOSE.forbidden,
+          LIVE_CLOSE.foreignOrigin,
           'Forbidden: a page of another site cannot use the session cookie; send a Bearer token.',
         );
       }
@@ -413,6 +414,18 @@ export class LiveServer {
       ];
     if (operation.operation !== 'subscription') {
       return [refusal(BadInputError.field('query', 'notAllowed', SUBSCRIPTIONS_ONLY))];
+    }
+    const list = listBeyondTheEvent(schema, document, operation);
+    if (list) {
+      return [
+        refusal(
+          BadInputError.field(
+            'query',
+            'notAllowed',
+            `A subscription lists nothing beyond its event's job: read ${list} with a query when the event arrives.`,
+          ),
+        ),
+      ];
     }
     // Variables of the wrong type, or missing: the client's input, answered as Apollo answers it on HTTP
     // (graphql-js would report them from subscribe() without a code, read as an internal error).
