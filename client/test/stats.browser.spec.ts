@@ -269,14 +269,29 @@ describeWithBrowser('Statistics: the figures a lead needs', () => {
     await page.context().close();
   });
 
-  it('refuses a USER, whose own figures are on their home, and shows them no link to it', async () => {
+  it('shows a USER the figures of their own tickets only, reached from their home, with no team', async () => {
+    const rita = await registerAccount(suite.server.url, 'rita');
+    await createTicket(suite.server.url, rita, {
+      projectId: websiteId,
+      title: 'Rita’s export is empty',
+      description: 'Mine alone.',
+      category: 'QUESTION',
+    });
     const { page, problems } = await newPage(suite.browser);
-    await logIn(page, suite.server.url, ursula.username, ursula.password);
-    expect(await page.getByRole('link', { name: 'Statistics' }).count()).toBe(0);
-    await page.goto(`${suite.server.url}/stats`);
-    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
-    await page.getByText('This page is for the support team (agents and administrators) only.').waitFor();
-    expect(await page.locator('.team-table, .stats-figures').count()).toBe(0);
+    await logIn(page, suite.server.url, rita.username, rita.password);
+    expect(await page.getByRole('navigation').getByRole('link', { name: 'Statistics' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'My tickets in figures' }).click();
+    await page.getByRole('heading', { name: 'My tickets in figures', level: 1 }).waitFor();
+    await settled(page);
+    // Her one ticket, not ursula's four: the API counts a USER's own tickets only.
+    expect(await figure(page, 'Tickets')).toBe('1');
+    expect(await figure(page, 'Open')).toBe('1');
+    await chartCard(page, 'By category').waitFor();
+    for (const teamPart of ['Per assignee', 'Opened per author']) {
+      expect(await chartCard(page, teamPart).count()).toBe(0);
+    }
+    expect(await page.locator('.team-table').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Team', exact: true }).count()).toBe(0);
     expect(problems.errors).toEqual([]);
     await page.context().close();
   });

@@ -19,6 +19,9 @@ export const enAdmin = {
   'users.changeRole': 'Change role',
   'users.lastAdmin': 'The last admin cannot stop being an admin: make someone else admin first.',
   'stats.title': 'Statistics',
+  'stats.titleMine': 'My tickets in figures',
+  'stats.mineIntro':
+    'The figures of the tickets you opened: how many, how they ended and how fast the team answered.',
   'stats.allProjects': 'All projects',
   'stats.period': 'Period',
   'stats.lastWeeks': 'Last {n} weeks',

@@ -7,6 +7,7 @@ export const enWork = {
   'home.confirmEmail': 'Confirm your address to get email about your tickets: we sent a link to {email}.',
   'home.myOpenTickets': 'My open tickets',
   'home.allMyTickets': 'All my tickets',
+  'home.myFigures': 'My tickets in figures',
   'home.noOpenTickets': 'No open tickets',
   'home.noOpenTicketsHint': 'Something wrong? Tell us about it.',
   'home.waitingForYou': 'Waiting for your answer',

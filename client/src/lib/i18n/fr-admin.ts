@@ -21,6 +21,9 @@ export const frAdmin: Record<AdminKey, string> = {
   'users.changeRole': 'Changer le rôle',
   'users.lastAdmin': 'Le dernier admin ne peut pas cesser de l’être : nommez d’abord un autre admin.',
   'stats.title': 'Statistiques',
+  'stats.titleMine': 'Mes tickets en chiffres',
+  'stats.mineIntro':
+    'Les chiffres des tickets que vous avez ouverts : combien, comment ils se sont terminés et en combien de temps l’équipe a répondu.',
   'stats.allProjects': 'Tous les projets',
   'stats.period': 'Période',
   'stats.lastWeeks': '{n} dernières semaines',

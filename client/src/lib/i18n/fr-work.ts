@@ -8,6 +8,7 @@ export const frWork: Record<WorkKey, string> = {
     'Confirmez votre adresse pour recevoir les e-mails sur vos tickets : nous avons envoyé un lien à {email}.',
   'home.myOpenTickets': 'Mes tickets ouverts',
   'home.allMyTickets': 'Tous mes tickets',
+  'home.myFigures': 'Mes tickets en chiffres',
   'home.noOpenTickets': 'Aucun ticket ouvert',
   'home.noOpenTicketsHint': 'Un souci ? Dites-le-nous.',
   'home.waitingForYou': 'En attente de votre réponse',
