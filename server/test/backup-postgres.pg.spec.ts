@@ -191,7 +191,8 @@ test('restore refuses while the service is connected, --force or not', async () 
     const result = await command('restore', [sample, '--force'], { DATABASE_URL: url });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(
-      /is in use \(simple-ticketing ×\d+ connected; the service is running\?\): stop the service, then restore\.\n$/,
+      // The service's pool, and its live updates' listening connection once it is up (one per instance).
+      /is in use \(simple-ticketing ×\d+(, simple-ticketing-live ×1)? connected; the service is running\?\): stop the service, then restore\.\n$/,
     );
     expect((await server.health()).status).toBe(200);
   } finally {
