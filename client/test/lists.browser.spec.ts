@@ -85,7 +85,7 @@ describeWithBrowser('Ticket list: query bar, saved views, bulk edits', () => {
     await problems.getByText('Unknown filter “statu:”', { exact: false }).waitFor();
     expect(await page.locator('#f-search').getAttribute('aria-invalid')).toBe('true');
     await search(page, 'status:later');
-    await problems.getByText('“later” is not a status value', { exact: false }).waitFor();
+    await problems.getByText('“later” is not a value of status', { exact: false }).waitFor();
 
     // A quoted project name; a name that matches nothing is said so.
     await search(page, 'project:"Mobile app" is:open');
@@ -184,6 +184,44 @@ describeWithBrowser('Ticket list: query bar, saved views, bulk edits', () => {
     await page.getByText('Choose a status, a priority or an assignee first.').waitFor();
     await page.getByRole('button', { name: 'Clear selection' }).click();
     await page.locator('.bulk-bar').waitFor({ state: 'detached' });
+  });
+
+  it('a selected ticket closed by someone else leaves the selection; Apply changes the others only', async () => {
+    const { page, server } = suite;
+    await page.goto(`${server.url}/tickets?q=${encodeURIComponent('is:open')}`);
+    const chosen = ['Crash on start', 'Login fails', 'Slow sync'];
+    for (const title of chosen) await page.getByLabel(`Select #${ids[title]} ${title}`).check();
+    const bar = page.getByRole('form', { name: 'Change the selected tickets' });
+    await bar.getByText('3 selected').waitFor();
+
+    // Closed elsewhere: the list hears it live, the row goes, and so does its checkbox's choice.
+    await api(server.url, UPDATE, { id: ids['Login fails'], input: { status: 'CLOSED' } }, admin.token);
+    await page.getByText('A selected ticket left this list: it is no longer selected.').waitFor();
+    await bar.getByText('2 selected').waitFor();
+    const jobsBefore = await jobCounts(chosen);
+    await bar.getByLabel('Priority').selectOption('URGENT');
+    await bar.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('2 tickets updated').waitFor();
+    const jobsAfter = await jobCounts(chosen);
+    expect(chosen.map((title) => jobsAfter[title] - jobsBefore[title])).toEqual([1, 0, 1]);
+
+    // Put things back for the next test: priorities and the open ticket.
+    await api(server.url, UPDATE, { id: ids['Login fails'], input: { status: 'OPEN' } }, admin.token);
+    await api(server.url, UPDATE, { id: ids['Crash on start'], input: { priority: 'HIGH' } }, admin.token);
+    await api(server.url, UPDATE, { id: ids['Slow sync'], input: { priority: 'LOW' } }, admin.token);
+  });
+
+  it('says when typed text is not applied yet, until Enter applies it', async () => {
+    const { page, server } = suite;
+    await page.goto(`${server.url}/tickets?q=${encodeURIComponent('priority:high')}`);
+    const box = page.getByRole('searchbox', { name: 'Search or filter' });
+    await box.fill('');
+    await box.pressSequentially('statu:waiting');
+    await page.getByText('Not applied yet: press Enter to apply', { exact: false }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe('priority:high');
+    await box.press('Enter');
+    await page.locator('#f-problems').waitFor();
+    expect(await page.getByText('Not applied yet', { exact: false }).count()).toBe(0);
   });
 
   async function jobCounts(titles: string[]): Promise<Record<string, number>> {

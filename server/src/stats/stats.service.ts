@@ -116,7 +116,7 @@ export class StatsService {
       perDay: daily.map(({ start, opened, closed }): DayCount => ({ day: start, opened, closed })),
       medianHoursToClose: await this.medianHoursToClose(filter, breakdown.closedWithDate),
       medianHoursToFirstResponse: await this.medianHoursToFirstResponse(filter),
-      openByAge: await this.openByAge(filter, now, open),
+      openByAge: await this.openByAge(filter, now),
       scope: { projectId: filter.projectId, from: filter.from, to: filter.to },
     };
   }
@@ -357,34 +357,30 @@ export class StatsService {
   }
 
   /**
-   * Open tickets (among the visible ones opened in the period, `open` of them) per age bucket: a bucket
-   * holds the ages from its bound (included) to the next one's (excluded), so a ticket exactly one day
-   * old is '1to7d' and exactly thirty days old 'gt30d'. One GROUP BY counts the younger buckets on the
-   * partial index of the open tickets (IDX_ticket_open_age; the open rank is a literal for it), reading
-   * the last month only; the oldest bucket is the rest. Every bucket is listed, 0 included.
+   * The backlog now, per age bucket: the visible open tickets of the project, whatever the period (a
+   * period's backlog would hide exactly the old tickets a lead looks for: "over 30 days" could never
+   * count one over the last 30 days). A bucket holds the ages from its bound (included) to the next
+   * one's (excluded), so a ticket exactly one day old is '1to7d' and exactly thirty days old 'gt30d'.
+   * One GROUP BY on the partial index of the open tickets (IDX_ticket_open_age; the open rank is a
+   * literal for it). Every bucket is listed, 0 included.
    */
-  private async openByAge(filter: Filter, now: Date, open: number): Promise<CountByKey[]> {
+  private async openByAge(filter: Filter, now: Date): Promise<CountByKey[]> {
     const bound = (index: number) => now.getTime() - ageBuckets[index].from;
-    const oldest = ageBuckets.length - 1;
     // An age at or past a bound is a creation at or before now − bound; the youngest bucket also takes a
     // creation after now (another instance's clock a little ahead).
-    const younger = ageBuckets
+    const older = ageBuckets
       .map((_, index) => index)
-      .slice(1, oldest)
+      .slice(1)
       .reverse();
-    const bucket = `CASE ${younger.map((index) => `WHEN t.createdAt <= :ageBound${index} THEN ${index}`).join(' ')} ELSE 0 END`;
-    const rows = await this.created(filter)
+    const bucket = `CASE ${older.map((index) => `WHEN t.createdAt <= :ageBound${index} THEN ${index}`).join(' ')} ELSE 0 END`;
+    const rows = await this.visible(filter)
       .andWhere(`t.status < ${firstDoneStatusRank}`)
-      .andWhere(`t.createdAt > :ageBound${oldest}`)
       .select(bucket, 'bucket')
       .addSelect('COUNT(*)', 'count')
       .setParameters(Object.fromEntries(ageBuckets.map((_, index) => [`ageBound${index}`, bound(index)])))
       .groupBy(bucket)
       .getRawMany<{ bucket: string | number; count: string | number }>();
     const counts = new Map(rows.map((row) => [Number(row.bucket), Number(row.count)]));
-    const youngerCount = [...counts.values()].reduce((sum, count) => sum + count, 0);
-    // The statements are not one snapshot: a ticket opened between them must not make the rest negative.
-    counts.set(oldest, Math.max(0, open - youngerCount));
     return ageBuckets.map(({ key }, index) => ({ key, count: counts.get(index) ?? 0 }));
   }
 }

@@ -92,7 +92,8 @@ export class Stats {
   medianHoursToFirstResponse: number | null;
 
   @Field(() => [CountByKey], {
-    description: "Open tickets by age: keys 'lt1d', '1to7d', '7to30d', 'gt30d'.",
+    description:
+      "Open tickets by age: keys 'lt1d', '1to7d', '7to30d', 'gt30d'. The backlog now, in the project: the period does not apply.",
   })
   openByAge: CountByKey[];
 

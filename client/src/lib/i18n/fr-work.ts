@@ -117,7 +117,8 @@ export const frWork: Record<WorkKey, string> = {
     'Filtre inconnu « {key}: ». Utilisez {keys} ; un texte entre guillemets est cherché.',
   'lists.problem.keyNotAllowed': '« {key}: » ne s’applique pas à vos propres tickets.',
   'lists.problem.missingValue': '« {key}: » demande une valeur, par exemple {example}.',
-  'lists.problem.unknownValue': '« {value} » n’est pas une valeur de {key}. Valeurs possibles : {values}.',
+  'lists.problem.unknownValue':
+    '« {value} » n’est pas une valeur de {key} : utilisez l’une de ces valeurs : {values}.',
   'lists.problem.oneValue': '« {key}: » ne prend qu’une valeur.',
   'lists.problem.repeated': '« {key}: » est là deux fois : gardez-en un.',
   'lists.problem.negationNotSupported': '« {token} » : l’exclusion n’est pas possible ici.',
@@ -149,6 +150,11 @@ export const frWork: Record<WorkKey, string> = {
   'lists.apply': 'Appliquer',
   'lists.clearSelection': 'Vider la sélection',
   'lists.nothingChosen': 'Choisissez d’abord un statut, une priorité ou une personne assignée.',
+  'lists.leftSelection':
+    '{count} tickets sélectionnés ont quitté cette liste : ils ne sont plus sélectionnés.',
+  'lists.leftSelection_one': 'Un ticket sélectionné a quitté cette liste : il n’est plus sélectionné.',
+  'lists.typedNotApplied':
+    'Pas encore appliqué : appuyez sur Entrée pour appliquer ce que la liste comprend et voir le reste.',
   'lists.updated': '{count} tickets modifiés',
   'lists.updated_one': '{count} ticket modifié',
   'home.backlogByAge': 'Tickets ouverts par ancienneté',
