@@ -196,9 +196,17 @@ async function openPostgres(
  * held from before the id is taken until the commit, makes id order the commit order across every
  * instance. On SQLite there is one writer at a time: nothing to do.
  */
-export async function holdAppendOrder(manager: EntityManager): Promise<void> {
+export async function holdAppendOrder(manager: EntityManager, notifyChannel?: string): Promise<void> {
   if (manager.connection.options.type !== 'postgres') return;
-  await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK]);
+  // A notification to send at commit rides on the same round trip (PostgreSQL sends it then, or never).
+  if (notifyChannel) {
+    await manager.query("SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", [
+      APPEND_ORDER_LOCK,
+      notifyChannel,
+    ]);
+  } else {
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK]);
+  }
 }
 
 /**

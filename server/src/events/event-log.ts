@@ -23,11 +23,10 @@ export class EventLog {
 
   /** Written with the change it describes: both are committed, or neither. */
   async append(manager: EntityManager, event: NewDomainEvent): Promise<DomainEvent> {
-    await holdAppendOrder(manager);
-    const saved = await manager.save(manager.create(DomainEvent, event));
-    // Several in one transaction make one notification (PostgreSQL folds identical ones).
-    if (isPostgres(manager)) await manager.query(`SELECT pg_notify('${EVENT_CHANNEL}', '')`);
-    return saved;
+    // On PostgreSQL, with the lock, a notification to the other instances' live updates, sent at commit
+    // (several in one transaction make one: PostgreSQL folds identical ones).
+    await holdAppendOrder(manager, EVENT_CHANNEL);
+    return manager.save(manager.create(DomainEvent, event));
   }
 
   /** The id of the newest event, 0 for an empty log. */
