@@ -351,7 +351,6 @@ export const en = {
   // -- team figures --
   'nav.team': 'Team',
   'nav.playgroundShort': 'Playground',
-  'error.staffOnly': 'This page is for the support team (agents and administrators) only.',
   'age.lt1d': 'Under a day',
   'age.1to7d': '1 to 7 days',
   'age.7to30d': '7 to 30 days',

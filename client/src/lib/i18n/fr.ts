@@ -354,7 +354,6 @@ export const fr: Record<MessageKey, string> = {
   // -- team figures --
   'nav.team': 'Équipe',
   'nav.playgroundShort': 'Bac à sable',
-  'error.staffOnly': 'Cette page est réservée à l’équipe de support (agents et administrateurs).',
   'age.lt1d': 'Moins d’un jour',
   'age.1to7d': '1 à 7 jours',
   'age.7to30d': '7 à 30 jours',
