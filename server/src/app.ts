@@ -31,6 +31,13 @@ import {
 import { EventConsumerRunner } from './events/event-consumers';
 import { type CompiledOperations, compiledExecutionGateway } from './http/compiled-execution';
 import { formatError } from './http/graphql-errors';
+import {
+  type FastPath,
+  KnownOperations,
+  bodyErrorAnswer,
+  graphqlFastPath,
+  rememberOperationsPlugin,
+} from './http/graphql-fast-path';
 import { EventLoopDelay, RequestGate, ShedLog, promptHealth, withLoadShedding } from './http/load-shedding';
 import {
   jobListLimitPlugin,
@@ -71,6 +78,8 @@ export interface RunningServer {
   operations: CompiledOperations;
   /** GraphQL subscriptions over graphql-ws at /graphql (live/live-server.ts). */
   live: LiveServer;
+  /** POST /graphql for documents already validated, without Express (http/graphql-fast-path.ts). */
+  fastPath: FastPath;
   close(): Promise<void>;
 }
 
@@ -113,16 +122,12 @@ const bodyErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
   if (res.headersSent) return next(error);
   const status = Number((error as { status?: number }).status) || 500;
   const type = (error as { type?: string }).type;
-  const message =
-    type === 'entity.too.large'
-      ? 'The request body is larger than 100 kB.'
-      : type === 'entity.parse.failed'
-        ? 'The request body is not valid JSON.'
-        : status === 404
-          ? 'Not found.'
-          : status < 500
-            ? 'Bad request.'
-            : 'Internal server error.';
+  if (type === 'entity.too.large' || type === 'entity.parse.failed') {
+    const answer = bodyErrorAnswer(type);
+    res.status(answer.status).type('json').send(answer.body);
+    return;
+  }
+  const message = status === 404 ? 'Not found.' : status < 500 ? 'Bad request.' : 'Internal server error.';
   const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT';
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 };
@@ -194,16 +199,39 @@ export async function startServer(
   }));
   if (config.maxEventLoopDelayMs > 0) loopDelay.start();
   const shedding = config.maxConcurrentRequests > 0 || config.maxEventLoopDelayMs > 0;
-  // API requests past capacity are refused before Express reads them; the health check never is.
-  const httpServer = http.createServer(
-    shedding ? withLoadShedding(gate, shedLog, RETRY_AFTER_SECONDS, app) : app,
-  );
-  if (shedding) httpServer.on('connection', () => gate.connectionAccepted());
   const armor = new ApolloArmor(queryLimits).protect();
   const compiled = compiledExecutionGateway(
     schema,
     options.compileFromFirstRun ? { compiledFromRun: 1, compileBudgetMs: Infinity } : {},
   );
+  // What runs for each GraphQL request, through Apollo or through the fast path alike.
+  const requestPlugins: ApolloServerPlugin<Context>[] = [
+    ...armor.plugins,
+    // A subscription over HTTP is refused before it runs (they are served over the WebSocket).
+    subscriptionsOverHttpPlugin as ApolloServerPlugin<Context>,
+    principalPlugin,
+    storableTextPlugin,
+    jobListLimitPlugin,
+    requestLogPlugin(logger),
+  ];
+  const knownOperations = new KnownOperations();
+  const fastPath = graphqlFastPath({
+    app,
+    known: knownOperations,
+    operations: compiled.operations,
+    schema,
+    plugins: requestPlugins,
+    createContext: (req, res) => createContext(services, req, res),
+    formatError: (formatted, error) => formatError(formatted, error, development),
+    includeStacktrace: development,
+    countingQueries,
+    logger,
+  });
+  // API requests past capacity are refused before they are read; the health check never is.
+  const httpServer = http.createServer(
+    shedding ? withLoadShedding(gate, shedLog, RETRY_AFTER_SECONDS, fastPath.listener) : fastPath.listener,
+  );
+  if (shedding) httpServer.on('connection', () => gate.connectionAccepted());
   const apollo = new ApolloServer<Context>({
     // The schema, executed as compiled code once an operation is seen again (compiled-execution.ts).
     gateway: compiled.gateway,
@@ -217,13 +245,9 @@ export async function startServer(
     validationRules: armor.validationRules,
     formatError: (formatted, error) => formatError(formatted, error, development),
     plugins: [
-      ...armor.plugins,
-      // A subscription over HTTP is refused before it runs (they are served over the WebSocket).
-      subscriptionsOverHttpPlugin as ApolloServerPlugin<Context>,
-      principalPlugin,
-      storableTextPlugin,
-      jobListLimitPlugin,
-      requestLogPlugin(logger),
+      ...requestPlugins,
+      // Valid documents, for the fast path's next requests.
+      rememberOperationsPlugin(knownOperations),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No HTTP caching of API answers: skipping its per-field hook saves time on every list.
       ApolloServerPluginCacheControlDisabled(),
@@ -328,6 +352,7 @@ export async function startServer(
     eventConsumers,
     operations: compiled.operations,
     live,
+    fastPath,
     // Stop accepting, let in-flight requests finish (drain plugin), then the send in flight, then the database.
     close: () =>
       (closing ??= (async () => {
