@@ -172,7 +172,9 @@ export class JobResolver {
   }
 
   @FieldResolver(() => User)
-  author(@Root() job: Job, @Ctx() ctx: Context): Promise<User> {
-    return required(ctx.loaders.userById.load(job.authorId), 'author');
+  author(@Root() job: Job, @Ctx() ctx: Context): User | Promise<User> {
+    return (
+      ctx.loaders.userById.known(job.authorId) ?? required(ctx.loaders.userById.load(job.authorId), 'author')
+    );
   }
 }
