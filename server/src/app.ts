@@ -99,6 +99,8 @@ export interface StartOptions {
 }
 
 export const MAX_TOKENS = 2000;
+/** The PostgreSQL channel on which instances tell each other to forget the sessions they believe. */
+export const SESSION_CHANNEL = 'st_session';
 /** What a request refused for overload is told to wait: the line moves in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
 /** How long /healthz waits for a fresh write probe before it answers the last one (busy service). */
@@ -267,7 +269,19 @@ export async function startServer(
     logger,
     development,
     postgresUrl: isPostgresUrl(config.databaseUrl) ? config.databaseUrl : undefined,
+    // Another instance changed a person or ended a session: sessions believed here are read again.
+    alsoListen: { [SESSION_CHANNEL]: () => services.sessionCache.forgetAll() },
   });
+  if (isPostgresUrl(config.databaseUrl)) {
+    // Sent once the write is committed (or rolled back); this instance forgot its own sessions already.
+    services.sessionCache.onWritten = () => {
+      database.manager
+        .query(`NOTIFY ${SESSION_CHANNEL}`)
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not tell other instances of a session change'),
+        );
+    };
+  }
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

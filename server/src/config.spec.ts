@@ -115,6 +115,17 @@ describe('configuration from the environment', () => {
     expect(() => resolveConfig({ maxConcurrentRequests: 2.5 })).toThrow(/maxConcurrentRequests/);
   });
 
+  test('session cache: 2 s unless set, 0 turns it off, at most a minute', () => {
+    expect(loadConfig({}).sessionCacheMs).toBe(2000);
+    expect(loadConfig({ SESSION_CACHE_MS: '0' }).sessionCacheMs).toBe(0);
+    expect(loadConfig({ SESSION_CACHE_MS: '500' }).sessionCacheMs).toBe(500);
+    for (const bad of ['60001', '-1', '1.5', 'soon']) {
+      expect(() => loadConfig({ SESSION_CACHE_MS: bad })).toThrow(
+        /^SESSION_CACHE_MS must be a whole number from 0 to 60000/,
+      );
+    }
+  });
+
   test('failed logins per address: 100 per 15 minutes unless raised (many people behind one address)', () => {
     expect(loadConfig({}).failedLoginsPerAddress).toBe(100);
     expect(loadConfig({ FAILED_LOGINS_PER_ADDRESS: '5000' }).failedLoginsPerAddress).toBe(5000);

@@ -52,6 +52,11 @@ export interface Config {
   maxQueueWaitMs: number;
   /** API requests are refused while the event loop lags more than this, in milliseconds; 0: not checked. */
   maxEventLoopDelayMs: number;
+  /**
+   * How long a checked session is believed without reading it again, in milliseconds (SESSION_CACHE_MS);
+   * any write that could change it forgets it at once (auth/session-cache.ts). 0: read every time.
+   */
+  sessionCacheMs: number;
 }
 
 /** The validated value given to Express as "trust proxy". */
@@ -91,6 +96,7 @@ export const defaultConfig: Omit<Config, 'publicUrl'> = {
   maxQueuedRequests: 1000,
   maxQueueWaitMs: 1000,
   maxEventLoopDelayMs: 0,
+  sessionCacheMs: 2000,
 };
 
 /** "12h", "30m", "45s", "2d" or a plain number of seconds. */
@@ -132,6 +138,8 @@ const loadSheddingRange: Record<LoadSheddingSetting, [number, number]> = {
   maxQueueWaitMs: [1, 60_000],
   maxEventLoopDelayMs: [0, 60_000],
 };
+/** A session is believed without reading it for at most this long: a minute, whatever is asked. */
+const MAX_SESSION_CACHE_MS = 60_000;
 /** Express's names for groups of addresses (proxy-addr). */
 const PROXY_ADDRESS_GROUPS = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -392,6 +400,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [setting, name] of LOAD_SHEDDING_SETTINGS) {
     if (read(name)) config[setting] = parseInteger(name, read(name), ...loadSheddingRange[setting]);
   }
+  if (read('SESSION_CACHE_MS')) {
+    config.sessionCacheMs = parseInteger(
+      'SESSION_CACHE_MS',
+      read('SESSION_CACHE_MS'),
+      0,
+      MAX_SESSION_CACHE_MS,
+    );
+  }
   return config;
 }
 
@@ -444,5 +460,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
   for (const [setting] of LOAD_SHEDDING_SETTINGS) {
     parseInteger(setting, String(config[setting]), ...loadSheddingRange[setting]);
   }
+  parseInteger('sessionCacheMs', String(config.sessionCacheMs), 0, MAX_SESSION_CACHE_MS);
   return config;
 }

@@ -7,6 +7,7 @@ import { TokenBudget } from './api-tokens/token-budget';
 import { AuthService } from './auth/auth.service';
 import type { Authenticator } from './auth/principal';
 import { SessionAuthenticator } from './auth/session-authenticator';
+import { SessionCache } from './auth/session-cache';
 import { LoginThrottle } from './auth/login-throttle';
 import type { RateLimitStore } from './limits/rate-limit-store';
 import { rateLimitsOf } from './limits/rate-limits-of';
@@ -46,6 +47,8 @@ export interface Services {
   tokens: TokenService;
   /** Personal access tokens for integrations. */
   apiTokens: ApiTokenService;
+  /** Session checks believed for a moment, forgotten at any write that could change them. */
+  sessionCache: SessionCache;
   /** One per kind of credential (session JWT, API token): each turns it into a principal. */
   authenticators: Authenticator[];
   /** API tokens' cost points per hour. */
@@ -111,6 +114,8 @@ export function createServices(
   const apiTokens = new ApiTokenService(database, clock, (error, what) =>
     logger.error({ err: error }, `${what} failed`),
   );
+  const sessionCache = new SessionCache(clock, config.sessionCacheMs);
+  sessionCache.watch(database);
   return {
     database,
     clock,
@@ -118,7 +123,11 @@ export function createServices(
     outbox,
     tokens,
     apiTokens,
-    authenticators: [new ApiTokenAuthenticator(apiTokens), new SessionAuthenticator(database, tokens)],
+    sessionCache,
+    authenticators: [
+      new ApiTokenAuthenticator(apiTokens),
+      new SessionAuthenticator(database, tokens, sessionCache),
+    ],
     tokenBudget: new TokenBudget(limits, config.apiTokenBudget),
     limits,
     loginThrottle,

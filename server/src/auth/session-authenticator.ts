@@ -5,6 +5,7 @@ import { readRows } from '../loaders';
 import { isDeactivated } from '../users/deactivation';
 import { type UserRow, userColumns, userFromRow } from '../users/user-row';
 import type { AuthProblem, Authenticator, PresentedCredential, Principal } from './principal';
+import type { SessionCache } from './session-cache';
 import type { TokenService } from './token.service';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
@@ -14,6 +15,7 @@ export class SessionAuthenticator implements Authenticator {
   constructor(
     private readonly database: Database,
     private readonly tokens: TokenService,
+    private readonly cache: SessionCache,
   ) {}
 
   accepts(credential: PresentedCredential): boolean {
@@ -23,6 +25,10 @@ export class SessionAuthenticator implements Authenticator {
   async authenticate(credential: PresentedCredential): Promise<Principal | AuthProblem> {
     // Not even shaped like a JWT (a script's "Bearer undefined"): say what the header should hold.
     if (credential.from === 'header' && !JWT_SHAPE.test(credential.value)) return 'unrecognized';
+    // Checked a moment ago, and nothing that could change the answer written since (session-cache.ts).
+    const cached = this.cache.find(credential.value);
+    if (cached) return { kind: 'session', user: cached.user, scope: TokenScope.WRITE, claims: cached.claims };
+    const readingBegan = this.cache.current;
     const claims = this.tokens.verify(credential.value);
     if (typeof claims === 'string') return claims;
     // One statement: the user, unless this token was revoked by logout.
@@ -34,6 +40,7 @@ export class SessionAuthenticator implements Authenticator {
     const user = row ? userFromRow(row) : null;
     // Deactivation also bumps the session version; the flag is checked too, read in the same row.
     if (!user || user.sessionVersion !== claims.sv || isDeactivated(user)) return 'ended';
+    this.cache.store(credential.value, readingBegan, user, claims);
     return { kind: 'session', user, scope: TokenScope.WRITE, claims };
   }
 }

@@ -281,6 +281,8 @@ export class Database extends EventEmitter<{
   fatal: [error: unknown];
   /** After every successful commit: consumers of the outbox and the event log wake up. */
   committed: [];
+  /** A whole transaction was rolled back outside TypeORM (a failed group on SQLite). */
+  rolledBack: [];
 }> {
   readonly dialect: Dialect;
   private loadedInstanceId = '';
@@ -597,6 +599,7 @@ export class Database extends EventEmitter<{
     } catch (rollbackError) {
       this.emit('fault', rollbackError);
     }
+    this.emit('rolledBack');
     runner.isTransactionActive = false;
     runner.transactionDepth = 0;
     if (this.connection.inTransaction) {

@@ -66,6 +66,8 @@ export interface LiveServerOptions {
   development: boolean;
   /** The PostgreSQL URL: other instances' events arrive by LISTEN/NOTIFY. Empty on SQLite. */
   postgresUrl?: string;
+  /** Other PostgreSQL channels heard on the same listening connection (the session cache's). */
+  alsoListen?: Record<string, () => void>;
 }
 
 /** What graphql-ws knows of a socket besides its messages. */
@@ -198,7 +200,11 @@ export class LiveServer {
       onError: (error) => logger.error({ err: error }, 'live updates failed to check sessions'),
     });
     this.listener = options.postgresUrl
-      ? new PostgresListener(options.postgresUrl, EVENT_CHANNEL, () => services.live.wake(), logger)
+      ? new PostgresListener(
+          options.postgresUrl,
+          { ...options.alsoListen, [EVENT_CHANNEL]: () => services.live.wake() },
+          logger,
+        )
       : undefined;
   }
 

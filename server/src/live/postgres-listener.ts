@@ -9,9 +9,10 @@ const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
 
 /**
- * One connection of its own per instance, outside the pool, that LISTENs to a channel and calls onNotify
- * for every notification; if it drops (PostgreSQL restarted, network), it reconnects with a growing
- * pause and calls onNotify once connected again, so what was committed meanwhile is read.
+ * One connection of its own per instance, outside the pool, that LISTENs to channels and calls each
+ * channel's callback for every notification on it; if it drops (PostgreSQL restarted, network), it
+ * reconnects with a growing pause and calls every callback once connected again, so what was committed
+ * meanwhile is read.
  */
 export class PostgresListener {
   private client: Client | undefined;
@@ -22,8 +23,7 @@ export class PostgresListener {
 
   constructor(
     private readonly url: string,
-    private readonly channel: string,
-    private readonly onNotify: () => void,
+    private readonly channels: Readonly<Record<string, () => void>>,
     private readonly log: ListenerLog,
   ) {}
 
@@ -62,10 +62,10 @@ export class PostgresListener {
       };
       client.on('error', drop);
       client.on('end', () => drop());
-      client.on('notification', () => this.onNotify());
+      client.on('notification', (message) => this.channels[message.channel]?.());
       try {
         await client.connect();
-        await client.query(`LISTEN ${this.channel}`);
+        for (const channel of Object.keys(this.channels)) await client.query(`LISTEN ${channel}`);
       } catch (error) {
         drop(error as Error);
         return;
@@ -78,7 +78,7 @@ export class PostgresListener {
       if (this.retryMs !== FIRST_RETRY_MS) this.log.info({}, 'live updates listen to PostgreSQL again');
       this.retryMs = FIRST_RETRY_MS;
       // Whatever was committed while not listening.
-      this.onNotify();
+      for (const onNotify of Object.values(this.channels)) onNotify();
     })();
     return this.connecting;
   }
