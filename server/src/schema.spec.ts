@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildSchema, findBreakingChanges } from 'graphql';
-import { GraphQLISODateTime } from 'type-graphql';
-import { DateTimeISO, printApiSchema, schemaFile } from './schema';
+import { type GraphQLObjectType, buildSchema, findBreakingChanges } from 'graphql';
+import { GraphQLISODateTime, getMetadataStorage } from 'type-graphql';
+import { DateTimeISO, buildApiSchema, printApiSchema, readPlainFieldsDirectly, schemaFile } from './schema';
 
 const contractDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'api');
 const contracts = [
@@ -57,5 +57,43 @@ describe('DateTimeISO', () => {
     expect(() => DateTimeISO.serialize(new Date(Number.NaN))).toThrow();
     expect(() => DateTimeISO.serialize({})).toThrow();
     expect(DateTimeISO.parseValue('2026-11-26T10:15:30Z')).toEqual(new Date('2026-11-26T10:15:30Z'));
+  });
+});
+
+describe('plain fields read directly (readPlainFieldsDirectly)', () => {
+  test("a row's plain fields have no resolver; resolver methods, roles and middlewares keep theirs", async () => {
+    const schema = await buildApiSchema();
+    const fieldsOf = (name: string) => (schema.getType(name) as GraphQLObjectType).getFields();
+    for (const name of ['id', 'createdAt', 'comment', 'internal', 'changes']) {
+      expect(fieldsOf('Job')[name].resolve).toBeUndefined();
+    }
+    for (const name of ['id', 'title', 'status', 'closedAt'])
+      expect(fieldsOf('Ticket')[name].resolve).toBeUndefined();
+    // Resolver methods: the access policy, loaders and markdown run as before.
+    expect(fieldsOf('Job').author.resolve).toBeDefined();
+    expect(fieldsOf('Ticket').jobs.resolve).toBeDefined();
+    expect(fieldsOf('User').email.resolve).toBeDefined();
+  });
+
+  test('a field with a role or a middleware keeps its resolver', async () => {
+    const schema = await buildApiSchema();
+    const job = getMetadataStorage().objectTypes.find((type) => type.name === 'Job')!;
+    const comment = job.fields!.find((field) => field.schemaName === 'comment')!;
+    const built = (schema.getType('Job') as GraphQLObjectType).getFields().comment;
+    const checked = () => 'checked';
+    try {
+      for (const change of [{ roles: ['ADMIN'] }, { roles: [] }, { middlewares: [() => undefined] }]) {
+        Object.assign(comment, { roles: undefined, middlewares: [] }, change);
+        built.resolve = checked;
+        expect(readPlainFieldsDirectly(schema)).not.toContain('Job.comment');
+        expect(built.resolve).toBe(checked);
+      }
+      Object.assign(comment, { roles: undefined, middlewares: [] });
+      expect(readPlainFieldsDirectly(schema)).toEqual(['Job.comment']);
+      expect(built.resolve).toBeUndefined();
+    } finally {
+      Object.assign(comment, { roles: undefined, middlewares: [] });
+      built.resolve = undefined;
+    }
   });
 });

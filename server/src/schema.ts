@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { GraphQLScalarType, printSchema, type GraphQLSchema } from 'graphql';
-import { GraphQLISODateTime, type PubSub, buildSchema } from 'type-graphql';
+import { GraphQLScalarType, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLISODateTime, type PubSub, buildSchema, getMetadataStorage } from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiTokenResolver } from './api-tokens/api-token.resolver';
 import {
@@ -75,6 +75,38 @@ const noTopics: PubSub = {
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/**
+ * TypeGraphQL gives every plain field of an object type (`Job.id`, `Job.createdAt`…) a resolver of its own,
+ * which runs the field's middlewares and auth check and then reads the property: a call and an object per
+ * field of every row. A field with neither reads its property directly, as graphql-js and compiled queries
+ * do when there is no resolver: on a page of 50 tickets and their 500 jobs, thousands of calls fewer. A
+ * field with a role (@Authorized), a middleware, a resolver method or another name in the schema keeps it.
+ * Returns the fields so read, as `Type.field`.
+ */
+export function readPlainFieldsDirectly(schema: GraphQLSchema): string[] {
+  const storage = getMetadataStorage();
+  const direct: string[] = [];
+  for (const objectType of storage.objectTypes) {
+    const type = schema.getType(objectType.name);
+    if (!isObjectType(type)) continue;
+    const fields = type.getFields();
+    for (const field of objectType.fields ?? []) {
+      const built = fields[field.schemaName];
+      if (!built?.resolve) continue;
+      if (field.roles !== undefined || (field.middlewares?.length ?? 0) > 0) continue;
+      if (field.schemaName !== field.name || (field.params?.length ?? 0) > 0) continue;
+      const method = storage.fieldResolvers.some(
+        (resolver) =>
+          resolver.schemaName === field.schemaName && resolver.getObjectType?.() === objectType.target,
+      );
+      if (method) continue;
+      built.resolve = undefined;
+      direct.push(`${type.name}.${field.schemaName}`);
+    }
+  }
+  return direct;
+}
+
 /** Built once per process: TypeGraphQL's metadata is global. */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
@@ -85,6 +117,9 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
     // Required by TypeGraphQL once there is a subscription; ours read the live feed (live/), not topics.
     pubSub: noTopics,
+  }).then((schema) => {
+    readPlainFieldsDirectly(schema);
+    return schema;
   });
   return built;
 }
