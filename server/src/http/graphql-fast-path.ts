@@ -52,6 +52,14 @@ interface KnownOperation {
   queryHash: string;
 }
 
+/**
+ * One key per text and operation name. No name and an empty name are two requests: Apollo runs a
+ * document's only operation for the first and refuses the second ("Unknown operation named """).
+ */
+function keyOf(query: string, operationName: string | undefined): string {
+  return operationName === undefined ? `-\u0000${query}` : `+${operationName}\u0000${query}`;
+}
+
 /** Valid documents by their exact text and operation name, as Apollo resolved them. */
 export class KnownOperations {
   private readonly entries = new Map<string, KnownOperation>();
@@ -63,7 +71,7 @@ export class KnownOperations {
   }
 
   find(query: string, operationName: string | undefined): KnownOperation | undefined {
-    const key = `${operationName ?? ''}\u0000${query}`;
+    const key = keyOf(query, operationName);
     const known = this.entries.get(key);
     if (known) {
       // Most recently used last, so the first key is the one to forget.
@@ -74,7 +82,7 @@ export class KnownOperations {
   }
 
   remember(query: string, operationName: string | undefined, known: KnownOperation): void {
-    const key = `${operationName ?? ''}\u0000${query}`;
+    const key = keyOf(query, operationName);
     if (this.entries.has(key)) return;
     this.entries.set(key, known);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);

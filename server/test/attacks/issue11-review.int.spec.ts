@@ -1,0 +1,450 @@
+import net from 'node:net';
+import zlib from 'node:zlib';
+import { ManualClock } from '../../src/clock';
+import { LOGIN, ME, SET_ROLE, UPDATE_ME } from '../support/operations';
+import { type RawResponse, TestApi, type TestUser } from '../support/test-server';
+
+/**
+ * A review of issue 11 as an attacker: the GraphQL fast path (http/graphql-fast-path.ts) against Apollo
+ * over real HTTP (each case sent twice: Apollo first, the fast path second), exotic HTTP framing on raw
+ * sockets, and the session cache (auth/session-cache.ts) against every way a session can end or its
+ * user change, on both databases. A probe that found nothing stays as a regression test.
+ */
+let api: TestApi;
+let admin: TestUser;
+let agent: TestUser;
+let alice: TestUser;
+
+beforeAll(async () => {
+  api = await TestApi.start({ apiTokenBudget: 1_000 }, { captureLogs: true });
+  ({ admin, agent } = await api.registerAdminAndAgent());
+  alice = await api.register('alice');
+});
+
+afterAll(async () => {
+  await api?.stop();
+});
+
+const VARYING = new Set(['date', 'etag', 'set-cookie', 'keep-alive', 'connection']);
+const headersOf = (response: RawResponse) =>
+  Object.fromEntries([...response.headers.entries()].filter(([name]) => !VARYING.has(name)));
+
+/** The points left change with every request an API token makes: the rest of the answer must not. */
+const sameText = (text: string) =>
+  text.replace(/"remaining":\d+/g, '"remaining":…').replace(/"resetAt":"[^"]+"/g, '"resetAt":…');
+
+function expectSame(first: RawResponse, second: RawResponse): void {
+  expect({ status: second.status, headers: headersOf(second), text: sameText(second.text) }).toEqual({
+    status: first.status,
+    headers: headersOf(first),
+    text: sameText(first.text),
+  });
+}
+
+const post = (body: string, headers: Record<string, string> = {}, path = '/graphql') =>
+  api.http(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.token}` });
+const unique = () => `q${Math.random().toString(36).slice(2)}`;
+const fast = () => api.server.fastPath.answered.count;
+
+/** Sends the same request twice: the first must go to Apollo, the second to the fast path; same answer. */
+async function twice(body: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const before = fast();
+  const first = await post(body, headers);
+  expect(fast()).toBe(before);
+  const second = await post(body, headers);
+  expect(fast()).toBe(before + 1);
+  expectSame(first, second);
+  return second;
+}
+
+/** A request the fast path must leave to Apollo even for a known document: answered as by Apollo. */
+async function leftToApollo(
+  known: string,
+  send: () => Promise<RawResponse>,
+  expected?: (answer: RawResponse) => void,
+): Promise<RawResponse> {
+  await post(known, bearer(alice));
+  const before = fast();
+  const answer = await send();
+  expect(fast()).toBe(before);
+  expected?.(answer);
+  return answer;
+}
+
+/** Raw bytes on one socket; resolves with everything the server wrote once it closes or idles. */
+function rawExchange(bytes: string | Buffer, { idleMs = 400, end = false } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(api.url);
+    const socket = net.connect(Number(url.port), url.hostname);
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        socket.destroy();
+        resolve(received);
+      }, idleMs);
+    };
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8');
+      idle();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+    socket.write(bytes, () => {
+      if (end) socket.end();
+      idle();
+    });
+  });
+}
+
+function requestBytes(body: string, extra: string[] = [], target = '/graphql'): string {
+  return [
+    `POST ${target} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...extra,
+    '',
+    body,
+  ].join('\r\n');
+}
+
+describe('the fast path answers as Apollo does', () => {
+  test('operationName "" on a document known without a name is refused as Apollo refuses it', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    // Known without an operation name.
+    await twice(JSON.stringify({ query }), bearer(alice));
+    const before = fast();
+    const empty = await post(JSON.stringify({ query, operationName: '' }), bearer(alice));
+    const fresh = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const apollo = await post(JSON.stringify({ query: fresh, operationName: '' }), bearer(alice));
+    expect(fast()).toBe(before);
+    expect(empty.status).toBe(apollo.status);
+    expect(empty.json.errors?.[0]?.message).toBe(apollo.json.errors?.[0]?.message);
+  });
+
+  test('operationName null, duplicate keys, __proto__ and constructor keys answer the same', async () => {
+    const query = `query { me { id username } }`.replace('me', `${unique()}: me`);
+    await twice(JSON.stringify({ query, operationName: null }), bearer(alice));
+    // The last of duplicate keys wins in both (JSON.parse).
+    const duplicate = `{"query":"{ nothing }","query":${JSON.stringify(query)}}`;
+    const answer = await post(duplicate, bearer(alice));
+    expect(answer.status).toBe(200);
+    expect(JSON.stringify(answer.json.data)).toContain(alice.username);
+    const withProto =
+      `query ($s: String) { tickets(first: 1, filter: { search: $s }) { totalCount } }`.replace(
+        'tickets',
+        `${unique()}: tickets`,
+      );
+    const proto = await twice(
+      `{"query":${JSON.stringify(withProto)},"variables":{"__proto__":{"s":"x"},"constructor":{"prototype":{"polluted":1}},"s":"login"},"__proto__":{"query":"{ __typename }"}}`,
+      bearer(alice),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(proto.status).toBe(200);
+  });
+
+  test('content types: charset=latin1, upper case, a list, none; gzip; chunked; text/plain (CSRF)', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const body = JSON.stringify({ query });
+    await twice(body, bearer(alice));
+    // Upper case is still JSON: the fast path, same answer.
+    const upper = await post(body, { ...bearer(alice), 'content-type': 'APPLICATION/JSON' });
+    expect(upper.status).toBe(200);
+    for (const contentType of [
+      'application/json;charset=latin1',
+      'application/json, text/plain',
+      'text/plain',
+    ]) {
+      await leftToApollo(
+        body,
+        () => post(body, { ...bearer(alice), 'content-type': contentType }),
+        (answer) => expect(answer.status).toBeGreaterThanOrEqual(400),
+      );
+    }
+    // A cross-site form (text/plain) never runs the operation: Apollo's CSRF prevention.
+    const form = await leftToApollo(body, () =>
+      api.http('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body }),
+    );
+    expect(form.status).toBe(400);
+    const none = await leftToApollo(body, () => api.http('/graphql', { method: 'POST', body }));
+    expect(none.status).toBe(400);
+    const gzipped = await leftToApollo(body, () =>
+      api.http('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...bearer(alice) },
+        body: zlib.gzipSync(body) as unknown as string,
+      }),
+    );
+    expect(gzipped.status).toBe(200);
+    const before = fast();
+    const chunked = await rawExchange(
+      [
+        'POST /graphql HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        'Transfer-Encoding: chunked',
+        `Authorization: Bearer ${alice.token}`,
+        'Connection: close',
+        '',
+        `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      ].join('\r\n'),
+    );
+    expect(chunked).toMatch(/^HTTP\/1\.1 200/);
+    expect(fast()).toBe(before);
+  });
+
+  test('a body of exactly 100 kB is read, one byte more is refused with 413 on both paths', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const base = JSON.stringify({ query });
+    const padded = (size: number) => `${base.slice(0, -1)}${' '.repeat(size - base.length)}}`;
+    await twice(base, bearer(alice));
+    const before = fast();
+    const exact = await post(padded(100 * 1024), bearer(alice));
+    expect(exact.status).toBe(200);
+    expect(fast()).toBe(before + 1);
+    const over = await post(padded(100 * 1024 + 1), bearer(alice));
+    expect(over.status).toBe(413);
+    expect(over.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(fast()).toBe(before + 1);
+  });
+
+  test('variables as a string, query not a string, extensions {} and an array body: as Apollo', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    await twice(JSON.stringify({ query }), bearer(alice));
+    const asString = await leftToApollo(JSON.stringify({ query }), () =>
+      post(JSON.stringify({ query, variables: '{}' }), bearer(alice)),
+    );
+    expect(asString.status).toBe(400);
+    const notString = await leftToApollo(JSON.stringify({ query }), () =>
+      post(JSON.stringify({ query: { kind: 'Document' } }), bearer(alice)),
+    );
+    expect(notString.status).toBe(400);
+    const extensions = await leftToApollo(JSON.stringify({ query }), () =>
+      post(JSON.stringify({ query, extensions: {} }), bearer(alice)),
+    );
+    expect(extensions.status).toBe(200);
+    const array = await leftToApollo(JSON.stringify({ query }), () =>
+      post(JSON.stringify([{ query }]), bearer(alice)),
+    );
+    expect(array.status).toBe(400);
+    const number = await leftToApollo(JSON.stringify({ query }), () =>
+      post(JSON.stringify({ query, operationName: 5 }), bearer(alice)),
+    );
+    expect(number.status).toBe(400);
+  });
+
+  test('variables nested 40,000 deep are refused the same way, and the server stays up', async () => {
+    const query =
+      `query ($ids: [TicketStatus!]) { tickets(first: 1, filter: { status: $ids }) { totalCount } }`.replace(
+        'tickets',
+        `${unique()}: tickets`,
+      );
+    const deep = `${'['.repeat(40_000)}"OPEN"${']'.repeat(40_000)}`;
+    const body = `{"query":${JSON.stringify(query)},"variables":{"ids":${deep}}}`;
+    const answer = await twice(body, bearer(alice));
+    expect(answer.status).toBeLessThan(500);
+    const objects = `{"query":${JSON.stringify(query.replace('query', `query ${unique()}`))},"variables":{"ids":${'{"a":'.repeat(16_000)}1${'}'.repeat(16_000)}}}`;
+    const second = await twice(objects, bearer(alice));
+    expect(second.status).toBeLessThan(500);
+    expect((await post(JSON.stringify({ query: ME }), bearer(alice))).status).toBe(200);
+  });
+
+  test('a document known under one operation name, sent with another, goes to Apollo', async () => {
+    const name = unique();
+    const query = `query ${name}A { me { id } } query ${name}B { me { username } }`;
+    await twice(JSON.stringify({ query, operationName: `${name}A` }), bearer(alice));
+    const before = fast();
+    const other = await post(JSON.stringify({ query, operationName: `${name}B` }), bearer(alice));
+    expect(fast()).toBe(before);
+    expect(other.json.data.me.username).toBe(alice.username);
+    const missing = await post(JSON.stringify({ query }), bearer(alice));
+    expect(missing.status).toBe(400);
+    expect(fast()).toBe(before);
+  });
+
+  test('Accept headers: JSON types, q=0, garbage', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const body = JSON.stringify({ query });
+    for (const accept of [
+      'application/graphql-response+json',
+      'application/json;q=0.5, application/graphql-response+json',
+      '*/*',
+      'text/html, */*;q=0.1',
+    ]) {
+      const fresh = JSON.stringify({ query: query.replace('query {', `query ${unique()} {`) });
+      const answer = await twice(fresh, { ...bearer(alice), accept });
+      expect(answer.status).toBe(200);
+    }
+    for (const accept of [
+      '*/*;q=0',
+      'application/graphql-response+json;q=0, application/json;q=0',
+      'garbage',
+    ]) {
+      const refused = await leftToApollo(body, () => post(body, { ...bearer(alice), accept }));
+      expect(refused.status).toBe(406);
+    }
+  });
+
+  test('the request log line is the same on both paths', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    await twice(JSON.stringify({ query }), bearer(alice));
+    const [first, second] = api.requestLogs().slice(-2);
+    const strip = ({ time, ms, reqId, pid, hostname, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(second)).toEqual(strip(first));
+    expect(second.user).toBe(Number(alice.id));
+  });
+
+  test('cookies as Bearer: login sets the same cookie, a cookie session reads me on both paths', async () => {
+    const login = JSON.stringify({
+      query: LOGIN,
+      variables: { input: { login: alice.username, password: alice.password } },
+    });
+    const before = fast();
+    const first = await post(login);
+    const second = await post(login);
+    expect(fast()).toBeGreaterThan(before);
+    expect(second.status).toBe(first.status);
+    const cookieOf = (answer: RawResponse) =>
+      answer.headers.get('set-cookie')!.replace(/st_session=[^;]+/, 'st_session=…');
+    expect(cookieOf(second)).toBe(cookieOf(first));
+    const cookie = second.headers.get('set-cookie')!.split(';')[0];
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const answer = await twice(JSON.stringify({ query }), { cookie });
+    expect(JSON.stringify(answer.json.data)).toContain(alice.id);
+  });
+
+  test('POST /graphql?query=… with a body, /GRAPHQL, /graphql/ and an absolute-form target', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const body = JSON.stringify({ query });
+    await twice(body, bearer(alice));
+    const before = fast();
+    const withSearch = await post(
+      body,
+      bearer(alice),
+      `/graphql?query=${encodeURIComponent('{ __typename }')}`,
+    );
+    expect(fast()).toBe(before + 1);
+    expect(JSON.stringify(withSearch.json.data)).toContain(alice.id);
+    for (const path of ['/GRAPHQL', '/graphql/']) {
+      const other = await post(body, bearer(alice), path);
+      expect(other.status).toBe(200);
+      expect(JSON.stringify(other.json.data)).toContain(alice.id);
+    }
+    const absolute = await rawExchange(
+      requestBytes(body, [`Authorization: Bearer ${alice.token}`, 'Connection: close'], `${api.url}/graphql`),
+    );
+    expect(absolute).toMatch(/^HTTP\/1\.1 200/);
+    expect(absolute).toContain(alice.id);
+    expect(fast()).toBe(before + 1);
+  });
+
+  test('pipelining: three requests on one socket are answered in order', async () => {
+    const names = [unique(), unique(), unique()];
+    const bodies = names.map((name) => JSON.stringify({ query: `query { ${name}: me { id } }` }));
+    for (const body of bodies) await post(body, bearer(alice));
+    const before = fast();
+    const answer = await rawExchange(
+      bodies.map((body) => requestBytes(body, [`Authorization: Bearer ${alice.token}`])).join(''),
+    );
+    expect(answer.match(/HTTP\/1\.1 200/g)).toHaveLength(3);
+    expect(names.map((name) => answer.indexOf(name))).toEqual(
+      [...names.map((name) => answer.indexOf(name))].sort((a, b) => a - b),
+    );
+    expect(fast()).toBe(before + 3);
+  });
+
+  test('a content-length larger or smaller than the body: no crash, nothing run twice', async () => {
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const body = JSON.stringify({ query });
+    await twice(body, bearer(alice));
+    // Longer than announced: the rest is the next request, which is not HTTP: 400 from Node.
+    const longer = await rawExchange(
+      [
+        'POST /graphql HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body) - 5}`,
+        '',
+        body,
+      ].join('\r\n'),
+    );
+    expect(longer).toMatch(/^HTTP\/1\.1 400/);
+    // Shorter than announced, then the client leaves: nothing answered, and the server goes on.
+    const shorter = await rawExchange(
+      [
+        'POST /graphql HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body) + 50}`,
+        '',
+        body,
+      ].join('\r\n'),
+      { idleMs: 200, end: true },
+    );
+    expect(shorter).not.toMatch(/HTTP\/1\.1 200/);
+    expect((await post(body, bearer(alice))).status).toBe(200);
+  });
+
+  test('a mutation that throws and a refused variable answer the same', async () => {
+    const mutation = `mutation ($id: ID!) { updateTicket(id: $id, input: { comment: "x" }) { id } }`.replace(
+      'updateTicket',
+      `${unique()}: updateTicket`,
+    );
+    const missing = await twice(
+      JSON.stringify({ query: mutation, variables: { id: '999999' } }),
+      bearer(alice),
+    );
+    expect(missing.json.errors[0].extensions.code).toBe('NOT_FOUND');
+    const wrong = await twice(
+      JSON.stringify({
+        query: mutation.replace('mutation', `mutation ${unique()}`),
+        variables: { id: { a: 1 } },
+      }),
+      bearer(alice),
+    );
+    expect(wrong.status).toBe(400);
+  });
+
+  test('API tokens: cost extension, 401 for an unknown token, 403 read-only mutation, 429 with Retry-After', async () => {
+    const create = `mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret apiToken { id } } }`;
+    const created = (
+      await api.ok<{ createApiToken: { secret: string; apiToken: { id: string } } }>(
+        create,
+        { input: { name: `r${unique()}`, scope: 'READ' } },
+        alice.token,
+      )
+    ).createApiToken;
+    const read = created.secret;
+    const query = `query { me { id } }`.replace('me', `${unique()}: me`);
+    const withCost = await twice(JSON.stringify({ query }), { authorization: `Bearer ${read}` });
+    expect(withCost.json.extensions.cost).toBeDefined();
+    const mutation = `mutation { ${unique()}: updateMe(input: { locale: EN }) { id } }`;
+    const forbidden = await twice(JSON.stringify({ query: mutation }), { authorization: `Bearer ${read}` });
+    expect(forbidden.status).toBe(403);
+    const gone = await twice(JSON.stringify({ query: query.replace('query', `query ${unique()}`) }), {
+      authorization: `Bearer ${read.slice(0, -4)}AAAA`,
+    });
+    expect(gone.status).toBe(401);
+    const expensive = `query { tickets(first: 100) { nodes { id title jobs { id comment } } } }`.replace(
+      'tickets',
+      `${unique()}: tickets`,
+    );
+    // The hour's points spent (but one), as many requests would.
+    const budget = api.server.services.tokenBudget;
+    for (const points of [100, 10, 1]) while ((await budget.spend(Number(created.apiToken.id), points)).ok);
+    const last = await post(JSON.stringify({ query: expensive }), { authorization: `Bearer ${read}` });
+    expect(last!.status).toBe(429);
+    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The first refusal may have been Apollo's; one more through the fast path answers the same.
+    const again = await post(JSON.stringify({ query: expensive }), { authorization: `Bearer ${read}` });
+    expect(again.status).toBe(429);
+    expect(headersOf(again)).toEqual(headersOf(last!));
+  });
+});
