@@ -42,6 +42,12 @@ import { setSecurityHeaders } from './security-headers';
 
 /** Documents remembered; the least recently used is forgotten beyond it. */
 export const KNOWN_OPERATIONS = 500;
+/**
+ * And at most this many characters of query text (each held twice, as the key and in the document's
+ * source): anyone may send valid documents of up to 100 kB, and 500 of them held over 100 MB. The web
+ * client's documents are a few kB each.
+ */
+export const KNOWN_OPERATIONS_CHARS = 4 * 1024 * 1024;
 /** As express.json({ limit: '100kb' }) in app.ts. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -63,8 +69,12 @@ function keyOf(query: string, operationName: string | undefined): string {
 /** Valid documents by their exact text and operation name, as Apollo resolved them. */
 export class KnownOperations {
   private readonly entries = new Map<string, KnownOperation>();
+  private chars = 0;
 
-  constructor(private readonly capacity = KNOWN_OPERATIONS) {}
+  constructor(
+    private readonly capacity = KNOWN_OPERATIONS,
+    private readonly maxChars = KNOWN_OPERATIONS_CHARS,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -83,9 +93,14 @@ export class KnownOperations {
 
   remember(query: string, operationName: string | undefined, known: KnownOperation): void {
     const key = keyOf(query, operationName);
-    if (this.entries.has(key)) return;
+    if (this.entries.has(key) || key.length > this.maxChars) return;
     this.entries.set(key, known);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.chars += key.length;
+    while (this.entries.size > this.capacity || this.chars > this.maxChars) {
+      const oldest = this.entries.keys().next().value!;
+      this.entries.delete(oldest);
+      this.chars -= oldest.length;
+    }
   }
 }
 
