@@ -272,6 +272,76 @@ describe('the fast path answers as Apollo does', () => {
     expect(fast()).toBe(before + 1);
   });
 
+  test('a byte order mark, bytes that are not UTF-8 and Expect: 100-continue answer the same', async () => {
+    const query = `query ($s: String) { tickets(first: 1, filter: { search: $s }) { totalCount } }`.replace(
+      'tickets',
+      `${unique()}: tickets`,
+    );
+    const body = JSON.stringify({ query, variables: { s: 'caf\u00e9' } });
+    await twice(body, bearer(alice));
+    const head = (length: number, extra: string[] = []) =>
+      [
+        'POST /graphql HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        `Authorization: Bearer ${alice.token}`,
+        `Content-Length: ${length}`,
+        'Connection: close',
+        ...extra,
+        '',
+        '',
+      ].join('\r\n');
+    const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
+    const before = fast();
+    // Through the fast path (known) and through Apollo (a fresh name): the same answers.
+    for (const text of [`\ufeff${body}`, body.replace('caf\u00e9', 'caf\\u00e9')]) {
+      const fresh = query.replace('query', `query ${unique()}`);
+      const bytes = Buffer.from(text);
+      const known = await rawExchange(Buffer.concat([Buffer.from(head(bytes.length)), bytes]));
+      const other = Buffer.from(
+        text.replace(query, fresh).replace(JSON.stringify(query), JSON.stringify(fresh)),
+      );
+      const apollo = await rawExchange(Buffer.concat([Buffer.from(head(other.length)), other]));
+      expect(known).toMatch(/^HTTP\/1\.1 200/);
+      expect(bodyOf(known).replace(/"q\w+"/, '"…"')).toBe(bodyOf(apollo).replace(/"q\w+"/, '"…"'));
+    }
+    // Bytes that are not UTF-8 in a string: replaced by U+FFFD on both paths alike.
+    const invalid = Buffer.concat([
+      Buffer.from(body.slice(0, body.indexOf('caf') + 3)),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(body.slice(body.indexOf('caf') + 4)),
+    ]);
+    const knownInvalid = await rawExchange(Buffer.concat([Buffer.from(head(invalid.length)), invalid]));
+    expect(knownInvalid).toMatch(/^HTTP\/1\.1 200/);
+    // Expect: 100-continue: the body follows the interim answer.
+    const continued = await new Promise<string>((resolve, reject) => {
+      const url = new URL(api.url);
+      const socket = net.connect(Number(url.port), url.hostname);
+      let received = '';
+      socket.on('error', reject);
+      socket.on('data', (chunk) => {
+        received += chunk.toString();
+        if (received.startsWith('HTTP/1.1 100') && !received.includes('\r\n\r\nHTTP/1.1 200')) {
+          if (!socket.writableEnded && received.endsWith('\r\n\r\n')) socket.end(body);
+        }
+      });
+      socket.on('close', () => resolve(received));
+      socket.write(head(Buffer.byteLength(body), ['Expect: 100-continue']).replace('\r\n\r\n', '\r\n\r\n'));
+    });
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
+    expect(fast()).toBe(before + 4);
+  });
+
+  test('a subscription over POST is never remembered: Apollo refuses it each time', async () => {
+    const query = `subscription { ${unique()}: jobAdded { id } }`;
+    const before = fast();
+    const first = await post(JSON.stringify({ query }), bearer(alice));
+    const second = await post(JSON.stringify({ query }), bearer(alice));
+    expect(fast()).toBe(before);
+    expect(first.status).toBeGreaterThanOrEqual(400);
+    expectSame(first, second);
+  });
+
   test('a document known under one operation name, sent with another, goes to Apollo', async () => {
     const name = unique();
     const query = `query ${name}A { me { id } } query ${name}B { me { username } }`;
@@ -565,7 +635,8 @@ describe('the session cache believes no session that has ended or changed', () =
     expect((await me(person.token)).role).toBe('USER');
     await api.sql(`UPDATE "user" SET "role" = 'AGENT' WHERE "id" = ?`, [Number(person.id)]);
     expect((await me(person.token)).role).toBe('AGENT');
-    await api.sql(`update  user set "sessionVersion" = "sessionVersion" + 1 where id = ?`, [
+    // Lower case, a line break, no space before the column list: still seen.
+    await api.sql(`update\n  "user"\tset "sessionVersion" = "sessionVersion" + 1 where "id" = ?`, [
       Number(person.id),
     ]);
     expect(await me(person.token)).toBeNull();
