@@ -14,12 +14,11 @@ import { type RawResponse, TestApi, type TestUser } from '../support/test-server
  */
 let api: TestApi;
 let admin: TestUser;
-let agent: TestUser;
 let alice: TestUser;
 
 beforeAll(async () => {
   api = await TestApi.start({ apiTokenBudget: 1_000 }, { captureLogs: true });
-  ({ admin, agent } = await api.registerAdminAndAgent());
+  ({ admin } = await api.registerAdminAndAgent());
   alice = await api.register('alice');
 });
 
@@ -318,15 +317,20 @@ describe('the fast path answers as Apollo does', () => {
       const url = new URL(api.url);
       const socket = net.connect(Number(url.port), url.hostname);
       let received = '';
+      let sent = false;
       socket.on('error', reject);
       socket.on('data', (chunk) => {
         received += chunk.toString();
         if (received.startsWith('HTTP/1.1 100') && !received.includes('\r\n\r\nHTTP/1.1 200')) {
-          if (!socket.writableEnded && received.endsWith('\r\n\r\n')) socket.end(body);
+          // Not end(): a client that half-closes has its request aborted by Node (any path).
+          if (!sent && received.endsWith('\r\n\r\n')) {
+            sent = true;
+            socket.write(body);
+          }
         }
       });
       socket.on('close', () => resolve(received));
-      socket.write(head(Buffer.byteLength(body), ['Expect: 100-continue']).replace('\r\n\r\n', '\r\n\r\n'));
+      socket.write(head(Buffer.byteLength(body), ['Expect: 100-continue']));
     });
     expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
     expect(fast()).toBe(before + 4);
@@ -382,7 +386,11 @@ describe('the fast path answers as Apollo does', () => {
     const query = `query { me { id } }`.replace('me', `${unique()}: me`);
     await twice(JSON.stringify({ query }), bearer(alice));
     const [first, second] = api.requestLogs().slice(-2);
-    const strip = ({ time, ms, reqId, pid, hostname, ...rest }: Record<string, unknown>) => rest;
+    const strip = (line: Record<string, unknown>) => {
+      const rest = { ...line };
+      for (const varying of ['time', 'ms', 'reqId', 'pid', 'hostname']) delete rest[varying];
+      return rest;
+    };
     expect(strip(second)).toEqual(strip(first));
     expect(second.user).toBe(Number(alice.id));
   });
