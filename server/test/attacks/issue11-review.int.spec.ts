@@ -510,6 +510,25 @@ describe('the fast path answers as Apollo does', () => {
     expect(wrong.status).toBe(400);
   });
 
+  test('the job-list limit refuses the whole answer the same way on both paths', async () => {
+    const projectId = await api.createProject(admin);
+    const ticketId = await api.createTicket(alice, projectId);
+    // MAX_JOBS_PER_REQUEST (10,000) jobs and one more, written underneath.
+    await api.sql(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+       INSERT INTO "job" ("ticketId", "authorId", "authorRole", "createdAt", "comment", "internal", "status", "changes")
+       SELECT ?, ?, 'USER', 1, 'again', false, 0, '[]' FROM n`,
+      [Number(ticketId), Number(alice.id)],
+    );
+    const query = `query ($id: ID!) { ticket(id: $id) { id jobs { id author { id } } } }`.replace(
+      'ticket(',
+      `${unique()}: ticket(`,
+    );
+    const answer = await twice(JSON.stringify({ query, variables: { id: ticketId } }), bearer(admin));
+    expect(answer.json.data).toBeNull();
+    expect(answer.json.errors).toHaveLength(1);
+  });
+
   test('API tokens: cost extension, 401 for an unknown token, 403 read-only mutation, 429 with Retry-After', async () => {
     const create = `mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret apiToken { id } } }`;
     const created = (
