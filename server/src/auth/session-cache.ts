@@ -105,7 +105,8 @@ export class SessionCache {
 
   /**
    * Watches the database's statements (TypeORM's query events, sent for every statement), and forgets
-   * everything when a transaction is rolled back past TypeORM (SQLite's group commit failing whole).
+   * everything when writes are undone past TypeORM (SQLite's group commit failing whole, or one of its
+   * units rolled back to its savepoint after a request read its write on the shared connection).
    */
   watch(database: Database): void {
     const watcher: EntitySubscriberInterface = {

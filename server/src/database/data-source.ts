@@ -281,7 +281,10 @@ export class Database extends EventEmitter<{
   fatal: [error: unknown];
   /** After every successful commit: consumers of the outbox and the event log wake up. */
   committed: [];
-  /** A whole transaction was rolled back outside TypeORM (a failed group on SQLite). */
+  /**
+   * Writes were undone outside TypeORM: a whole transaction (a failed group on SQLite), or one unit of a
+   * group rolled back to its savepoint, whose writes the other units' requests may have read already.
+   */
   rolledBack: [];
 }> {
   readonly dialect: Dialect;
@@ -557,6 +560,7 @@ export class Database extends EventEmitter<{
     if (!this.connection.inTransaction) return false;
     try {
       this.connection.exec('ROLLBACK TO unit; RELEASE unit');
+      this.emit('rolledBack');
       return true;
     } catch (error) {
       this.emit('fault', error);

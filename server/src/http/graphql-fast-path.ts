@@ -42,6 +42,12 @@ import { setSecurityHeaders } from './security-headers';
 
 /** Documents remembered; the least recently used is forgotten beyond it. */
 export const KNOWN_OPERATIONS = 500;
+/**
+ * And at most this many characters of query text (each held twice, as the key and in the document's
+ * source): anyone may send valid documents of up to 100 kB, and 500 of them held over 100 MB. The web
+ * client's documents are a few kB each.
+ */
+export const KNOWN_OPERATIONS_CHARS = 4 * 1024 * 1024;
 /** As express.json({ limit: '100kb' }) in app.ts. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -52,18 +58,30 @@ interface KnownOperation {
   queryHash: string;
 }
 
+/**
+ * One key per text and operation name. No name and an empty name are two requests: Apollo runs a
+ * document's only operation for the first and refuses the second ("Unknown operation named """).
+ */
+function keyOf(query: string, operationName: string | undefined): string {
+  return operationName === undefined ? `-\u0000${query}` : `+${operationName}\u0000${query}`;
+}
+
 /** Valid documents by their exact text and operation name, as Apollo resolved them. */
 export class KnownOperations {
   private readonly entries = new Map<string, KnownOperation>();
+  private chars = 0;
 
-  constructor(private readonly capacity = KNOWN_OPERATIONS) {}
+  constructor(
+    private readonly capacity = KNOWN_OPERATIONS,
+    private readonly maxChars = KNOWN_OPERATIONS_CHARS,
+  ) {}
 
   get size(): number {
     return this.entries.size;
   }
 
   find(query: string, operationName: string | undefined): KnownOperation | undefined {
-    const key = `${operationName ?? ''}\u0000${query}`;
+    const key = keyOf(query, operationName);
     const known = this.entries.get(key);
     if (known) {
       // Most recently used last, so the first key is the one to forget.
@@ -74,10 +92,15 @@ export class KnownOperations {
   }
 
   remember(query: string, operationName: string | undefined, known: KnownOperation): void {
-    const key = `${operationName ?? ''}\u0000${query}`;
-    if (this.entries.has(key)) return;
+    const key = keyOf(query, operationName);
+    if (this.entries.has(key) || key.length > this.maxChars) return;
     this.entries.set(key, known);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.chars += key.length;
+    while (this.entries.size > this.capacity || this.chars > this.maxChars) {
+      const oldest = this.entries.keys().next().value!;
+      this.entries.delete(oldest);
+      this.chars -= oldest.length;
+    }
   }
 }
 
