@@ -372,6 +372,8 @@ export async function startServer(
       (closing ??= (async () => {
         // Live sockets first (1001): the HTTP server's drain would wait for them.
         await live.close();
+        // Requests still arriving on open connections meet Apollo's refusal while it stops.
+        fastPath.stop();
         await apollo.stop();
         shedLog.stop();
         loopDelay.stop();

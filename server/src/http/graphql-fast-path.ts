@@ -218,6 +218,8 @@ export interface FastPathOptions {
 
 export interface FastPath {
   listener: RequestListener;
+  /** From now on every request goes to Express and Apollo, which refuse them while the service stops. */
+  stop(): void;
   /** Requests answered here rather than by Express and Apollo (tests, benchmarks). */
   readonly answered: { count: number };
 }
@@ -225,11 +227,13 @@ export interface FastPath {
 export function graphqlFastPath(options: FastPathOptions): FastPath {
   const { app, known } = options;
   const answered = { count: 0 };
+  let stopped = false;
 
   const listener: RequestListener = (req, res) => {
     const length = Number(req.headers['content-length']);
     const encoding = req.headers['content-encoding'];
     if (
+      stopped ||
       req.method !== 'POST' ||
       !isGraphqlPath(req.url) ||
       !isPlainJson(req.headers['content-type']) ||
@@ -477,7 +481,13 @@ export function graphqlFastPath(options: FastPathOptions): FastPath {
     return { ...error.toJSON(), extensions };
   }
 
-  return { listener, answered };
+  return {
+    listener,
+    answered,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 /** A hook of every plugin that has it, run together as Apollo runs them (Promise.all). */
