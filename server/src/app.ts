@@ -52,6 +52,7 @@ import { attachmentRoutes } from './attachments/attachment.routes';
 import { exportRoutes } from './exports/export.routes';
 import { importRoutes } from './imports/import.routes';
 import { subscriptionsOverHttpPlugin } from './live/http-subscriptions';
+import { SESSION_CHANNEL } from './migrations/postgres/1765900000000-session-notify';
 import { LiveServer } from './live/live-server';
 import { createLogger } from './logging';
 import { DeliveryWorker } from './outbox/delivery-worker';
@@ -99,8 +100,6 @@ export interface StartOptions {
 }
 
 export const MAX_TOKENS = 2000;
-/** The PostgreSQL channel on which instances tell each other to forget the sessions they believe. */
-export const SESSION_CHANNEL = 'st_session';
 /** What a request refused for overload is told to wait: the line moves in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
 /** How long /healthz waits for a fresh write probe before it answers the last one (busy service). */
@@ -269,19 +268,13 @@ export async function startServer(
     logger,
     development,
     postgresUrl: isPostgresUrl(config.databaseUrl) ? config.databaseUrl : undefined,
-    // Another instance changed a person or ended a session: sessions believed here are read again.
+    // A person changed or a session ended, on any instance (a trigger notifies: migration 1765900000000):
+    // sessions believed here are read again; none is believed while this listener is not connected.
     alsoListen: { [SESSION_CHANNEL]: () => services.sessionCache.forgetAll() },
+    onListening: (listening) => services.sessionCache.hearingOthers(listening),
   });
-  if (isPostgresUrl(config.databaseUrl)) {
-    // Sent once the write is committed (or rolled back); this instance forgot its own sessions already.
-    services.sessionCache.onWritten = () => {
-      database.manager
-        .query(`NOTIFY ${SESSION_CHANNEL}`)
-        .catch((error: unknown) =>
-          logger.warn({ err: error }, 'could not tell other instances of a session change'),
-        );
-    };
-  }
+  // Until the listener is connected, other instances' changes could go unheard.
+  if (isPostgresUrl(config.databaseUrl)) services.sessionCache.hearingOthers(false);
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

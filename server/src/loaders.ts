@@ -19,7 +19,6 @@ import { userColumns, userFromRow } from './users/user-row';
 import { recentDeliveriesOf } from './webhooks/recent-deliveries';
 import type { WebhookDelivery } from './webhooks/webhook-delivery';
 
-/** Per-request batching: a page of N tickets costs one query per relation, not N. */
 /**
  * Users by id, which also answers at once for a user this request has read already: a page's jobs are
  * mostly written by the people its tickets name, and a value spares the promise and the microtasks of
@@ -49,6 +48,7 @@ export class UserLoader extends DataLoader<number, User | null> {
   }
 }
 
+/** Per-request batching: a page of N tickets costs one query per relation, not N. */
 export interface Loaders {
   userById: UserLoader;
   projectById: DataLoader<number, Project | null>;

@@ -50,7 +50,7 @@ describe('KnownOperations', () => {
     const operations = new KnownOperations(10);
     const me = known('query Me { me { id } }');
     operations.remember('query Me { me { id } }', undefined, me);
-    expect(operations.find('query Me { me { id } }', undefined)).toBe(me);
+    expect(operations.find('query Me { me { id } }', undefined)).toMatchObject(me);
     expect(operations.find('query Me { me { id } }', 'Me')).toBeUndefined();
     expect(operations.find('query Me { me { id }}', undefined)).toBeUndefined();
   });
@@ -73,4 +73,18 @@ test("bodyErrorAnswer: express.json's refusals in the API's error shape", () => 
     body: '{"errors":[{"message":"The request body is larger than 100 kB.","extensions":{"code":"BAD_USER_INPUT"}}]}',
   });
   expect(bodyErrorAnswer('entity.parse.failed').status).toBe(400);
+});
+
+test('KnownOperations weighs a document by its parsed size, not its text', () => {
+  const operations = new KnownOperations(500, 1024 * 1024);
+  // Dense: 2,000 characters of text, far more once parsed.
+  const dense = (index: number) => `query Q${index} { ${'me '.repeat(660)}}`;
+  for (let index = 0; index < 100; index += 1)
+    operations.remember(dense(index), undefined, known(dense(index)));
+  expect(dense(0).length).toBeLessThan(2100);
+  // 100 of them are 200 kB of text, under the budget by text; by parsed size only a few fit.
+  expect(operations.size).toBeGreaterThan(0);
+  expect(operations.size).toBeLessThan(20);
+  expect(operations.find(dense(99), undefined)).toBeDefined();
+  expect(operations.find(dense(0), undefined)).toBeUndefined();
 });

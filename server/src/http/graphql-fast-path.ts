@@ -43,16 +43,19 @@ import { setSecurityHeaders } from './security-headers';
 /** Documents remembered; the least recently used is forgotten beyond it. */
 export const KNOWN_OPERATIONS = 500;
 /**
- * And at most this many characters of query text (each held twice, as the key and in the document's
- * source): anyone may send valid documents of up to 100 kB, and 500 of them held over 100 MB. The web
- * client's documents are a few kB each.
+ * And at most this size, counted as Apollo's own document store counts (the parsed document as JSON)
+ * plus the query text kept as the key: anyone may send valid documents, and a dense one of 6 kB of text
+ * parses into about 1 MB (300 kB as JSON), so 500 of them held 500 MB. About 30 MB of heap at most; the
+ * web client's documents weigh 5–30 kB each.
  */
-export const KNOWN_OPERATIONS_CHARS = 4 * 1024 * 1024;
+export const KNOWN_OPERATIONS_SIZE = 8 * 1024 * 1024;
 /** As express.json({ limit: '100kb' }) in app.ts. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
 interface KnownOperation {
   document: DocumentNode;
+  /** Its weight against KNOWN_OPERATIONS_SIZE, set when it is remembered. */
+  size?: number;
   operation: OperationDefinitionNode;
   /** Apollo's hash of the query text: the key CompiledOperations shares with Apollo's executor. */
   queryHash: string;
@@ -69,11 +72,11 @@ function keyOf(query: string, operationName: string | undefined): string {
 /** Valid documents by their exact text and operation name, as Apollo resolved them. */
 export class KnownOperations {
   private readonly entries = new Map<string, KnownOperation>();
-  private chars = 0;
+  private weight = 0;
 
   constructor(
     private readonly capacity = KNOWN_OPERATIONS,
-    private readonly maxChars = KNOWN_OPERATIONS_CHARS,
+    private readonly maxSize = KNOWN_OPERATIONS_SIZE,
   ) {}
 
   get size(): number {
@@ -93,13 +96,15 @@ export class KnownOperations {
 
   remember(query: string, operationName: string | undefined, known: KnownOperation): void {
     const key = keyOf(query, operationName);
-    if (this.entries.has(key) || key.length > this.maxChars) return;
-    this.entries.set(key, known);
-    this.chars += key.length;
-    while (this.entries.size > this.capacity || this.chars > this.maxChars) {
-      const oldest = this.entries.keys().next().value!;
+    if (this.entries.has(key)) return;
+    const size = key.length + JSON.stringify(known.document).length;
+    if (size > this.maxSize) return;
+    this.entries.set(key, { ...known, size });
+    this.weight += size;
+    while (this.entries.size > this.capacity || this.weight > this.maxSize) {
+      const [oldest, entry] = this.entries.entries().next().value!;
       this.entries.delete(oldest);
-      this.chars -= oldest.length;
+      this.weight -= entry.size!;
     }
   }
 }

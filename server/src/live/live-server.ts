@@ -68,6 +68,8 @@ export interface LiveServerOptions {
   postgresUrl?: string;
   /** Other PostgreSQL channels heard on the same listening connection (the session cache's). */
   alsoListen?: Record<string, () => void>;
+  /** Told when the listening connection is up (true) and when it drops (false). */
+  onListening?: (listening: boolean) => void;
 }
 
 /** What graphql-ws knows of a socket besides its messages. */
@@ -204,6 +206,7 @@ export class LiveServer {
           options.postgresUrl,
           { ...options.alsoListen, [EVENT_CHANNEL]: () => services.live.wake() },
           logger,
+          options.onListening,
         )
       : undefined;
   }

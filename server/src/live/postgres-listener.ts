@@ -25,6 +25,8 @@ export class PostgresListener {
     private readonly url: string,
     private readonly channels: Readonly<Record<string, () => void>>,
     private readonly log: ListenerLog,
+    /** Told when listening begins (true) and when the connection is lost or closed (false). */
+    private readonly onListening: (listening: boolean) => void = () => {},
   ) {}
 
   /** Resolves once listening (or once the first attempt failed: it goes on trying in the background). */
@@ -34,6 +36,7 @@ export class PostgresListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.onListening(false);
     clearTimeout(this.retryTimer);
     await this.connecting?.catch(() => undefined);
     const client = this.client;
@@ -54,6 +57,7 @@ export class PostgresListener {
         if (dropped) return;
         dropped = true;
         if (this.client === client) this.client = undefined;
+        this.onListening(false);
         client.removeAllListeners('notification');
         client.end().catch(() => undefined);
         if (this.stopped) return;
@@ -75,6 +79,7 @@ export class PostgresListener {
         return;
       }
       this.client = client;
+      this.onListening(true);
       if (this.retryMs !== FIRST_RETRY_MS) this.log.info({}, 'live updates listen to PostgreSQL again');
       this.retryMs = FIRST_RETRY_MS;
       // Whatever was committed while not listening.

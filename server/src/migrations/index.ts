@@ -24,6 +24,7 @@ import { PostgresJobAuthorRole1765600000000 } from './postgres/1765600000000-job
 import { PostgresTeamFigures1765700000000 } from './postgres/1765700000000-team-figures';
 import { PostgresSavedViews1765800000000 } from './postgres/1765800000000-saved-views';
 import { PostgresTeamTable1765810000000 } from './postgres/1765810000000-team-table';
+import { PostgresSessionNotify1765900000000 } from './postgres/1765900000000-session-notify';
 
 /** Every SQLite migration, oldest first. They run at start-up. */
 export const migrations = [
@@ -60,4 +61,6 @@ export const postgresMigrations = [
   PostgresTeamFigures1765700000000,
   PostgresSavedViews1765800000000,
   PostgresTeamTable1765810000000,
+  // PostgreSQL only: on SQLite one process writes, and its own statements are seen (session-cache.ts).
+  PostgresSessionNotify1765900000000,
 ];
