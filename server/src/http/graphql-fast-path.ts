@@ -44,7 +44,7 @@ import { setSecurityHeaders } from './security-headers';
 export const KNOWN_OPERATIONS = 500;
 /**
  * And at most this size, counted as Apollo's own document store counts (the parsed document as JSON)
- * plus the query text kept as the key: anyone may send valid documents, and a dense one of 6 kB of text
+ * plus the query text, kept as the key and as the document's source: anyone may send valid documents, and a dense one of 6 kB of text
  * parses into about 1 MB (300 kB as JSON), so 500 of them held 500 MB. About 30 MB of heap at most; the
  * web client's documents weigh 5–30 kB each.
  */
@@ -97,7 +97,9 @@ export class KnownOperations {
   remember(query: string, operationName: string | undefined, known: KnownOperation): void {
     const key = keyOf(query, operationName);
     if (this.entries.has(key)) return;
-    const size = key.length + JSON.stringify(known.document).length;
+    // The key, the text again as the document's source, and the parsed document as Apollo counts it.
+    const size =
+      key.length + (known.document.loc?.source.body.length ?? 0) + JSON.stringify(known.document).length;
     if (size > this.maxSize) return;
     this.entries.set(key, { ...known, size });
     this.weight += size;
