@@ -300,6 +300,9 @@ export async function startServer(
       res.redirect(303, '/playground');
     else next();
   });
+  // Mirrored by the fast path (http/graphql-fast-path.ts), which answers validated documents before
+  // Express: a step added here for GraphQL requests must be added there too (it sets the security
+  // headers, no-store and the SQL tally itself).
   app.use(
     '/graphql',
     noStore,
