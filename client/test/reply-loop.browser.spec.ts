@@ -105,9 +105,20 @@ describeWithBrowser('the reply loop: the team waits for the reporter, who answer
 
   it('after the reporter answers, the ticket shows OPEN, set by the same job', async () => {
     const { page } = suite;
+    // The answer's HTTP reply is held back, so the page hears its own job live first and the ticket is
+    // OPEN before the mutation resolves: the notice still says what was sent (it once said "Comment added.").
+    const heldBack = '**/graphql';
+    await page.route(heldBack, async (route) => {
+      const body = route.request().postData() ?? '';
+      if (!body.includes('updateTicket')) return route.continue();
+      const response = await route.fetch();
+      await page.locator('.ticket-head .badge-status', { hasText: /^Open$/ }).waitFor();
+      await route.fulfill({ response });
+    });
     await page.getByRole('textbox', { name: 'Your answer' }).fill('Firefox 130, on Linux.');
     await page.getByRole('button', { name: 'Send answer' }).click();
     await page.getByText('Answer sent: the ticket is back with the team.').waitFor();
+    await page.unroute(heldBack);
     await expect(page.locator('.ticket-head .badge-status').textContent()).resolves.toBe('Open');
     await expect(page.locator('.ticket-facts').textContent()).resolves.toMatch(/Status\s*Open/);
     const answer = page.locator('.timeline .job').last();
