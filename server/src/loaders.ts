@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
-import type { EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { whereTicketVisible } from './access/access-policy';
 import type { Database } from './database/data-source';
 import { rawQuery } from './database/sql';
+import { sqliteReadRows } from './database/sqlite-reads';
 import { Project } from './projects/project.entity';
 import { type FieldChange, Job } from './tickets/job.entity';
 import { Ticket } from './tickets/ticket.entity';
@@ -86,46 +88,42 @@ export function inList(ids: readonly number[]): { sql: string; parameters: numbe
   return { sql: `IN (${parameters.map(() => '?').join(', ')})`, parameters };
 }
 
-/**
- * SQLite: one query runner per connection for these reads, so that its statement cache (TypeORM's, 100
- * statements) prepares each of them once; manager.query makes a runner, and prepares again, every time.
- * The connection is SQLite's only one: the same reads as through the manager, counted and logged alike.
- */
-const sqliteReaders = new WeakMap<object, QueryRunner>();
-
-/** One read with `?` placeholders on either database (rawQuery), from prepared statements on SQLite. */
+/** One read with `?` placeholders on either database (rawQuery), straight from better-sqlite3 on SQLite. */
 export function readRows<T>(
   manager: EntityManager,
   text: string,
   parameters: readonly unknown[],
 ): Promise<T[]> {
-  const reader = sqliteReader(manager);
-  if (!reader) return rawQuery<T[]>(manager, text, parameters);
-  return reader.query(text, [...parameters]) as Promise<T[]>;
-}
-
-/** The long-lived reader of a SQLite connection; null on PostgreSQL. */
-function sqliteReader(manager: EntityManager): QueryRunner | null {
-  const dataSource = manager.connection;
-  const connection = (dataSource.driver as unknown as { databaseConnection?: object }).databaseConnection;
-  if (dataSource.options.type !== 'better-sqlite3' || !connection) return null;
-  let reader = sqliteReaders.get(connection);
-  if (!reader) sqliteReaders.set(connection, (reader = dataSource.createQueryRunner()));
-  return reader;
+  const connection = sqliteConnection(manager);
+  if (!connection) return rawQuery<T[]>(manager, text, parameters);
+  return sqliteReadRows<T>(manager.connection, connection, text, parameters);
 }
 
 /**
- * The rows of a query the query builder wrote (its own placeholders), read like readRows: prepared once
- * on SQLite, through manager (and its transaction, if any) on PostgreSQL. Only the text is built by
- * TypeORM; no entity is hydrated.
+ * SQLite's only connection (reads see what a transaction on it has written so far, as through the
+ * manager); null on PostgreSQL.
+ */
+function sqliteConnection(manager: EntityManager): BetterSqlite3.Database | null {
+  const dataSource = manager.connection;
+  if (dataSource.options.type !== 'better-sqlite3') return null;
+  const driver = dataSource.driver as unknown as { databaseConnection?: BetterSqlite3.Database };
+  return driver.databaseConnection ?? null;
+}
+
+/**
+ * The rows of a query the query builder wrote (its own placeholders), read like readRows: straight from
+ * better-sqlite3 on SQLite, through manager (and its transaction, if any) on PostgreSQL. Only the text
+ * is built by TypeORM; no entity is hydrated.
  */
 export function readBuiltRows<T>(
   manager: EntityManager,
   query: SelectQueryBuilder<ObjectLiteral>,
 ): Promise<T[]> {
   const [text, parameters] = query.getQueryAndParameters();
-  const reader = sqliteReader(manager);
-  return (reader ? reader.query(text, parameters) : manager.query(text, parameters)) as Promise<T[]>;
+  const connection = sqliteConnection(manager);
+  return connection
+    ? sqliteReadRows<T>(manager.connection, connection, text, parameters)
+    : (manager.query(text, parameters) as Promise<T[]>);
 }
 
 /** The entities of the given ids, in the order asked, null where none: one statement. */
