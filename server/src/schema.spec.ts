@@ -1,8 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type GraphQLObjectType, buildSchema, findBreakingChanges } from 'graphql';
+import { type GraphQLObjectType, type GraphQLResolveInfo, buildSchema, findBreakingChanges } from 'graphql';
 import { GraphQLISODateTime, getMetadataStorage } from 'type-graphql';
-import { DateTimeISO, buildApiSchema, printApiSchema, readPlainFieldsDirectly, schemaFile } from './schema';
+import {
+  DateTimeISO,
+  buildApiSchema,
+  callResolverMethodsDirectly,
+  printApiSchema,
+  readPlainFieldsDirectly,
+  schemaFile,
+} from './schema';
+import { Job } from './tickets/job.entity';
+import { User } from './users/user.entity';
 
 const contractDir = path.resolve(__dirname, '..', '..', '..', 'shared', 'api');
 const contracts = [
@@ -95,5 +104,43 @@ describe('plain fields read directly (readPlainFieldsDirectly)', () => {
       Object.assign(comment, { roles: undefined, middlewares: [] });
       built.resolve = undefined;
     }
+  });
+});
+
+describe('resolver methods called directly (callResolverMethodsDirectly)', () => {
+  test('methods of the parent and the context only are called directly; roles, arguments and middlewares keep TypeGraphQL', async () => {
+    const schema = await buildApiSchema();
+    const direct = callResolverMethodsDirectly(schema);
+    expect(direct).toEqual(
+      expect.arrayContaining([
+        'Ticket.project',
+        'Ticket.author',
+        'Ticket.assignee',
+        'Ticket.jobs',
+        'Job.author',
+      ]),
+    );
+    const storage = getMetadataStorage();
+    for (const resolver of storage.fieldResolvers) {
+      const name = `${storage.objectTypes.find((type) => type.target === resolver.getObjectType?.())?.name}.${resolver.schemaName}`;
+      const kept =
+        resolver.roles !== undefined ||
+        (resolver.middlewares?.length ?? 0) > 0 ||
+        (resolver.params ?? []).some((param) => param.kind !== 'root' && param.kind !== 'context');
+      if (kept) expect(direct).not.toContain(name);
+    }
+  });
+
+  test('answers what the method answers, with the class instance TypeGraphQL uses; a parent of another class goes through TypeGraphQL', async () => {
+    const schema = await buildApiSchema();
+    const author = (schema.getType('Job') as GraphQLObjectType).getFields().author.resolve!;
+    const user = new User();
+    user.id = 7;
+    const context = { loaders: { userById: { known: (id: number) => (id === 7 ? user : undefined) } } };
+    const job = Object.assign(new Job(), { authorId: 7 });
+    const info = {} as GraphQLResolveInfo;
+    expect(author(job, {}, context, info)).toBe(user);
+    // A plain object is converted by TypeGraphQL (convertToType) before the method sees it: same answer.
+    expect(author({ authorId: 7 }, {}, context, info)).toBe(user);
   });
 });

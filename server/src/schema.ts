@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { GraphQLScalarType, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
-import { GraphQLISODateTime, type PubSub, buildSchema, getMetadataStorage } from 'type-graphql';
+import {
+  type ContainerType,
+  GraphQLISODateTime,
+  type PubSub,
+  buildSchema,
+  getMetadataStorage,
+} from 'type-graphql';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiTokenResolver } from './api-tokens/api-token.resolver';
 import {
@@ -107,6 +113,72 @@ export function readPlainFieldsDirectly(schema: GraphQLSchema): string[] {
   return direct;
 }
 
+/** The instances of the resolver classes, one each, which TypeGraphQL and callResolverMethodsDirectly share. */
+const resolverInstances = new Map<unknown, object>();
+const resolverContainer: ContainerType = {
+  get: (someClass) => {
+    let instance = resolverInstances.get(someClass);
+    if (!instance) resolverInstances.set(someClass, (instance = new (someClass as new () => object)()));
+    return instance;
+  },
+};
+
+/**
+ * The same for resolver methods that take only the parent object and the context (`Ticket.author`,
+ * `Job.author`…): TypeGraphQL's handler gets the class instance, gathers the parameters and runs the
+ * (empty) middleware chain for each of them, once per job of a ticket. A method with a role, a middleware,
+ * an argument or info keeps it; so does a call whose parent is not already an instance of the declared
+ * class (TypeGraphQL would convert it first). Returns the fields so called, as `Type.field`.
+ */
+export function callResolverMethodsDirectly(schema: GraphQLSchema): string[] {
+  const storage = getMetadataStorage();
+  const direct: string[] = [];
+  for (const resolver of storage.fieldResolvers) {
+    if (resolver.kind !== 'external' || !resolver.methodName) continue;
+    if (resolver.roles !== undefined || (resolver.middlewares?.length ?? 0) > 0) continue;
+    const target = resolver.getObjectType?.();
+    const objectType = storage.objectTypes.find((type) => type.target === target);
+    const type = objectType && schema.getType(objectType.name);
+    if (!isObjectType(type)) continue;
+    const built = type.getFields()[resolver.schemaName];
+    const original = built?.resolve;
+    if (!original) continue;
+    const params = [...(resolver.params ?? [])].sort((a, b) => a.index - b.index);
+    const rootAt = params.findIndex((param) => param.kind === 'root');
+    const plain = params.every(
+      (param, index) =>
+        param.index === index &&
+        (param.kind === 'root' || param.kind === 'context') &&
+        !('propertyName' in param && param.propertyName),
+    );
+    if (!plain || params.length === 0) continue;
+    const rootParam = params[rootAt] as { getType?: () => unknown } | undefined;
+    const rootClass = rootParam?.getType?.();
+    if (rootParam && typeof rootClass !== 'function') continue;
+    const instance = resolverContainer.get(resolver.target, undefined as never) as Record<
+      string,
+      (...values: unknown[]) => unknown
+    >;
+    const method = instance[resolver.methodName];
+    if (typeof method !== 'function') continue;
+    const kinds = params.map((param) => param.kind);
+    const call: (root: unknown, context: unknown) => unknown =
+      kinds.join() === 'root,context'
+        ? (root, context) => method.call(instance, root, context)
+        : (root, context) =>
+            method.apply(
+              instance,
+              kinds.map((kind) => (kind === 'root' ? root : context)),
+            );
+    built.resolve = (root: unknown, args, context: unknown, info) =>
+      rootClass && !(root instanceof (rootClass as new () => unknown))
+        ? original(root, args, context, info)
+        : call(root, context);
+    direct.push(`${type.name}.${resolver.schemaName}`);
+  }
+  return direct;
+}
+
 /** Built once per process: TypeGraphQL's metadata is global. */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
@@ -117,8 +189,11 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
     // Required by TypeGraphQL once there is a subscription; ours read the live feed (live/), not topics.
     pubSub: noTopics,
+    // No global middlewares: callResolverMethodsDirectly relies on it.
+    container: resolverContainer,
   }).then((schema) => {
     readPlainFieldsDirectly(schema);
+    callResolverMethodsDirectly(schema);
     return schema;
   });
   return built;
