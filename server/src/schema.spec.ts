@@ -108,10 +108,9 @@ describe('plain fields read directly (readPlainFieldsDirectly)', () => {
 });
 
 describe('resolver methods called directly (callResolverMethodsDirectly)', () => {
-  test('methods of the parent and the context only are called directly; roles, arguments and middlewares keep TypeGraphQL', async () => {
+  test('methods of the parent and the context only are called directly', async () => {
     const schema = await buildApiSchema();
-    const direct = callResolverMethodsDirectly(schema);
-    expect(direct).toEqual(
+    expect(callResolverMethodsDirectly(schema)).toEqual(
       expect.arrayContaining([
         'Ticket.project',
         'Ticket.author',
@@ -120,14 +119,38 @@ describe('resolver methods called directly (callResolverMethodsDirectly)', () =>
         'Job.author',
       ]),
     );
+  });
+
+  test('a method given a role, a middleware, an argument or info keeps TypeGraphQL’s handler', async () => {
+    const schema = await buildApiSchema();
     const storage = getMetadataStorage();
-    for (const resolver of storage.fieldResolvers) {
-      const name = `${storage.objectTypes.find((type) => type.target === resolver.getObjectType?.())?.name}.${resolver.schemaName}`;
-      const kept =
-        resolver.roles !== undefined ||
-        (resolver.middlewares?.length ?? 0) > 0 ||
-        (resolver.params ?? []).some((param) => param.kind !== 'root' && param.kind !== 'context');
-      if (kept) expect(direct).not.toContain(name);
+    const metadata = storage.fieldResolvers.find(
+      (resolver) => resolver.schemaName === 'author' && resolver.getObjectType?.() === Job,
+    )!;
+    const saved = { roles: metadata.roles, middlewares: metadata.middlewares, params: metadata.params };
+    const built = (schema.getType('Job') as GraphQLObjectType).getFields().author;
+    const handler = built.resolve;
+    const checked = () => 'checked';
+    const extra = (kind: 'args' | 'info') => [...saved.params!, { ...saved.params![0], kind, index: 2 }];
+    try {
+      for (const change of [
+        { roles: ['ADMIN'] },
+        { roles: [] },
+        { middlewares: [() => undefined] },
+        { params: extra('args') },
+        { params: extra('info') },
+      ]) {
+        Object.assign(metadata, saved, change);
+        built.resolve = checked;
+        expect(callResolverMethodsDirectly(schema)).not.toContain('Job.author');
+        expect(built.resolve).toBe(checked);
+      }
+      Object.assign(metadata, saved);
+      expect(callResolverMethodsDirectly(schema)).toContain('Job.author');
+      expect(built.resolve).not.toBe(checked);
+    } finally {
+      Object.assign(metadata, saved);
+      built.resolve = handler;
     }
   });
 

@@ -132,11 +132,21 @@ const resolverContainer: ContainerType = {
  */
 export function callResolverMethodsDirectly(schema: GraphQLSchema): string[] {
   const storage = getMetadataStorage();
+  const registered = new Set<unknown>(resolvers);
+  // Only the resolver classes the schema is built from, and a field only one of them resolves (as TypeGraphQL
+  // takes the first, any doubt leaves its handler in place).
+  const candidates = storage.fieldResolvers.filter(
+    (resolver) => resolver.kind === 'external' && registered.has(resolver.target),
+  );
   const direct: string[] = [];
-  for (const resolver of storage.fieldResolvers) {
-    if (resolver.kind !== 'external' || !resolver.methodName) continue;
+  for (const resolver of candidates) {
+    if (!resolver.methodName) continue;
     if (resolver.roles !== undefined || (resolver.middlewares?.length ?? 0) > 0) continue;
     const target = resolver.getObjectType?.();
+    const sameField = candidates.filter(
+      (other) => other.getObjectType?.() === target && other.schemaName === resolver.schemaName,
+    );
+    if (sameField.length !== 1) continue;
     const objectType = storage.objectTypes.find((type) => type.target === target);
     const type = objectType && schema.getType(objectType.name);
     if (!isObjectType(type)) continue;

@@ -122,6 +122,15 @@ describe('filters', () => {
     ['unassigned: false', () => ({ unassigned: false }), ['cert', 'login']],
     ['an empty status list', () => ({ status: [] }), []],
     [
+      'values repeated in a list (each counts once)',
+      () => ({
+        status: Array(2000).fill('OPEN'),
+        priority: [...Array(500).fill('URGENT'), 'URGENT'],
+        category: Array(300).fill('BUG'),
+      }),
+      ['crash'],
+    ],
+    [
       'several at once',
       () => ({
         projectId: website,

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { type DataSource, QueryFailedError } from 'typeorm';
-import { sqliteReadRows } from './sqlite-reads';
+import { preparedCount, sqliteReadRows } from './sqlite-reads';
 
 function setUp(maxQueryExecutionTime?: number) {
   const connection = new BetterSqlite3(':memory:');
@@ -83,6 +83,28 @@ describe('sqliteReadRows', () => {
       n: 1,
     });
     expect(connection.prepare('SELECT count(*) AS n FROM "item"').get()).toEqual({ n: 3 });
+  });
+
+  it('keeps at most 200 statements, the most recently used, and none with over 512 parameters', async () => {
+    const { connection, read } = setUp();
+    const hot = 'SELECT "id" FROM "item" WHERE "id" = ?';
+    await read(hot, [1]);
+    for (let n = 0; n < 300; n++) {
+      await read(`SELECT ${n} AS "n" FROM "item" WHERE "id" = ?`, [1]);
+      if (n % 50 === 0) await read(hot, [2]);
+    }
+    expect(preparedCount(connection)).toBe(200);
+    // The statement read all along is still kept: preparing it again would add an entry.
+    const prepare = jest.spyOn(connection, 'prepare');
+    await read(hot, [3]);
+    expect(prepare).not.toHaveBeenCalled();
+
+    const many = Array.from({ length: 600 }, () => 1);
+    const text = `SELECT "id" FROM "item" WHERE "id" IN (${many.map(() => '?').join(', ')})`;
+    await expect(read(text, many)).resolves.toEqual([{ id: 1 }]);
+    await expect(read(text, many)).resolves.toEqual([{ id: 1 }]);
+    expect(prepare).toHaveBeenCalledTimes(2);
+    expect(preparedCount(connection)).toBe(200);
   });
 
   it('keeps reading right when more statement texts are used than it keeps prepared', async () => {

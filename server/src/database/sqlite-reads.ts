@@ -7,8 +7,8 @@ import { QueryFailedError, type DataSource } from 'typeorm';
  *  - without the runner's awaits, query events and result wrapper around a call that is synchronous;
  *  - rows fetched as arrays and named in JavaScript: better-sqlite3 builds a row object property by
  *    property in C++, which took 40% of reading a ticket's 20 jobs (83 → 54 µs measured, same rows).
- * Only statements that read: anything else is refused, so writes keep going through TypeORM (its
- * events tell the session cache what was written).
+ * Only statements that do not write the database: anything else is refused, so writes keep going
+ * through TypeORM (its events tell the session cache what was written).
  */
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown[]>;
@@ -18,25 +18,44 @@ interface Prepared {
   names: string[];
 }
 
-/** Statements kept prepared per connection; their texts come from the code, a few hundred at most. */
+/**
+ * Statements kept prepared per connection, the least recently used forgotten first. Their texts come from
+ * the code, but the lists in them (`IN (?, ?, …)`) have lengths: loaders pad theirs to powers of two and
+ * the ticket list's filters hold each value once, and a statement with more than MAX_KEPT_PARAMETERS
+ * is prepared for its one use only (one of 13,000 placeholders holds about 2 MB), so a client cannot fill
+ * the cache with large texts.
+ */
 const MAX_PREPARED = 200;
+const MAX_KEPT_PARAMETERS = 512;
 const preparedByConnection = new WeakMap<BetterSqlite3.Database, Map<string, Prepared>>();
 
-function prepared(connection: BetterSqlite3.Database, text: string): Prepared {
+function prepared(connection: BetterSqlite3.Database, text: string, parameters: number): Prepared {
   let cache = preparedByConnection.get(connection);
   if (!cache) preparedByConnection.set(connection, (cache = new Map()));
   let entry = cache.get(text);
-  if (entry) return entry;
+  if (entry) {
+    // Most recently used last (a Map keeps insertion order).
+    cache.delete(text);
+    cache.set(text, entry);
+    return entry;
+  }
   const statement = connection.prepare<unknown[], unknown[]>(text);
-  // `readonly`, not only `reader`: DELETE … RETURNING returns rows.
+  // `readonly`, not only `reader`: DELETE … RETURNING returns rows. (A PRAGMA that sets something on the
+  // connection passes: none is sent here.)
   if (!statement.reader || !statement.readonly) {
     throw new TypeError('sqliteReadRows only reads: this statement writes or returns no rows');
   }
   statement.raw(true);
   entry = { statement, names: statement.columns().map((column) => column.name) };
+  if (parameters > MAX_KEPT_PARAMETERS) return entry;
   if (cache.size >= MAX_PREPARED) cache.delete(cache.keys().next().value!);
   cache.set(text, entry);
   return entry;
+}
+
+/** How many statements are kept prepared for the connection (tests). */
+export function preparedCount(connection: BetterSqlite3.Database): number {
+  return preparedByConnection.get(connection)?.size ?? 0;
 }
 
 /** The rows of one read, as objects named by column (the last of two equal names wins, as in SQLite). */
@@ -54,7 +73,7 @@ export function sqliteReadRows<T>(
   let arrays: unknown[][];
   let names: string[];
   try {
-    const entry = prepared(connection, text);
+    const entry = prepared(connection, text, bound.length);
     names = entry.names;
     arrays = entry.statement.all(...bound);
   } catch (error) {
