@@ -241,35 +241,67 @@ export function jobFromRow(row: {
   return job;
 }
 
-export function createLoaders(database: Database, viewer: () => User | null): Loaders {
-  const manager = database.manager;
-  return {
-    userById: new UserLoader((ids) =>
-      entitiesByIds(manager, `SELECT ${userColumns} FROM "user"`, ids, userFromRow),
-    ),
-    projectById: new DataLoader((ids) =>
-      entitiesByIds(manager, `SELECT ${projectColumns} FROM "project"`, ids, projectFromRow),
-    ),
-    ticketById: new DataLoader((ids) =>
-      entitiesByIds(manager, `SELECT ${ticketColumns} FROM "ticket"`, ids, ticketFromRow),
-    ),
-    jobById: new DataLoader((ids) =>
-      entitiesByIds(manager, `SELECT ${jobColumns} FROM "job"`, ids, jobFromRow),
-    ),
-    jobsByTicketId: new DataLoader(async (ticketIds) => {
+/**
+ * The loaders of one request, each made when first used: a request uses two or three of the seven (a
+ * ticket page: users, projects, jobs), and the context makes them twice (for the context, then again
+ * for the principal's copy of it).
+ */
+class RequestLoaders implements Loaders {
+  private user?: UserLoader;
+  private project?: DataLoader<number, Project | null>;
+  private ticket?: DataLoader<number, Ticket | null>;
+  private job?: DataLoader<number, Job | null>;
+  private jobsOfTicket?: DataLoader<number, Job[]>;
+  private openTicketCount?: DataLoader<number, number>;
+  private recentDeliveries?: DataLoader<number, WebhookDelivery[]>;
+
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly viewer: () => User | null,
+  ) {}
+
+  get userById(): UserLoader {
+    return (this.user ??= new UserLoader((ids) =>
+      entitiesByIds(this.manager, `SELECT ${userColumns} FROM "user"`, ids, userFromRow),
+    ));
+  }
+
+  get projectById(): DataLoader<number, Project | null> {
+    return (this.project ??= new DataLoader((ids) =>
+      entitiesByIds(this.manager, `SELECT ${projectColumns} FROM "project"`, ids, projectFromRow),
+    ));
+  }
+
+  get ticketById(): DataLoader<number, Ticket | null> {
+    return (this.ticket ??= new DataLoader((ids) =>
+      entitiesByIds(this.manager, `SELECT ${ticketColumns} FROM "ticket"`, ids, ticketFromRow),
+    ));
+  }
+
+  get jobById(): DataLoader<number, Job | null> {
+    return (this.job ??= new DataLoader((ids) =>
+      entitiesByIds(this.manager, `SELECT ${jobColumns} FROM "job"`, ids, jobFromRow),
+    ));
+  }
+
+  get jobsByTicketId(): DataLoader<number, Job[]> {
+    return (this.jobsOfTicket ??= new DataLoader(async (ticketIds) => {
       const list = inList(ticketIds);
       const rows = await readRows<Parameters<typeof jobFromRow>[0]>(
-        manager,
+        this.manager,
         `SELECT ${jobColumns} FROM "job" WHERE "ticketId" ${list.sql} ORDER BY "id"`,
         list.parameters,
       );
       const grouped = new Map<number, Job[]>(ticketIds.map((id) => [id, []]));
       for (const row of rows) grouped.get(row.ticketId)?.push(jobFromRow(row));
       return ticketIds.map((id) => grouped.get(id) ?? []);
-    }),
-    openTicketCountByProjectId: new DataLoader(async (projectIds) => {
-      const user = viewer();
-      const query = manager
+    }));
+  }
+
+  get openTicketCountByProjectId(): DataLoader<number, number> {
+    return (this.openTicketCount ??= new DataLoader(async (projectIds) => {
+      const user = this.viewer();
+      const query = this.manager
         .createQueryBuilder(Ticket, 't')
         .select('t.projectId', 'projectId')
         .addSelect('COUNT(*)', 'count')
@@ -281,7 +313,16 @@ export function createLoaders(database: Database, viewer: () => User | null): Lo
       const rows = await query.getRawMany<{ projectId: number | string; count: number | string }>();
       const counts = new Map(rows.map((row) => [Number(row.projectId), Number(row.count)]));
       return projectIds.map((id) => counts.get(id) ?? 0);
-    }),
-    recentDeliveriesByWebhookId: new DataLoader((webhookIds) => recentDeliveriesOf(manager, webhookIds)),
-  };
+    }));
+  }
+
+  get recentDeliveriesByWebhookId(): DataLoader<number, WebhookDelivery[]> {
+    return (this.recentDeliveries ??= new DataLoader((webhookIds) =>
+      recentDeliveriesOf(this.manager, webhookIds),
+    ));
+  }
+}
+
+export function createLoaders(database: Database, viewer: () => User | null): Loaders {
+  return new RequestLoaders(database.manager, viewer);
 }
