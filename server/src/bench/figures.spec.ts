@@ -5,6 +5,7 @@ import {
   median,
   medianOfRuns,
   percentile,
+  pairedRatio,
   ratio,
   summarize,
   verdictOf,
@@ -63,6 +64,14 @@ describe('bench figures', () => {
     expect(ratio(50, 200)).toBe(0.25);
     expect(ratio(50, null)).toBeNull();
     expect(ratio(50, 0)).toBeNull();
+  });
+
+  test('the ratio of runs made in the same moment: the median of the pairs, not the ratio of medians', () => {
+    // A slow moment for the baseline's second run: the medians (200 / 300) would say 0.67.
+    expect(pairedRatio([100, 200, 300], [250, 300, 750])).toBeCloseTo(0.4);
+    expect(pairedRatio([100, 200], [400, 400])).toBeCloseTo(0.375);
+    expect(pairedRatio([100], [])).toBeNull();
+    expect(pairedRatio([100, 200], [400, 0])).toBeNull();
   });
 
   test('goals: at least for throughput and ratios, strictly under for latencies', () => {

@@ -47,6 +47,26 @@ export function ratio(service: number | null, baseline: number | null): number |
   return service / baseline;
 }
 
+/**
+ * The median of each run's ratio to the baseline run made right after it: on a machine whose speed
+ * swings from one run to the next (a shared host), a slow baseline run and a fast service run in
+ * different moments made the ratio of the two medians swing with it (0.37× and 0.64× in two runs of the
+ * same build); each pair is measured in the same moment. Null without pairs or with a zero baseline.
+ */
+export function pairedRatio(service: readonly number[], baseline: readonly number[]): number | null {
+  const pairs = Math.min(service.length, baseline.length);
+  const ratios: number[] = [];
+  for (let index = 0; index < pairs; index++) {
+    const one = ratio(service[index], baseline[index]);
+    if (one === null) return null;
+    ratios.push(one);
+  }
+  if (ratios.length === 0) return null;
+  ratios.sort((a, b) => a - b);
+  const middle = Math.floor(ratios.length / 2);
+  return ratios.length % 2 === 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+}
+
 /** One run of a scenario, as the load process and the server's samples measured it. */
 export interface RunFigures {
   requests: number;

@@ -13,7 +13,7 @@ import {
   formatNumber,
   formatTable,
   medianOfRuns,
-  ratio,
+  pairedRatio,
   verdictOf,
 } from './figures';
 import type { LoadJob, LoadResult, ProbeJob, ProbeResult } from './load';
@@ -42,7 +42,8 @@ import { OWN_SERVER, seedPostgres, seedSqlite } from './seed';
 /**
  * `npm run bench` (issue 11): seeds a database, starts the service under test in a process of its own,
  * loads it with autocannon from another process, measures bare baselines on the same database in the
- * same run (interleaved, medians of the runs), checks every answer, prints a table and writes
+ * same run (interleaved, medians of the runs; the ratio is the median of each run's ratio to the baseline
+ * run right after it), checks every answer, prints a table and writes
  * bench/results.json. Exits with 1 when an answer is wrong, never because a goal is missed.
  */
 export interface BenchOptions {
@@ -514,7 +515,12 @@ async function measure(
   }
   const figures = medianOfRuns(runs);
   const baselineFigures = scenario.baseline ? medianOfRuns(baselineRuns) : undefined;
-  const scenarioRatio = baselineFigures ? ratio(figures.rps, baselineFigures.rps) : null;
+  const scenarioRatio = baselineFigures
+    ? pairedRatio(
+        runs.map((one) => one.rps),
+        baselineRuns.map((one) => one.rps),
+      )
+    : null;
   const valueOf = (goal: Goal) => (goal.figure === 'ratio' ? scenarioRatio : figures[goal.figure]);
   return {
     name: scenario.name,
