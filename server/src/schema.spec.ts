@@ -154,6 +154,20 @@ describe('resolver methods called directly (callResolverMethodsDirectly)', () =>
     }
   });
 
+  test('with a global middleware, no method is called directly: every field keeps TypeGraphQL’s handler', async () => {
+    const schema = await buildApiSchema();
+    const built = (schema.getType('Job') as GraphQLObjectType).getFields().author;
+    const handler = built.resolve;
+    const checked = () => 'checked';
+    try {
+      built.resolve = checked;
+      expect(callResolverMethodsDirectly(schema, [() => undefined])).toEqual([]);
+      expect(built.resolve).toBe(checked);
+    } finally {
+      built.resolve = handler;
+    }
+  });
+
   test('answers what the method answers, with the class instance TypeGraphQL uses; a parent of another class goes through TypeGraphQL', async () => {
     const schema = await buildApiSchema();
     const author = (schema.getType('Job') as GraphQLObjectType).getFields().author.resolve!;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { GraphQLScalarType, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
 import {
+  type BuildSchemaOptions,
   type ContainerType,
   GraphQLISODateTime,
   type PubSub,
@@ -128,9 +129,15 @@ const resolverContainer: ContainerType = {
  * `Job.author`…): TypeGraphQL's handler gets the class instance, gathers the parameters and runs the
  * (empty) middleware chain for each of them, once per job of a ticket. A method with a role, a middleware,
  * an argument or info keeps it; so does a call whose parent is not already an instance of the declared
- * class (TypeGraphQL would convert it first). Returns the fields so called, as `Type.field`.
+ * class (TypeGraphQL would convert it first). Global middlewares run for every field, so with any
+ * (`globalMiddlewares`, as given to buildSchema) no method is called directly. Returns the fields so
+ * called, as `Type.field`.
  */
-export function callResolverMethodsDirectly(schema: GraphQLSchema): string[] {
+export function callResolverMethodsDirectly(
+  schema: GraphQLSchema,
+  globalMiddlewares: readonly unknown[] = [],
+): string[] {
+  if (globalMiddlewares.length > 0) return [];
   const storage = getMetadataStorage();
   const registered = new Set<unknown>(resolvers);
   // Only the resolver classes the schema is built from, and a field only one of them resolves (as TypeGraphQL
@@ -191,7 +198,7 @@ export function callResolverMethodsDirectly(schema: GraphQLSchema): string[] {
 
 /** Built once per process: TypeGraphQL's metadata is global. */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
+  const options: BuildSchemaOptions = {
     resolvers,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],
@@ -199,11 +206,12 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
     // Required by TypeGraphQL once there is a subscription; ours read the live feed (live/), not topics.
     pubSub: noTopics,
-    // No global middlewares: callResolverMethodsDirectly relies on it.
     container: resolverContainer,
-  }).then((schema) => {
+  };
+  built ??= buildSchema(options).then((schema) => {
     readPlainFieldsDirectly(schema);
-    callResolverMethodsDirectly(schema);
+    // Given the options' global middlewares: with any, every field keeps TypeGraphQL's handler.
+    callResolverMethodsDirectly(schema, options.globalMiddlewares ?? []);
     return schema;
   });
   return built;
