@@ -79,6 +79,12 @@ describe('sqliteReadRows', () => {
       QueryFailedError,
     );
     await expect(read(`DELETE FROM "item" RETURNING "id"`)).rejects.toBeInstanceOf(QueryFailedError);
+    // A PRAGMA that sets the connection's busy timeout returns a row and counts as read-only to SQLite.
+    const timeout = connection.pragma('busy_timeout', { simple: true }) as number;
+    for (const pragma of ['PRAGMA busy_timeout = 1', ' /* x */ -- y\n pragma busy_timeout = 1']) {
+      await expect(read(pragma)).rejects.toBeInstanceOf(QueryFailedError);
+    }
+    expect(connection.pragma('busy_timeout', { simple: true })).toBe(timeout);
     expect(connection.prepare('SELECT count(*) AS n FROM "item" WHERE "name" = ?').get('one')).toEqual({
       n: 1,
     });

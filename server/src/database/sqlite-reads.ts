@@ -29,6 +29,9 @@ const MAX_PREPARED = 200;
 const MAX_KEPT_PARAMETERS = 512;
 const preparedByConnection = new WeakMap<BetterSqlite3.Database, Map<string, Prepared>>();
 
+/** Whitespace and comments before a statement's first word. */
+const LEADING_COMMENTS = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
 function prepared(connection: BetterSqlite3.Database, text: string, parameters: number): Prepared {
   let cache = preparedByConnection.get(connection);
   if (!cache) preparedByConnection.set(connection, (cache = new Map()));
@@ -39,9 +42,13 @@ function prepared(connection: BetterSqlite3.Database, text: string, parameters: 
     cache.set(text, entry);
     return entry;
   }
+  // A PRAGMA can set something on the connection and still count as a reading one that returns rows
+  // (`PRAGMA busy_timeout = 10`): none is read here.
+  if (/^pragma\b/i.test(text.replace(LEADING_COMMENTS, ''))) {
+    throw new TypeError('sqliteReadRows only reads: a PRAGMA may set something on the connection');
+  }
   const statement = connection.prepare<unknown[], unknown[]>(text);
-  // `readonly`, not only `reader`: DELETE … RETURNING returns rows. (A PRAGMA that sets something on the
-  // connection passes: none is sent here.)
+  // `readonly`, not only `reader`: DELETE … RETURNING returns rows.
   if (!statement.reader || !statement.readonly) {
     throw new TypeError('sqliteReadRows only reads: this statement writes or returns no rows');
   }
