@@ -52,17 +52,17 @@ export class UserLoader extends DataLoader<number, User | null> {
 
 /** Per-request batching: a page of N tickets costs one query per relation, not N. */
 export interface Loaders {
-  userById: UserLoader;
-  projectById: DataLoader<number, Project | null>;
-  ticketById: DataLoader<number, Ticket | null>;
+  readonly userById: UserLoader;
+  readonly projectById: DataLoader<number, Project | null>;
+  readonly ticketById: DataLoader<number, Ticket | null>;
   /** One job, whoever may see it: the caller applies visibility (an ADMIN's webhook deliveries). */
-  jobById: DataLoader<number, Job | null>;
+  readonly jobById: DataLoader<number, Job | null>;
   /** Every job of each ticket, oldest first; visibility is applied by the caller. */
-  jobsByTicketId: DataLoader<number, Job[]>;
+  readonly jobsByTicketId: DataLoader<number, Job[]>;
   /** Open tickets per project, counting only the tickets the viewer may see. */
-  openTicketCountByProjectId: DataLoader<number, number>;
+  readonly openTicketCountByProjectId: DataLoader<number, number>;
   /** The last deliveries of each webhook, newest first (ADMIN only, checked by the resolver). */
-  recentDeliveriesByWebhookId: DataLoader<number, WebhookDelivery[]>;
+  readonly recentDeliveriesByWebhookId: DataLoader<number, WebhookDelivery[]>;
 }
 
 function byId<T extends { id: number }>(rows: T[], ids: readonly number[]): (T | null)[] {

@@ -61,10 +61,7 @@ export function pairedRatio(service: readonly number[], baseline: readonly numbe
     if (one === null) return null;
     ratios.push(one);
   }
-  if (ratios.length === 0) return null;
-  ratios.sort((a, b) => a - b);
-  const middle = Math.floor(ratios.length / 2);
-  return ratios.length % 2 === 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+  return median(ratios);
 }
 
 /** One run of a scenario, as the load process and the server's samples measured it. */

@@ -718,6 +718,7 @@ export function printed(report: Report): string {
       ],
       rows,
     ),
+    'ratio: the median of each run’s req/s over the baseline run made right after it (not req/s ÷ base req/s)',
   );
   if (report.overload) {
     const o = report.overload;
