@@ -23,29 +23,24 @@ import v8 from 'node:v8';
  * `ticket(id)` side by side, pinned: median ratio 0.99; the JSON import of 100,000 tickets, whose live
  * memory grows to the file's parsed form: 41–48 s either way, peak 934 → 740 MB. The trade: a program
  * whose live memory keeps growing collects more often. V8 reads the flag at each full collection, so
- * setting it at start-up holds; a value given on the command line or in NODE_OPTIONS is left as given.
+ * setting it at start-up holds; a value given on the command line (`node --heap-growing-percent=N
+ * server/scripts/start.mjs`: Node.js refuses these V8 flags in NODE_OPTIONS) is left as given.
  */
 export const V8_FLAGS = ['--no-allocation-site-pretenuring', '--heap-growing-percent=30'] as const;
 
-/** The flags to set: those the operator has not given (`node --flag` or NODE_OPTIONS), by name. */
-export function flagsToSet(
-  flags: readonly string[],
-  execArgv: readonly string[],
-  nodeOptions: string | undefined,
-): string[] {
+/** The flags to set: those the operator has not given on the command line (`node --flag …`), by name. */
+export function flagsToSet(flags: readonly string[], execArgv: readonly string[]): string[] {
   const nameOf = (flag: string) =>
     flag
       .split('=')[0]
       .replace(/^--(no-)?/, '')
       .replaceAll('_', '-');
-  const given = new Set(
-    [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].filter((arg) => arg.startsWith('--')).map(nameOf),
-  );
+  const given = new Set(execArgv.filter((arg) => arg.startsWith('--')).map(nameOf));
   return flags.filter((flag) => !given.has(nameOf(flag)));
 }
 
 export function tuneV8(): void {
-  for (const flag of flagsToSet(V8_FLAGS, process.execArgv, process.env.NODE_OPTIONS)) {
+  for (const flag of flagsToSet(V8_FLAGS, process.execArgv)) {
     v8.setFlagsFromString(flag);
   }
 }
