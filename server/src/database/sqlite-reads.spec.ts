@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { type DataSource, QueryFailedError } from 'typeorm';
-import { preparedCount, sqliteReadRows } from './sqlite-reads';
+import { preparedCount, rowMaker, sqliteReadRows } from './sqlite-reads';
 
 function setUp(maxQueryExecutionTime?: number) {
   const connection = new BetterSqlite3(':memory:');
@@ -45,6 +45,34 @@ describe('sqliteReadRows', () => {
       { id: 2, label: 'one' },
       { id: 3, label: null },
     ]);
+  });
+
+  it('names any column text as its own property: quotes, backslashes, line breaks, __proto__', async () => {
+    const { connection, read } = setUp();
+    const text =
+      'SELECT 1 AS "a""b", 2 AS "c\\d", 3 AS "e\n${x}", 4 AS "__proto__", 5 AS "constructor", 6 AS "toString"';
+    const [row] = await read<Record<string, unknown>>(text);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.entries(row)).toEqual([
+      ['a"b', 1],
+      ['c\\d', 2],
+      ['e\n${x}', 3],
+      ['__proto__', 4],
+      ['constructor', 5],
+      ['toString', 6],
+    ]);
+    // better-sqlite3's own objects (and assigning the names one by one) would set the prototype instead.
+    expect(connection.prepare(text).get()).not.toHaveProperty('__proto__', 4);
+  });
+
+  it('makes each row a fresh object with one shape for all the rows of a statement', () => {
+    const make = rowMaker(['id', 'name', 'id']);
+    const first = make([1, 'one', 9]);
+    const second = make([2, 'two', 8]);
+    expect(first).toEqual({ id: 9, name: 'one' });
+    expect(second).toEqual({ id: 8, name: 'two' });
+    expect(first).not.toBe(second);
+    expect(Object.keys(first)).toEqual(Object.keys(second));
   });
 
   it('binds booleans as 0 and 1, like TypeORM', async () => {
