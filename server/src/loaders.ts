@@ -84,8 +84,21 @@ type Millis = number | string;
  */
 export function inList(ids: readonly number[]): { sql: string; parameters: number[] } {
   const size = 2 ** Math.ceil(Math.log2(Math.max(ids.length, 1)));
-  const parameters = Array.from({ length: size }, (_, index) => ids[Math.min(index, ids.length - 1)]);
-  return { sql: `IN (${parameters.map(() => '?').join(', ')})`, parameters };
+  const parameters = new Array<number>(size);
+  for (let index = 0; index < size; index++) parameters[index] = ids[Math.min(index, ids.length - 1)];
+  return { sql: inListText(size), parameters };
+}
+
+/** `IN (?, ?, …)` of each power of two, made once: every load of every page asks for one. */
+const inListTexts = new Map<number, string>();
+
+function inListText(size: number): string {
+  let text = inListTexts.get(size);
+  if (text === undefined) {
+    text = `IN (${Array.from({ length: size }, () => '?').join(', ')})`;
+    inListTexts.set(size, text);
+  }
+  return text;
 }
 
 /** One read with `?` placeholders on either database (rawQuery), straight from better-sqlite3 on SQLite. */
@@ -134,8 +147,25 @@ async function entitiesByIds<Row, T extends { id: number }>(
   fromRow: (row: Row) => T,
 ): Promise<(T | null)[]> {
   const list = inList(ids);
-  const rows = await readRows<Row>(manager, `${select} WHERE "id" ${list.sql}`, list.parameters);
+  const rows = await readRows<Row>(manager, byIdsText(select, list.sql), list.parameters);
   return byId(rows.map(fromRow), ids);
+}
+
+/**
+ * The text of a read by ids, the same string object each time: the statement cache looks it up by
+ * its text, and a string made anew is hashed anew (a few hundred characters, several times a request).
+ */
+const byIdsTexts = new Map<string, Map<string, string>>();
+
+function byIdsText(select: string, list: string): string {
+  let ofSelect = byIdsTexts.get(select);
+  if (!ofSelect) byIdsTexts.set(select, (ofSelect = new Map()));
+  let text = ofSelect.get(list);
+  if (text === undefined) {
+    text = `${select} WHERE "id" ${list}`;
+    ofSelect.set(list, text);
+  }
+  return text;
 }
 
 const projectColumns = '"id", "name", "nameKey", "description", "archived", "createdAt"';
@@ -241,6 +271,23 @@ export function jobFromRow(row: {
   return job;
 }
 
+const selectUsers = `SELECT ${userColumns} FROM "user"`;
+const selectProjects = `SELECT ${projectColumns} FROM "project"`;
+const selectTickets = `SELECT ${ticketColumns} FROM "ticket"`;
+const selectJobs = `SELECT ${jobColumns} FROM "job"`;
+
+/** The jobs of tickets, oldest first, by the `IN (…)` list (byIdsText says why it is kept). */
+const jobsOfTicketsTexts = new Map<string, string>();
+
+function jobsOfTicketsText(list: string): string {
+  let text = jobsOfTicketsTexts.get(list);
+  if (text === undefined) {
+    text = `${selectJobs} WHERE "ticketId" ${list} ORDER BY "id"`;
+    jobsOfTicketsTexts.set(list, text);
+  }
+  return text;
+}
+
 /**
  * The loaders of one request, each made when first used: a request uses two or three of the seven (a
  * ticket page: users, projects, jobs), and the context makes them twice (for the context, then again
@@ -262,26 +309,24 @@ class RequestLoaders implements Loaders {
 
   get userById(): UserLoader {
     return (this.user ??= new UserLoader((ids) =>
-      entitiesByIds(this.manager, `SELECT ${userColumns} FROM "user"`, ids, userFromRow),
+      entitiesByIds(this.manager, selectUsers, ids, userFromRow),
     ));
   }
 
   get projectById(): DataLoader<number, Project | null> {
     return (this.project ??= new DataLoader((ids) =>
-      entitiesByIds(this.manager, `SELECT ${projectColumns} FROM "project"`, ids, projectFromRow),
+      entitiesByIds(this.manager, selectProjects, ids, projectFromRow),
     ));
   }
 
   get ticketById(): DataLoader<number, Ticket | null> {
     return (this.ticket ??= new DataLoader((ids) =>
-      entitiesByIds(this.manager, `SELECT ${ticketColumns} FROM "ticket"`, ids, ticketFromRow),
+      entitiesByIds(this.manager, selectTickets, ids, ticketFromRow),
     ));
   }
 
   get jobById(): DataLoader<number, Job | null> {
-    return (this.job ??= new DataLoader((ids) =>
-      entitiesByIds(this.manager, `SELECT ${jobColumns} FROM "job"`, ids, jobFromRow),
-    ));
+    return (this.job ??= new DataLoader((ids) => entitiesByIds(this.manager, selectJobs, ids, jobFromRow)));
   }
 
   get jobsByTicketId(): DataLoader<number, Job[]> {
@@ -289,7 +334,7 @@ class RequestLoaders implements Loaders {
       const list = inList(ticketIds);
       const rows = await readRows<Parameters<typeof jobFromRow>[0]>(
         this.manager,
-        `SELECT ${jobColumns} FROM "job" WHERE "ticketId" ${list.sql} ORDER BY "id"`,
+        jobsOfTicketsText(list.sql),
         list.parameters,
       );
       const grouped = new Map<number, Job[]>(ticketIds.map((id) => [id, []]));
