@@ -288,7 +288,11 @@ export async function startServer(
     });
   }
   // Healthy means able to save: a database that only reads is reported, so a supervisor can act.
-  const databaseHealth = promptHealth(() => database.health(), HEALTH_WAIT_MS);
+  const databaseHealth = promptHealth(
+    () => database.health(),
+    HEALTH_WAIT_MS,
+    () => gate.queued > 0,
+  );
   app.get('/healthz', async (_req, res) => {
     const health = await databaseHealth();
     if (health.ok) res.json({ status: 'ok' });

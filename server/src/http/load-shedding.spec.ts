@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DatabaseHealth } from '../database/data-source';
 import {
   type Admission,
   type GateScheduler,
@@ -374,6 +375,25 @@ describe('the health answer while busy', () => {
     finish({ ok: true });
     await expect(next).resolves.toEqual({ ok: true });
     expect(probe).toHaveBeenCalledTimes(2);
+  });
+
+  test('while requests wait in line, the last result at once, and the probe runs on for the next check', async () => {
+    let finish: (health: DatabaseHealth) => void = () => {};
+    const probe = jest.fn(() => new Promise<DatabaseHealth>((resolve) => (finish = resolve)));
+    let busy = false;
+    const health = promptHealth(probe, 50, () => busy);
+    const first = health();
+    finish({ ok: true });
+    await expect(first).resolves.toEqual({ ok: true });
+
+    busy = true;
+    // No timer advanced: answered without waiting for the probe it started.
+    await expect(health()).resolves.toEqual({ ok: true });
+    expect(probe).toHaveBeenCalledTimes(2);
+    // The probe finds a fault: the next check (busy or not) reports it.
+    finish({ ok: false, detail: 'cannot write (SQLITE_FULL)' });
+    for (let turn = 0; turn < 3; turn++) await Promise.resolve();
+    await expect(health()).resolves.toEqual({ ok: false, detail: 'cannot write (SQLITE_FULL)' });
   });
 
   test('a probe that answers in time is the answer: a fault is reported at once', async () => {
