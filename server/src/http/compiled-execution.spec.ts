@@ -1,5 +1,5 @@
-import { GraphQLError, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { CompiledOperations, MAX_COMPILED_FIELDS } from './compiled-execution';
+import { GraphQLError, buildSchema, getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
+import { CompiledOperations, MAX_COMPILED_FIELDS, plainlyCoerces } from './compiled-execution';
 
 class Refused extends Error {
   readonly extensions = { code: 'NOT_FOUND' };
@@ -125,4 +125,49 @@ test('compiling stops once the window’s budget is spent: the document runs in 
   expect(await operations.execute(hello)).toEqual({ data: { hello: 'hello x' } });
   await operations.execute(hello);
   expect(operations.runs).toEqual({ compiled: 0, interpreted: 2 });
+});
+
+test('a value said to coerce plainly is one graphql-js coerces, for every built-in scalar, null and absence', () => {
+  const types = ['ID', 'String', 'Int', 'Float', 'Boolean', 'Custom', '[Int]'];
+  const variants = types.flatMap((type) => [type, `${type}!`, `${type} = null`, `${type}! = 1`]);
+  const values: unknown[] = [
+    undefined,
+    null,
+    '',
+    '7',
+    'x',
+    0,
+    7,
+    -7,
+    1.5,
+    2 ** 31 - 1,
+    2 ** 31,
+    -(2 ** 31),
+    -(2 ** 31) - 1,
+    Number.NaN,
+    Infinity,
+    true,
+    false,
+    [],
+    [1],
+    {},
+    { a: 1 },
+    10n,
+  ];
+  const typed = buildSchema(
+    'scalar Custom type Query { a(i: ID, s: String, n: Int, f: Float, b: Boolean, c: Custom): Int }',
+  );
+  let plain = 0;
+  for (const variant of variants) {
+    const operation = parse(`query ($v: ${variant}) { a }`).definitions[0] as OperationDefinitionNode;
+    const definition = operation.variableDefinitions![0];
+    for (const value of values) {
+      if (!plainlyCoerces(definition, value)) continue;
+      plain += 1;
+      const coerced = getVariableValues(typed, [definition], value === undefined ? {} : { v: value });
+      expect([variant, value, coerced.errors]).toEqual([variant, value, undefined]);
+    }
+  }
+  // Not a check that answers no to everything: most of the built-in cases are plain.
+  expect(plain).toBeGreaterThan(60);
 });
