@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthProblem, PresentedCredential, Principal } from './auth/principal';
 import type { OperationCost } from './api-tokens/token-budget';
 import type { Services } from './services';
@@ -21,13 +21,29 @@ export interface Context {
   clientAddress: string;
   /** Created by the session plugin on the very object the resolvers receive (Apollo copies the context). */
   loaders: Loaders;
-  req: Request;
-  res: Response;
+  /**
+   * node:http's request and answer, with the two facts of Express's request a GraphQL request reads: on
+   * the fast path they are not Express's objects (graphql-fast-path.ts, withClientFacts), so nothing
+   * here may call Express's methods.
+   */
+  req: ContextRequest;
+  res: ContextResponse;
 }
+
+export type ContextRequest = IncomingMessage & {
+  /** The client's address, as Express's `req.ip` (through trusted proxies). */
+  readonly ip: string | undefined;
+  /** HTTPS, directly or through a trusted proxy, as Express's `req.secure`. */
+  readonly secure: boolean;
+};
+
+export type ContextResponse = ServerResponse & {
+  locals: Record<string, unknown> & { queryTally?: { count: number } };
+};
 
 export const SESSION_COOKIE = 'st_session';
 
-function readCookie(req: Request, name: string): string | null {
+function readCookie(req: IncomingMessage, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
     if (key === name) return decodeCookieValue(unquote(rest.join('=')));
@@ -49,7 +65,7 @@ function decodeCookieValue(raw: string): string {
   }
 }
 
-export function presentedToken(req: Request): Context['presentedToken'] {
+export function presentedToken(req: IncomingMessage): Context['presentedToken'] {
   const header = req.headers.authorization;
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -60,7 +76,7 @@ export function presentedToken(req: Request): Context['presentedToken'] {
   return cookie ? { value: cookie, from: 'cookie' } : null;
 }
 
-export function createContext(services: Services, req: Request, res: Response): Context {
+export function createContext(services: Services, req: ContextRequest, res: ContextResponse): Context {
   const context: Context = {
     services,
     principal: null,

@@ -265,3 +265,48 @@ test('a body that is not JSON, not an object, or larger than the limit is refuse
   expect(bom.status).toBe(200);
   expect(bom.json.data.me.id).toBe(admin.id);
 });
+
+test('behind a trusted proxy, a query answered by the fast path says HTTPS as Express does (HSTS)', async () => {
+  const proxied = await TestApi.start({ trustProxy: true });
+  const untrusted = await TestApi.start({ trustProxy: false });
+  try {
+    for (const [server, hsts] of [
+      [proxied, true],
+      [untrusted, false],
+    ] as const) {
+      const unique = `q${Math.random().toString(36).slice(2)}`;
+      const ask = () =>
+        server.http('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https, http' },
+          body: JSON.stringify({ query: `query ${unique} { me { id } }` }),
+        });
+      const counter = server.server.fastPath.answered;
+      const first = await ask();
+      expect(counter.count).toBe(0);
+      const second = await ask();
+      expect(counter.count).toBe(1);
+      expect(headersOf(second)).toEqual(headersOf(first));
+      expect(second.headers.get('strict-transport-security') !== null).toBe(hsts);
+      // The session cookie is Secure on both paths exactly when the request came over HTTPS.
+      const person = await server.register(`p${unique}`);
+      const signIn = () =>
+        server.http('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+          body: JSON.stringify({
+            query: named(unique, LOGIN),
+            variables: { input: { login: person.username, password: person.password } },
+          }),
+        });
+      for (const answer of [await signIn(), await signIn()]) {
+        expect(answer.status).toBe(200);
+        expect(/; Secure(;|$)/.test(answer.headers.get('set-cookie')!)).toBe(hsts);
+      }
+      expect(counter.count).toBe(2);
+    }
+  } finally {
+    await proxied.stop();
+    await untrusted.stop();
+  }
+});

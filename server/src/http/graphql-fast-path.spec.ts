@@ -1,5 +1,14 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import express, { type Request } from 'express';
 import { parse, type OperationDefinitionNode } from 'graphql';
-import { KnownOperations, answerTypeFor, bodyErrorAnswer, isPlainJson } from './graphql-fast-path';
+import {
+  KnownOperations,
+  answerTypeFor,
+  bodyErrorAnswer,
+  isPlainJson,
+  withClientFacts,
+} from './graphql-fast-path';
 
 const known = (query: string) => {
   const document = parse(query);
@@ -87,4 +96,54 @@ test('KnownOperations weighs a document by its parsed size, not its text', () =>
   expect(operations.size).toBeLessThan(20);
   expect(operations.find(dense(99), undefined)).toBeDefined();
   expect(operations.find(dense(0), undefined)).toBeUndefined();
+});
+
+describe("withClientFacts: a query's ip and secure, as Express's request answers them", () => {
+  const trusts = [false, true, 1, 2, 'loopback', '10.0.0.0/8', '10.0.0.1, 127.0.0.1'];
+  const sockets = [
+    { remoteAddress: '127.0.0.1' },
+    { remoteAddress: '10.0.0.1', encrypted: true },
+    { remoteAddress: '::ffff:10.0.0.1' },
+    { remoteAddress: '203.0.113.9' },
+  ];
+  const headerSets: Record<string, string>[] = [
+    {},
+    { 'x-forwarded-for': '198.51.100.7' },
+    { 'x-forwarded-for': '198.51.100.7, 10.0.0.2', 'x-forwarded-proto': 'https' },
+    { 'x-forwarded-proto': ' https , http' },
+    { 'x-forwarded-proto': 'http' },
+    { 'x-forwarded-for': 'not an address', 'x-forwarded-proto': '' },
+  ];
+
+  const requestWith = (socket: object, headers: Record<string, string>) => {
+    const req = new http.IncomingMessage(socket as Socket);
+    req.headers = { ...headers };
+    return req;
+  };
+
+  test.each(trusts.map((trust) => [String(trust), trust]))('trust proxy %s', (_name, trust) => {
+    const app = express();
+    app.set('trust proxy', trust);
+    let compared = 0;
+    for (const socket of sockets) {
+      for (const headers of headerSets) {
+        const expressRequest = Object.setPrototypeOf(requestWith(socket, headers), app.request) as Request;
+        const req = requestWith(socket, headers);
+        const res = new http.ServerResponse(req);
+        withClientFacts(app, req, res);
+        const facts = req as unknown as { ip: unknown; secure: unknown };
+        expect([socket, headers, facts.ip, facts.secure]).toEqual([
+          socket,
+          headers,
+          expressRequest.ip,
+          expressRequest.secure,
+        ]);
+        // Not Express's objects: node:http's own, with the facts as own values.
+        expect(Object.getPrototypeOf(req)).toBe(http.IncomingMessage.prototype);
+        expect(Object.getPrototypeOf(res)).toBe(http.ServerResponse.prototype);
+        compared += 1;
+      }
+    }
+    expect(compared).toBe(sockets.length * headerSets.length);
+  });
 });
