@@ -396,6 +396,38 @@ describe('the health answer while busy', () => {
     await expect(health()).resolves.toEqual({ ok: false, detail: 'cannot write (SQLITE_FULL)' });
   });
 
+  test('a probe that throws is a fault, answered by the checks after it, busy or not', async () => {
+    const eio = () =>
+      Promise.reject(
+        Object.assign(new Error('EIO: i/o error, stat /data/ticketing.sqlite'), { code: 'EIO' }),
+      );
+    const outcomes: (() => Promise<DatabaseHealth>)[] = [
+      () => Promise.resolve({ ok: true }),
+      eio,
+      eio,
+      () => {
+        throw new Error('no code, and a message that must not be shown');
+      },
+    ];
+    let busy = false;
+    const health = promptHealth(
+      () => outcomes.shift()!(),
+      50,
+      () => busy,
+    );
+    await expect(health()).resolves.toEqual({ ok: true });
+    busy = true;
+    // The check that starts the failing probe answers the last result; the next one says what failed.
+    await expect(health()).resolves.toEqual({ ok: true });
+    for (let turn = 0; turn < 3; turn++) await Promise.resolve();
+    await expect(health()).resolves.toEqual({ ok: false, detail: 'the write probe failed (EIO)' });
+    busy = false;
+    for (let turn = 0; turn < 3; turn++) await Promise.resolve();
+    // Not busy: the check waits for its probe, which throws at once (no code: its message is not shown).
+    await expect(health()).resolves.toEqual({ ok: false, detail: 'the write probe failed (error)' });
+    expect(outcomes).toHaveLength(0);
+  });
+
   test('a probe that answers in time is the answer: a fault is reported at once', async () => {
     const results = [{ ok: true as const }, { ok: false as const, detail: 'cannot write (SQLITE_FULL)' }];
     const health = promptHealth(() => Promise.resolve(results.shift()!), 50);

@@ -531,24 +531,51 @@ export function promptHealth(
   // One probe at a time: a flood of health checks shares the probe in flight instead of queueing writes.
   let inFlight: Promise<DatabaseHealth> | undefined;
   return async () => {
-    const probe = (inFlight ??= check()
+    const probe = (inFlight ??= started(check)
+      // A probe that throws (the file's status unreadable: EIO, EACCES) is a fault too, and the answer
+      // of the checks after it, busy or not; it never rejects, so a check that does not wait loses nothing.
+      .catch((error: unknown): DatabaseHealth => ({
+        ok: false,
+        detail: `the write probe failed (${codeOf(error)})`,
+      }))
       .then((health) => (last = health))
       .finally(() => (inFlight = undefined)));
     const known = last;
     if (!known) return probe;
-    if (busy()) {
-      // Nobody awaits this probe: its failure is the next check's answer, not an unhandled rejection.
-      probe.catch(() => undefined);
-      return known;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<DatabaseHealth>((resolve) => {
-      timer = setTimeout(() => resolve(known), waitMs);
-    });
-    try {
-      return await Promise.race([probe, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // Requests wait in line: the last answer at once; the probe runs on for the next check.
+    if (busy()) return known;
+    return answerWithin(probe, known, waitMs);
   };
+}
+
+/** The check's promise, or its synchronous throw as a rejection. */
+function started(check: () => Promise<DatabaseHealth>): Promise<DatabaseHealth> {
+  try {
+    return check();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The probe's answer, or the last one if the probe takes longer than waitMs. */
+async function answerWithin(
+  probe: Promise<DatabaseHealth>,
+  known: DatabaseHealth,
+  waitMs: number,
+): Promise<DatabaseHealth> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<DatabaseHealth>((resolve) => {
+    timer = setTimeout(() => resolve(known), waitMs);
+  });
+  try {
+    return await Promise.race([probe, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A system error's code (EIO…), never its message: /healthz is public. */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'error';
 }
