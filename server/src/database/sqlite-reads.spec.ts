@@ -65,7 +65,7 @@ describe('sqliteReadRows', () => {
     expect(connection.prepare(text).get()).not.toHaveProperty('__proto__', 4);
   });
 
-  it('makes each row a fresh object with one shape for all the rows of a statement', () => {
+  it('makes each row a fresh object, its names in column order, the last of two equal names winning', () => {
     const make = rowMaker(['id', 'name', 'id']);
     const first = make([1, 'one', 9]);
     const second = make([2, 'two', 8]);
@@ -139,6 +139,23 @@ describe('sqliteReadRows', () => {
     await expect(read(text, many)).resolves.toEqual([{ id: 1 }]);
     expect(prepare).toHaveBeenCalledTimes(2);
     expect(preparedCount(connection)).toBe(200);
+  });
+
+  it('forgets the least recently used statement when full, not the oldest or the newest', async () => {
+    const { connection, read } = setUp();
+    const text = (n: number) => `SELECT ${n} AS "n" FROM "item" WHERE "id" = ?`;
+    for (let n = 0; n < 200; n++) await read(text(n), [1]);
+    // Statement 0, prepared first, is used again: 1 is now the least recently used.
+    await read(text(0), [1]);
+    await read(text(200), [1]);
+    expect(preparedCount(connection)).toBe(200);
+    const prepare = jest.spyOn(connection, 'prepare');
+    await read(text(0), [1]);
+    await read(text(200), [1]);
+    await read(text(199), [1]);
+    expect(prepare).not.toHaveBeenCalled();
+    await read(text(1), [1]);
+    expect(prepare).toHaveBeenCalledTimes(1);
   });
 
   it('keeps reading right when more statement texts are used than it keeps prepared', async () => {
