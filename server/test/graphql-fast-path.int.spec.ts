@@ -299,11 +299,29 @@ test('behind a trusted proxy, a query answered by the fast path says HTTPS as Ex
             variables: { input: { login: person.username, password: person.password } },
           }),
         });
-      for (const answer of [await signIn(), await signIn()]) {
+      const signedIn = [await signIn(), await signIn()];
+      for (const answer of signedIn) {
         expect(answer.status).toBe(200);
         expect(/; Secure(;|$)/.test(answer.headers.get('set-cookie')!)).toBe(hsts);
       }
       expect(counter.count).toBe(2);
+      // Signing out clears the cookie alike on both paths: empty, expired in 1970, the same attributes.
+      const cleared: string[] = [];
+      for (const answer of signedIn) {
+        const cookie = answer.headers.get('set-cookie')!.split(';')[0];
+        const out = await server.http('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', cookie },
+          body: JSON.stringify({ query: `mutation ${unique}Out { logout }` }),
+        });
+        expect(out.status).toBe(200);
+        cleared.push(out.headers.get('set-cookie')!);
+      }
+      expect(counter.count).toBe(3);
+      expect(cleared[1]).toBe(cleared[0]);
+      expect(cleared[0]).toBe(
+        `st_session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly${hsts ? '; Secure' : ''}; SameSite=Strict`,
+      );
     }
   } finally {
     await proxied.stop();

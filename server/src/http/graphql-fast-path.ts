@@ -19,7 +19,7 @@ import {
 import Negotiator from 'negotiator';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from 'pino';
-import type { Context } from '../context';
+import type { Context, ContextRequest, ContextResponse } from '../context';
 import { type QueryTally, runWithQueryTally } from '../database/query-counter';
 import type { CompiledOperations } from './compiled-execution';
 import { setSecurityHeaders } from './security-headers';
@@ -217,7 +217,7 @@ export interface FastPathOptions {
   schema: GraphQLSchema;
   /** The plugins Apollo runs for each request, in Apollo's order (its own built-in ones left out). */
   plugins: readonly ApolloServerPlugin<Context>[];
-  createContext: (req: Request, res: Response) => Context;
+  createContext: (req: ContextRequest, res: ContextResponse) => Context;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   includeStacktrace: boolean;
   countingQueries: boolean;
@@ -295,19 +295,19 @@ export function graphqlFastPath(options: FastPathOptions): FastPath {
         return;
       }
       answered.count += 1;
+      const { request: client, response: answering } = withClientFacts(app, req, res);
       const run = () =>
-        answer(req as Request, res as Response, {
+        answer(client, answering, {
           query: request.query as string,
           operationName: operationName as string | undefined,
           variables: variables as Record<string, unknown> | undefined,
           known: operation,
           answerType,
         });
-      withClientFacts(app, req, res);
-      setSecurityHeaders(req as Request, res as Response);
+      setSecurityHeaders(client, answering);
       res.setHeader('Cache-Control', 'no-store');
       const settled = options.countingQueries
-        ? runWithQueryTally(((res as Response).locals.queryTally = { count: 0 } as QueryTally), run)
+        ? runWithQueryTally((answering.locals.queryTally = { count: 0 } as QueryTally), run)
         : run();
       settled.catch((error: unknown) => {
         options.logger.error({ err: error }, 'unexpected error');
@@ -342,8 +342,8 @@ export function graphqlFastPath(options: FastPathOptions): FastPath {
 
   /** Apollo's request pipeline (requestPipeline.ts) from the point where the operation is resolved. */
   async function answer(
-    req: Request,
-    res: Response,
+    req: ContextRequest,
+    res: ContextResponse,
     request: {
       query: string;
       operationName: string | undefined;
@@ -526,15 +526,20 @@ function asExpress(app: Express, req: IncomingMessage, res: ServerResponse): voi
  * shapes: taking it away measured +21% on `ticket(id)` and +66% on `{ me { id } }` (issue 11). Nothing
  * a GraphQL request runs may use Express's methods (session-cookie.ts writes its header itself).
  */
-export function withClientFacts(app: Express, req: IncomingMessage, res: ServerResponse): void {
+export function withClientFacts(
+  app: Express,
+  req: IncomingMessage,
+  res: ServerResponse,
+): { request: ContextRequest; response: ContextResponse } {
   const trust = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
-  const request = req as Request & { ip: string | undefined; secure: boolean };
-  const response = res as Response;
+  const request = req as IncomingMessage & { ip: string | undefined; secure: boolean; res?: ServerResponse };
+  const response = res as ServerResponse & { req: IncomingMessage; locals?: ContextResponse['locals'] };
   request.res = response;
   response.req = request;
-  response.locals ??= Object.create(null) as Response['locals'];
+  response.locals ??= Object.create(null) as ContextResponse['locals'];
   request.ip = proxyaddr(req, trust);
   request.secure = protocolOf(req, trust) === 'https';
+  return { request, response: response as ContextResponse };
 }
 
 /** Express 5's `req.protocol` (express/lib/request.js): X-Forwarded-Proto only from a trusted proxy. */

@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 
 /** No inline scripts, no third-party origins: the client is bundled and served from here. */
 export const CONTENT_SECURITY_POLICY = [
@@ -17,7 +18,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** The headers of every answer, set by the middleware below and by the GraphQL fast path (graphql-fast-path.ts). */
-export function setSecurityHeaders(req: Request, res: Response): void {
+export function setSecurityHeaders(req: { readonly secure: boolean }, res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
