@@ -328,3 +328,17 @@ test('behind a trusted proxy, a query answered by the fast path says HTTPS as Ex
     await untrusted.stop();
   }
 });
+
+test('a left-out non-null variable with a default, and variables named like Object’s own, answer as the first time', async () => {
+  for (const document of [
+    'query ($n: Int! = 3) { tickets(first: $n) { totalCount } }',
+    'query ($constructor: ID, $toString: Boolean) { tickets(filter: { projectId: $constructor, open: $toString }) { totalCount } }',
+  ]) {
+    const runs = await twice((unique) =>
+      request({ query: named(unique, document), variables: {} }, admin.token),
+    );
+    expectSame(runs);
+    expect(runs.second.status).toBe(200);
+    expect(runs.second.json.errors).toBeUndefined();
+  }
+});

@@ -1,4 +1,11 @@
-import { GraphQLError, buildSchema, getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  buildSchema,
+  getVariableValues,
+  graphql,
+  parse,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { CompiledOperations, MAX_COMPILED_FIELDS, plainlyCoerces } from './compiled-execution';
 
 class Refused extends Error {
@@ -6,7 +13,7 @@ class Refused extends Error {
 }
 
 const schema = buildSchema(`
-  type Query { hello(name: String!): String, refused: String, count: Int! }
+  type Query { hello(name: String!): String, refused: String, count: Int!, echo(text: String): String }
   type Subscription { ticks: Int }
 `);
 const resolvers = {
@@ -16,6 +23,7 @@ const resolvers = {
       throw new Refused('No such thing.');
     },
     count: () => null,
+    echo: (_: unknown, { text }: { text?: string | null }) => (text === undefined ? 'absent' : String(text)),
   },
 };
 for (const [name, resolve] of Object.entries(resolvers.Query))
@@ -170,4 +178,49 @@ test('a value said to coerce plainly is one graphql-js coerces, for every built-
   }
   // Not a check that answers no to everything: most of the built-in cases are plain.
   expect(plain).toBeGreaterThan(60);
+});
+
+test('defaults and variable names answer as in graphql-js: a left-out non-null default, names of Object’s own', async () => {
+  const cases: [string, Record<string, unknown> | undefined][] = [
+    ['query ($name: String! = "you") { hello(name: $name) }', {}],
+    ['query ($name: String! = "you") { hello(name: $name) }', undefined],
+    ['query ($name: String! = "you") { hello(name: $name) }', { name: 'me' }],
+    [
+      'query ($constructor: String, $toString: String, $__proto__: String) { a: echo(text: $constructor) b: echo(text: $toString) c: echo(text: $__proto__) }',
+      {},
+    ],
+    [
+      'query ($constructor: String, $toString: String, $__proto__: String) { a: echo(text: $constructor) b: echo(text: $toString) c: echo(text: $__proto__) }',
+      JSON.parse('{"__proto__": "p", "constructor": "c"}') as Record<string, unknown>,
+    ],
+  ];
+  for (const [query, variables] of cases) {
+    const expected = await graphql({ schema, source: query, variableValues: variables });
+    const operations = new CompiledOperations(schema, { compiledFromRun: 1 });
+    for (let run = 0; run < 2; run++) {
+      const answer = await operations.execute(request(query, variables));
+      expect([query, variables, JSON.parse(JSON.stringify(answer))]).toEqual([
+        query,
+        variables,
+        JSON.parse(JSON.stringify(expected)),
+      ]);
+    }
+  }
+  // Names of Object's own are read as absent by compiled code itself; `$__proto__` and a left-out
+  // non-null default go to graphql-js.
+  const runs = async (query: string) => {
+    const operations = new CompiledOperations(schema, { compiledFromRun: 1 });
+    const answer = await operations.execute(request(query, {}));
+    return { data: answer.data, runs: operations.runs };
+  };
+  await expect(
+    runs(
+      'query ($constructor: String, $toString: String) { a: echo(text: $constructor) b: echo(text: $toString) }',
+    ),
+  ).resolves.toEqual({ data: { a: 'absent', b: 'absent' }, runs: { compiled: 1, interpreted: 0 } });
+  await expect(runs(cases[3][0])).resolves.toMatchObject({ runs: { compiled: 0, interpreted: 1 } });
+  await expect(runs(cases[0][0])).resolves.toEqual({
+    data: { hello: 'hello you' },
+    runs: { compiled: 0, interpreted: 1 },
+  });
 });

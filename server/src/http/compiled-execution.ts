@@ -98,7 +98,9 @@ export class CompiledOperations {
       operation?.operation === 'query'
         ? this.compiledFor(request.key, request.document, operation, request.operationName)
         : null;
-    const variables = request.variables ?? {};
+    // Own keys only: graphql-jit reads `variables.constructor` for an omitted `$constructor` and finds
+    // Object's (graphql-js looks at own keys); a JSON `__proto__` key stays an own key in the copy.
+    const variables = Object.assign(Object.create(null) as Record<string, unknown>, request.variables);
     if (!compiled || !variablesFitCompiledCode(this.schema, operation!, variables)) {
       this.runs.interpreted += 1;
       return execute({
@@ -198,7 +200,9 @@ function compilable(document: DocumentNode, operation: OperationDefinitionNode):
 
 /**
  * Whether compiled code answers these variables as graphql-js would: they coerce (checked by graphql-js,
- * so a refusal reads exactly as it always has), and no nullable variable with a default is given null.
+ * so a refusal reads exactly as it always has), no nullable variable with a default is given null, and
+ * no non-null variable with a default is left out (graphql-jit applies no default to a non-null type and
+ * refuses it as not provided, where graphql-js uses the default), and none is named `__proto__`.
  */
 function variablesFitCompiledCode(
   schema: GraphQLSchema,
@@ -208,13 +212,11 @@ function variablesFitCompiledCode(
   const definitions = operation.variableDefinitions ?? [];
   if (definitions.length === 0) return true;
   for (const definition of definitions) {
-    if (
-      definition.defaultValue &&
-      definition.type.kind !== Kind.NON_NULL_TYPE &&
-      variables[definition.variable.name.value] === null
-    ) {
-      return false;
-    }
+    // graphql-jit copies variables into objects of its own, where a `__proto__` key is lost.
+    if (definition.variable.name.value === '__proto__') return false;
+    if (!definition.defaultValue) continue;
+    const value = variables[definition.variable.name.value];
+    if (definition.type.kind === Kind.NON_NULL_TYPE ? value === undefined : value === null) return false;
   }
   for (const definition of definitions) {
     if (!plainlyCoerces(definition, variables[definition.variable.name.value])) {
@@ -235,7 +237,7 @@ export function plainlyCoerces(definition: VariableDefinitionNode, value: unknow
   const nonNull = definition.type.kind === Kind.NON_NULL_TYPE;
   const type = nonNull ? (definition.type as NonNullTypeNode).type : definition.type;
   if (type.kind !== Kind.NAMED_TYPE) return false;
-  if (value === undefined) return !nonNull || definition.defaultValue !== undefined;
+  if (value === undefined) return !nonNull;
   if (value === null) return !nonNull;
   switch (type.name.value) {
     case 'ID':
