@@ -1,6 +1,6 @@
-import bcrypt from 'bcryptjs';
 import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { BadInputError } from '../errors';
+import { passwordPool } from './password-pool';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -118,14 +118,15 @@ export function assertAcceptablePassword(
   }
 }
 
+/** bcrypt on a worker thread (password-pool.ts): the service answers other requests meanwhile. */
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, BCRYPT_COST);
+  return passwordPool.hash(password, BCRYPT_COST);
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
   // Over-long input is never a valid password: refuse before bcrypt would truncate it.
   if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) return Promise.resolve(false);
-  return bcrypt.compare(password, hash);
+  return passwordPool.compare(password, hash);
 }
 
 /** A hash of a random password, compared against when the login is unknown, so both cases take as long. */
