@@ -179,14 +179,17 @@ export function rssSampler(pid: number): { peak(): number | null; stop(): number
 }
 
 /** Runs load.js (beside this file) in a child process with a job; its one line of JSON. */
-export function runInLoadProcess<T>(job: object): Promise<T> {
+export function runInLoadProcess<T>(job: object, onOutput: (stdout: string) => void = () => {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'load.js'), JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onOutput(stdout);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code) => {

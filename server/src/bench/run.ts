@@ -16,7 +16,7 @@ import {
   pairedRatio,
   verdictOf,
 } from './figures';
-import type { LoadJob, LoadResult, ProbeJob, ProbeResult } from './load';
+import { type LoadJob, type LoadResult, PROBE_READY, type ProbeJob, type ProbeResult } from './load';
 import {
   type Running,
   type Target,
@@ -602,10 +602,14 @@ async function measureOverload(
   };
   const probe: ProbeJob = { mode: 'probe', url: service.url, duration: seconds };
   const sampler = rssSampler(service.pid);
-  const [result, probed] = await Promise.all([
-    runInLoadProcess<LoadResult>(job),
-    runInLoadProcess<ProbeResult>(probe),
-  ]);
+  // The probe first, warmed up and timing, so that it sees the load's opening burst.
+  let probeReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (probeReady = resolve));
+  const probing = runInLoadProcess<ProbeResult>(probe, (stdout) => {
+    if (stdout.includes(PROBE_READY)) probeReady();
+  });
+  await Promise.race([ready, probing]);
+  const [result, probed] = await Promise.all([runInLoadProcess<LoadResult>(job), probing]);
   const rssPeakMb = sampler.stop();
   const others = Object.entries(result.statuses).filter(([status]) => status !== '200' && status !== '503');
   if (others.length > 0)
