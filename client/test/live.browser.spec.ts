@@ -319,7 +319,9 @@ describeWithBrowser('live updates: pages change as others act, without a reload'
     await page.context().setOffline(true);
     await offline.waitFor();
     await api(server.url, UPDATE, { id, input: { comment: 'One copy per address now.' } }, bob.token);
-    await page.waitForTimeout(500);
+    // Longer than the first retry's wait (1 s at most): no attempt is made while offline (Chromium would
+    // log its failure as an error, which the suite refuses).
+    await page.waitForTimeout(1500);
     await expect(page.getByText('One copy per address now.').count()).resolves.toBe(0);
 
     await page.context().setOffline(false);

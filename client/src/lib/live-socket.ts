@@ -28,6 +28,12 @@ export function retryDelay(retries: number, random = Math.random): number {
   return Math.round(base * (0.5 + random() / 2));
 }
 
+/**
+ * While the browser says it is offline, attempts are at least this far apart: its return to the network
+ * ('online') ends the wait at once, and a server on this machine may answer even offline.
+ */
+const OFFLINE_RETRY_MS = 10_000;
+
 const PING_EVERY_MS = 15_000;
 const PONG_WITHIN_MS = 5_000;
 
@@ -39,7 +45,7 @@ const closeCode = (event: unknown): number | undefined =>
 /**
  * A graphql-ws client on ws(s)://<this host>/graphql (the session cookie goes with it): lazy (open while
  * a subscription is active, closed a moment after the last one ends), trying again forever with backoff
- * and jitter, at once when the browser is back online; a connection that stops answering pings is
+ * and jitter, at most every OFFLINE_RETRY_MS while the browser is offline and at once when it is back; a connection that stops answering pings is
  * dropped and tried again. `onSessionEnded` runs when the server says the session is over.
  */
 export function createLiveSocket(onSessionEnded: () => void): Client {
@@ -49,12 +55,22 @@ export function createLiveSocket(onSessionEnded: () => void): Client {
 
   const waitForRetry = (retries: number) =>
     new Promise<void>((resolve) => {
+      const started = Date.now();
+      const delay = retryDelay(retries);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         clearTimeout(timer);
         window.removeEventListener('online', done);
         resolve();
       };
-      const timer = setTimeout(done, retryDelay(retries));
+      // An attempt while offline fails for sure (and Chromium logs it as an error): wait for 'online',
+      // or OFFLINE_RETRY_MS.
+      const due = () => {
+        const wait = (navigator.onLine ? delay : Math.max(delay, OFFLINE_RETRY_MS)) - (Date.now() - started);
+        if (wait <= 0) done();
+        else timer = setTimeout(due, wait);
+      };
+      timer = setTimeout(due, delay);
       window.addEventListener('online', done);
     });
 
