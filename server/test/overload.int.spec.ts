@@ -14,7 +14,9 @@ let admin: TestUser;
 let projectId: string;
 
 beforeAll(async () => {
-  api = await TestApi.start({ maxConcurrentRequests: 1, maxQueuedRequests: 1, maxQueueWaitMs: 20 });
+  // One place, one waiting: the one waiting may wait out the slow login below (bcrypt runs on a worker
+  // thread, so the login holds its place for its whole hash, and the line keeps turning meanwhile).
+  api = await TestApi.start({ maxConcurrentRequests: 1, maxQueuedRequests: 1, maxQueueWaitMs: 5000 });
   ({ admin } = await api.registerAdminAndAgent());
   projectId = await api.createProject(admin, 'Crowded');
 });
