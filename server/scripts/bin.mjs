@@ -21,6 +21,7 @@ administrator. Stop it with Ctrl-C (or SIGTERM).
 Settings (environment variables):
   PORT          port to listen on (default 4000)
   HOST          address to listen on (default 0.0.0.0)
+  HEALTH_PORT   a second port answering only GET /healthz, from a thread of its own (default: none)
   DATA_DIR      folder holding the database and the generated secret (default ./data)
   DATABASE_URL  postgres://user:password@host:5432/database to run on PostgreSQL (JWT_SECRET then required)
   PUBLIC_URL    where people reach the service, for links in messages

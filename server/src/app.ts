@@ -38,6 +38,7 @@ import {
   graphqlFastPath,
   rememberOperationsPlugin,
 } from './http/graphql-fast-path';
+import { type HealthListener, startHealthListener } from './http/health-listener';
 import { EventLoopDelay, RequestGate, ShedLog, promptHealth, withLoadShedding } from './http/load-shedding';
 import {
   jobListLimitPlugin,
@@ -65,6 +66,8 @@ import { WebhookSender } from './webhooks/webhook-sender';
 
 export interface RunningServer {
   url: string;
+  /** The health listener's address (HEALTH_PORT), null without one. */
+  healthUrl: string | null;
   /** The HTTP server itself (tests wait for its 'request' event). */
   httpServer: http.Server;
   services: Services;
@@ -321,15 +324,26 @@ export async function startServer(
   app.use(webClient(config.clientDir));
   app.use(bodyErrorHandler);
 
+  let health: HealthListener | undefined;
   try {
     await eventConsumers.prepare();
     await live.start();
+    if (config.healthPort !== null) {
+      health = await startHealthListener({
+        port: config.healthPort,
+        host: config.host,
+        probe: databaseHealth,
+        logger,
+        waitMs: HEALTH_WAIT_MS,
+      });
+    }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, resolve);
     });
   } catch (error) {
     // Nothing listens: close what was opened, so the database is left checkpointed and closed.
+    await health?.close();
     await live.close();
     await apollo.stop();
     await services.limits.close();
@@ -358,6 +372,7 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   return {
     url,
+    healthUrl: health?.url ?? null,
     httpServer,
     services,
     logger,
@@ -370,6 +385,8 @@ export async function startServer(
     // Stop accepting, let in-flight requests finish (drain plugin), then the send in flight, then the database.
     close: () =>
       (closing ??= (async () => {
+        // A supervisor's check fails from now on: the service is going away.
+        await health?.close();
         // Live sockets first (1001): the HTTP server's drain would wait for them.
         await live.close();
         // Requests still arriving on open connections meet Apollo's refusal while it stops.

@@ -51,6 +51,10 @@ describe('configuration from the environment', () => {
   test.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
+    [{ HEALTH_PORT: 'yes' }, /HEALTH_PORT must be a whole number from 0 to 65535/],
+    [{ HEALTH_PORT: '65536' }, /HEALTH_PORT must be a whole number/],
+    [{ HEALTH_PORT: '4000' }, /HEALTH_PORT must be another port than PORT \(4000\)/],
+    [{ PORT: '8080', HEALTH_PORT: '8080' }, /HEALTH_PORT must be another port than PORT \(8080\)/],
     [{ TOKEN_TTL: 'forever' }, /TOKEN_TTL/],
     [{ TOKEN_TTL: '10s' }, /TOKEN_TTL/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
@@ -71,6 +75,15 @@ describe('configuration from the environment', () => {
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('a health port only when HEALTH_PORT is set', () => {
+    expect(loadConfig({}).healthPort).toBeNull();
+    expect(loadConfig({ HEALTH_PORT: ' ' }).healthPort).toBeNull();
+    expect(loadConfig({ HEALTH_PORT: '4001' }).healthPort).toBe(4001);
+    expect(loadConfig({ PORT: '0', HEALTH_PORT: '0' }).healthPort).toBe(0);
+    expect(() => resolveConfig({ port: 4100, healthPort: 4100 })).toThrow(/healthPort must be another port/);
+    expect(() => resolveConfig({ healthPort: -1 })).toThrow(/healthPort must be a whole number/);
   });
 
   test('imports: 50 MB unless set', () => {

@@ -7,6 +7,11 @@ export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 export interface Config {
   port: number;
   host: string;
+  /**
+   * A second port, on the same host, that answers only GET /healthz, from a thread of its own
+   * (http/health-listener.ts): it answers within milliseconds while the service is overloaded. null: none.
+   */
+  healthPort: number | null;
   /** Holds the SQLite file, the generated token secret and, later, the mail outbox. */
   dataDir: string;
   /** Empty: the embedded SQLite file in dataDir. Otherwise sqlite:<path> or postgres://… */
@@ -76,6 +81,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 export const defaultConfig: Omit<Config, 'publicUrl'> = {
   port: 4000,
   host: '0.0.0.0',
+  healthPort: null,
   dataDir: path.resolve('data'),
   databaseUrl: '',
   jwtSecret: '',
@@ -336,12 +342,23 @@ export function configWarnings(config: Pick<Config, 'host' | 'publicUrl'>): stri
   return warnings;
 }
 
+/** The health port is another port than the service's (0, a port the system chooses, for both is fine). */
+export function validateHealthPort(name: string, config: Pick<Config, 'port' | 'healthPort'>): void {
+  if (config.healthPort !== null && config.healthPort !== 0 && config.healthPort === config.port) {
+    throw new ConfigError(
+      `${name} must be another port than PORT (${config.port}): it is a second listener, for health checks only. Leave it empty for none.`,
+    );
+  }
+}
+
 /** Reads the configuration from the environment; throws ConfigError with a clear message on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = (name: string) => (env[name] ?? '').trim();
   const config: Config = { ...defaultConfig, publicUrl: '' };
   if (read('PORT')) config.port = parseInteger('PORT', read('PORT'), 0, 65535);
   if (read('HOST')) config.host = read('HOST');
+  if (read('HEALTH_PORT')) config.healthPort = parseInteger('HEALTH_PORT', read('HEALTH_PORT'), 0, 65535);
+  validateHealthPort('HEALTH_PORT', config);
   if (read('DATA_DIR')) config.dataDir = path.resolve(read('DATA_DIR'));
   config.databaseUrl = validateDatabaseUrl(read('DATABASE_URL'));
   config.jwtSecret = validateJwtSecret(read('JWT_SECRET'));
@@ -448,6 +465,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     ...rest,
     trustProxy: validateTrustProxy('trustProxy', trustProxy),
   };
+  if (config.healthPort !== null) parseInteger('healthPort', String(config.healthPort), 0, 65535);
+  validateHealthPort('healthPort', config);
   validateDatabaseUrl(config.databaseUrl);
   validateJwtSecret(config.jwtSecret);
   validateSharedSecret(config);

@@ -3,18 +3,19 @@ import 'reflect-metadata';
 import { startServer } from './app';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseStartError } from './database/startup-checks';
+import { HealthListenError } from './http/health-listener';
 import { User } from './users/user.entity';
 
 /** Exit code when the database connection cannot be trusted any more: the supervisor restarts us. */
 const EXIT_DATABASE_UNUSABLE = 70;
 
-/** Errors of listen() that the operator fixes with HOST or PORT. */
-const LISTEN_PROBLEMS: Record<string, string> = {
-  EADDRINUSE: 'the port is already in use. Stop what uses it, or set another PORT.',
+/** Errors of listen() that the operator fixes with HOST or the port's setting (PORT, HEALTH_PORT). */
+const listenProblems = (setting: string): Record<string, string> => ({
+  EADDRINUSE: `the port is already in use. Stop what uses it, or set another ${setting}.`,
   EADDRNOTAVAIL: 'this machine has no such address. Set HOST to one of its addresses (or 0.0.0.0).',
   ENOTFOUND: 'HOST is not a known host name or address.',
-  EACCES: 'not allowed to use this port (below 1024 needs privileges). Set a PORT of 1024 or more.',
-};
+  EACCES: `not allowed to use this port (below 1024 needs privileges). Set a ${setting} of 1024 or more.`,
+});
 
 async function main(): Promise<void> {
   let config;
@@ -39,9 +40,13 @@ async function main(): Promise<void> {
       console.error(`Configuration error: ${error.message}`);
       process.exit(2);
     }
-    const listenProblem = LISTEN_PROBLEMS[(error as NodeJS.ErrnoException).code ?? ''];
+    const [setting, port] =
+      error instanceof HealthListenError ? ['HEALTH_PORT', config.healthPort] : ['PORT', config.port];
+    const listenProblem = listenProblems(setting)[(error as NodeJS.ErrnoException).code ?? ''];
     if (listenProblem) {
-      console.error(`Simple Ticketing cannot listen on ${config.host}:${config.port}: ${listenProblem}`);
+      console.error(
+        `Simple Ticketing cannot listen on ${config.host}:${port} (${setting}): ${listenProblem}`,
+      );
       process.exit(2);
     }
     throw error;
@@ -49,7 +54,12 @@ async function main(): Promise<void> {
   // Never go on with an unknown transaction state: SQLite recovers the committed data at the next start.
   server.services.database.once('fatal', () => process.exit(EXIT_DATABASE_UNUSABLE));
   server.logger.info(
-    { url: server.url, publicUrl: config.publicUrl, dataDir: config.dataDir },
+    {
+      url: server.url,
+      healthUrl: server.healthUrl ?? undefined,
+      publicUrl: config.publicUrl,
+      dataDir: config.dataDir,
+    },
     `Simple Ticketing is listening on ${server.url}: open ${config.publicUrl} in a browser`,
   );
 

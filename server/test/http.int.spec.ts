@@ -1,8 +1,7 @@
 import { leakedInternals } from './support/assertions';
 import { LOGIN, ME } from './support/operations';
 import { TestApi, type TestUser } from './support/test-server';
-import { Client } from 'pg';
-import { onPostgres } from './support/postgres-project';
+import { loseDatabase } from './support/database-loss';
 
 let api: TestApi;
 let admin: TestUser;
@@ -159,24 +158,7 @@ describe('internal failures', () => {
   test('/healthz answers 503 once the database is gone', async () => {
     const broken = await TestApi.start();
     try {
-      if (onPostgres) {
-        // The server goes away under the service: its connections are cut and no new one is accepted.
-        const name = decodeURIComponent(new URL(broken.databaseUrl).pathname.slice(1));
-        const admin = new Client({
-          connectionString: broken.databaseUrl.replace(/\/[^/?]*(\?|$)/, '/postgres$1'),
-        });
-        await admin.connect();
-        try {
-          await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
-          await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
-            name,
-          ]);
-        } finally {
-          await admin.end();
-        }
-      } else {
-        await broken.server.services.database.dataSource.destroy();
-      }
+      await loseDatabase(broken);
       const response = await broken.http('/healthz');
       expect(response.status).toBe(503);
       expect(response.json).toEqual({

@@ -30,21 +30,30 @@ test('a second SIGTERM during the graceful stop does not cut it short: the reque
   expect(fs.existsSync(path.join(folder, 'twice', 'ticketing.sqlite-wal'))).toBe(false);
 }, 20_000);
 
-test('a port already in use: exit 2 naming the port and what to do, the database closed', async () => {
-  const blocker = net.createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  const port = (blocker.address() as net.AddressInfo).port;
-  try {
-    const dataDir = path.join(folder, 'port');
-    const server = await ChildServer.spawn({ dataDir, env: { PORT: String(port) } });
-    expect(await server.exitWithin(10_000)).toEqual({ code: 2, signal: null });
-    expect(server.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is already in use`);
-    expect(server.stderr).not.toMatch(/\n\s+at /);
-    expect(fs.existsSync(path.join(dataDir, 'ticketing.sqlite-wal'))).toBe(false);
-  } finally {
-    blocker.close();
-  }
-}, 20_000);
+test.each([
+  ['PORT', 'port'],
+  ['HEALTH_PORT', 'health-port'],
+])(
+  'a %s already in use: exit 2 naming the port and what to do, the database closed',
+  async (setting, name) => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const dataDir = path.join(folder, name);
+      const server = await ChildServer.spawn({ dataDir, env: { [setting]: String(port) } });
+      expect(await server.exitWithin(10_000)).toEqual({ code: 2, signal: null });
+      expect(server.stderr).toContain(
+        `cannot listen on 127.0.0.1:${port} (${setting}): the port is already in use. Stop what uses it, or set another ${setting}.`,
+      );
+      expect(server.stderr).not.toMatch(/\n\s+at /);
+      expect(fs.existsSync(path.join(dataDir, 'ticketing.sqlite-wal'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  },
+  20_000,
+);
 
 // The generated jwt-secret file: PostgreSQL requires JWT_SECRET instead (shared by the instances of one database).
 testOnSqlite(

@@ -1,0 +1,170 @@
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import type { DatabaseHealth } from '../database/data-source';
+import { HealthListenError, type HealthListener, startHealthListener } from './health-listener';
+
+const logger = { error: jest.fn(), warn: jest.fn() };
+const listeners: HealthListener[] = [];
+
+async function listen(
+  probe: () => Promise<DatabaseHealth>,
+  options: { stallMs?: number; waitMs?: number; staleMs?: number } = {},
+): Promise<HealthListener> {
+  const listener = await startHealthListener({ port: 0, host: '127.0.0.1', probe, logger, ...options });
+  listeners.push(listener);
+  return listener;
+}
+
+async function check(listener: HealthListener, init: RequestInit = {}, path = '/healthz') {
+  const started = performance.now();
+  const response = await fetch(`${listener.url}${path}`, init);
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    ms: performance.now() - started,
+  };
+}
+
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((listener) => listener.close()));
+});
+
+test('answers 200 {status: "ok"} while the probe says the database takes writes', async () => {
+  const probe = jest.fn(() => Promise.resolve<DatabaseHealth>({ ok: true }));
+  const listener = await listen(probe);
+  const answer = await check(listener);
+  expect(answer.status).toBe(200);
+  expect(answer.body).toEqual({ status: 'ok' });
+  expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(answer.headers.get('cache-control')).toBe('no-store');
+  expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(probe).toHaveBeenCalledTimes(1);
+});
+
+test('a fault of the database is a 503 with its detail, fresh from the probe', async () => {
+  let health: DatabaseHealth = { ok: true };
+  const listener = await listen(() => Promise.resolve(health));
+  expect((await check(listener)).status).toBe(200);
+  health = { ok: false, detail: 'the disk is full' };
+  const answer = await check(listener);
+  expect(answer.status).toBe(503);
+  expect(answer.body).toEqual({ status: 'unavailable', reason: 'database', detail: 'the disk is full' });
+});
+
+test('HEAD answers the status without a body; another method is 405, another path 404', async () => {
+  const listener = await listen(() => Promise.resolve({ ok: true }));
+  const head = await check(listener, { method: 'HEAD' });
+  expect(head.status).toBe(200);
+  expect(head.body).toBeUndefined();
+  const post = await check(listener, { method: 'POST', body: '{}' });
+  expect(post.status).toBe(405);
+  expect(post.headers.get('allow')).toBe('GET, HEAD');
+  const other = await check(listener, {}, '/graphql');
+  expect(other.status).toBe(404);
+  expect(other.body).toEqual({ status: 'not found', detail: 'this port answers GET /healthz only' });
+  // A query string is not another path.
+  expect((await check(listener, {}, '/healthz?from=balancer')).status).toBe(200);
+});
+
+test('a probe slower than waitMs: the last answer stands in at once, the fresh one serves the next check', async () => {
+  let answers: DatabaseHealth[] = [{ ok: true }];
+  let release: () => void = () => {};
+  const probe = () =>
+    new Promise<DatabaseHealth>((resolve) => {
+      const health = answers.shift()!;
+      release = () => resolve(health);
+    });
+  const listener = await listen(probe, { waitMs: 20 });
+  const first = check(listener);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  release();
+  expect((await first).status).toBe(200); // the first check waits: nothing could stand in for it
+  answers = [{ ok: false, detail: 'read-only' }];
+  const slow = await check(listener);
+  expect(slow.status).toBe(200);
+  expect(slow.ms).toBeLessThan(200);
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  answers = [{ ok: true }];
+  const next = await check(listener);
+  expect(next.status).toBe(503);
+  expect(next.body).toMatchObject({ reason: 'database', detail: 'read-only' });
+});
+
+test('a probe that never answers: 503 stalled after stallMs, never a hung check', async () => {
+  const listener = await listen(() => new Promise<DatabaseHealth>(() => {}), { stallMs: 300 });
+  const answer = await check(listener);
+  expect(answer.status).toBe(503);
+  expect(answer.body).toEqual({
+    status: 'unavailable',
+    reason: 'stalled',
+    detail: 'the service did not answer the health probe within 300 ms',
+  });
+  expect(answer.ms).toBeGreaterThanOrEqual(250);
+  expect(answer.ms).toBeLessThan(2000);
+});
+
+test("answers while the service's thread is blocked, and says stalled once it has been blocked for stallMs", async () => {
+  const listener = await listen(() => Promise.resolve({ ok: true }), { stallMs: 400 });
+  expect((await check(listener)).status).toBe(200);
+  // This thread blocks in execFileSync while another process checks twice: at 100 ms and at 900 ms.
+  const checker = `
+    const at = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const check = async () => {
+      const started = performance.now();
+      const response = await fetch(${JSON.stringify(`${listener.url}/healthz`)});
+      return { status: response.status, body: await response.json(), ms: Math.round(performance.now() - started) };
+    };
+    (async () => {
+      await at(100);
+      const during = await check();
+      await at(800);
+      const stalled = await check();
+      console.log(JSON.stringify({ during, stalled }));
+    })();
+  `;
+  const output = execFileSync(process.execPath, ['-e', checker], { encoding: 'utf8', timeout: 10_000 });
+  const { during, stalled } = JSON.parse(output) as Record<
+    string,
+    { status: number; body: unknown; ms: number }
+  >;
+  expect(during.status).toBe(200);
+  expect(during.ms).toBeLessThan(300);
+  expect(stalled.status).toBe(503);
+  expect(stalled.body).toEqual({
+    status: 'unavailable',
+    reason: 'stalled',
+    detail: expect.stringMatching(/^the service has not turned its event loop for \d+ ms$/),
+  });
+  // The thread turns again: healthy at the next check.
+  expect((await check(listener)).status).toBe(200);
+});
+
+test("a port in use: HealthListenError with the system's code", async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (blocker.address() as net.AddressInfo).port;
+    const started = startHealthListener({
+      port,
+      host: '127.0.0.1',
+      probe: () => Promise.resolve({ ok: true }),
+      logger,
+    });
+    await expect(started).rejects.toBeInstanceOf(HealthListenError);
+    await expect(started).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  } finally {
+    blocker.close();
+  }
+});
+
+test('close() closes the port, keep-alive connections included; a second close is harmless', async () => {
+  const listener = await listen(() => Promise.resolve({ ok: true }));
+  expect((await check(listener)).status).toBe(200);
+  await listener.close();
+  await listener.close();
+  await expect(fetch(`${listener.url}/healthz`)).rejects.toThrow();
+  expect(logger.error).not.toHaveBeenCalled();
+});

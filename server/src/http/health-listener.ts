@@ -1,0 +1,262 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { DatabaseHealth } from '../database/data-source';
+
+/*
+ * /healthz on a port of its own (HEALTH_PORT), answered by a worker thread.
+ *
+ * On the service's port, a check shares the event loop with the API: Node accepts one connection per turn
+ * of the loop, and under overload a turn runs about 20 ms of requests, so a check whose connection
+ * arrived with a burst of 500 others waited behind them (issue 11: up to 168 ms, where the goal is 100).
+ * Here a worker thread listens and answers, with its own event loop, and the service's thread only has
+ * to answer the worker's question "can the database take a write?" between two of its turns:
+ * - A check asks the service for a fresh probe and waits up to waitMs for it; a busy service's last
+ *   answer (at most staleMs old) stands in for it, as on the service's port.
+ * - The service's thread tells the worker it is alive every BEAT_MS. If it has said nothing for stallMs
+ *   (a synchronous task holding the thread, an endless loop), the check answers 503 "stalled": a port
+ *   that answers while the service cannot is worse than none.
+ */
+
+/** How often the service's thread tells the health worker it is turning. */
+export const BEAT_MS = 250;
+
+export interface HealthListenerOptions {
+  port: number;
+  host: string;
+  /** The database's health, as /healthz on the service's port reports it (promptHealth). */
+  probe: () => Promise<DatabaseHealth>;
+  logger: Pick<Logger, 'error' | 'warn'>;
+  /** How long a check waits for a fresh probe before the last one stands in. */
+  waitMs?: number;
+  /** The service's thread silent this long: 503 stalled. */
+  stallMs?: number;
+  /** The oldest probe answer that may stand in for a fresh one. */
+  staleMs?: number;
+}
+
+export interface HealthListener {
+  /** http://host:port of the health listener. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops answering: the port is closed when this resolves. */
+  close(): Promise<void>;
+}
+
+/** The listener could not start (EADDRINUSE…): the operator fixes it with HEALTH_PORT or HOST. */
+export class HealthListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+type FromWorker =
+  | { type: 'listening'; port: number; address: string; family: string }
+  | { type: 'listen-error'; code: string; message: string }
+  | { type: 'probe' }
+  | { type: 'closed' };
+
+/* The worker, as text so that it runs alike from the build and from the sources under test (as in
+ * auth/password-pool.ts). Node's own modules only. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { host, port, waitMs, stallMs, staleMs } = workerData;
+
+let beatAt = Date.now();
+let last;          // the last probe answer: { ok: true } or { ok: false, detail }
+let lastAt = 0;    // when it arrived
+let generation = 0;
+let askedAt;       // when the probe in flight was asked for, undefined when none is
+const waiters = new Set();
+
+parentPort.on('message', (message) => {
+  beatAt = Date.now();
+  if (message.type === 'health') {
+    last = message.health;
+    lastAt = Date.now();
+    generation += 1;
+    askedAt = undefined;
+    for (const wake of waiters) wake();
+    waiters.clear();
+  } else if (message.type === 'close') {
+    server.close(() => parentPort.postMessage({ type: 'closed' }));
+    server.closeAllConnections();
+  }
+});
+
+function ask() {
+  // One probe in flight; asked again only if the service let the last question go unanswered.
+  if (askedAt !== undefined && Date.now() - askedAt < stallMs) return;
+  askedAt = Date.now();
+  parentPort.postMessage({ type: 'probe' });
+}
+
+/** Resolves at the next probe answer, or after ms. */
+function nextAnswer(ms) {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(wake);
+      resolve();
+    }, ms);
+    waiters.add(wake);
+  });
+}
+
+function stalled() {
+  const silent = Date.now() - beatAt;
+  return silent > stallMs
+    ? { ok: false, reason: 'stalled', detail: 'the service has not turned its event loop for ' + silent + ' ms' }
+    : undefined;
+}
+
+async function health() {
+  const seen = generation;
+  ask();
+  await nextAnswer(waitMs);
+  if (generation !== seen) return last;
+  const stall = stalled();
+  if (stall) return stall;
+  if (last && Date.now() - lastAt <= staleMs) return last;
+  // No recent answer (the first check, or none for staleMs) from a service that still turns: wait for it.
+  const deadline = beatAt + stallMs;
+  while (generation === seen && Date.now() < deadline) await nextAnswer(Math.max(1, deadline - Date.now()));
+  if (generation !== seen) return last;
+  return stalled() || { ok: false, reason: 'stalled', detail: 'the service did not answer the health probe within ' + stallMs + ' ms' };
+}
+
+function send(res, status, body, head) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(head ? undefined : text);
+}
+
+const server = http.createServer((req, res) => {
+  const path = (req.url || '').split('?')[0];
+  if (path !== '/healthz') {
+    send(res, 404, { status: 'not found', detail: 'this port answers GET /healthz only' });
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    send(res, 405, { status: 'method not allowed', detail: 'GET /healthz' });
+    return;
+  }
+  health().then(
+    (result) => {
+      if (res.destroyed) return;
+      if (result.ok) send(res, 200, { status: 'ok' }, req.method === 'HEAD');
+      else
+        send(
+          res,
+          503,
+          { status: 'unavailable', reason: result.reason || 'database', detail: result.detail },
+          req.method === 'HEAD',
+        );
+    },
+    () => send(res, 503, { status: 'unavailable', reason: 'stalled', detail: 'the health check failed' }),
+  );
+});
+// A health port holds few connections, briefly: a slow or idle client is cut off.
+server.headersTimeout = 5000;
+server.requestTimeout = 5000;
+server.keepAliveTimeout = 5000;
+server.maxConnections = 200;
+server.once('error', (error) => {
+  parentPort.postMessage({ type: 'listen-error', code: String(error.code || 'error'), message: error.message });
+});
+server.listen(port, host, () => {
+  const address = server.address();
+  parentPort.postMessage({ type: 'listening', port: address.port, address: address.address, family: address.family });
+});
+`;
+
+/**
+ * Starts the health worker on options.port and resolves once it listens; rejects with HealthListenError
+ * when it cannot (the port in use, an address this machine does not have).
+ */
+export async function startHealthListener(options: HealthListenerOptions): Promise<HealthListener> {
+  const { probe, logger } = options;
+  const workerData = {
+    host: options.host,
+    port: options.port,
+    waitMs: options.waitMs ?? 20,
+    stallMs: options.stallMs ?? 2000,
+    staleMs: options.staleMs ?? 10_000,
+  };
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+  // The service's server keeps the process alive; the health port alone never does.
+  worker.unref();
+  let closing = false;
+  let closed: () => void = () => {};
+  const whenClosed = new Promise<void>((resolve) => (closed = resolve));
+  const beat = setInterval(() => worker.postMessage({ type: 'beat' }), BEAT_MS);
+  beat.unref();
+
+  const listening = new Promise<{ port: number; address: string; family: string }>((resolve, reject) => {
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'listening':
+          resolve(message);
+          break;
+        case 'listen-error':
+          reject(new HealthListenError(message.message, message.code));
+          break;
+        case 'probe':
+          // promptHealth never rejects (a probe that throws is a fault with its code); another probe might.
+          void probe()
+            .catch((): DatabaseHealth => ({ ok: false, detail: 'the write probe failed (error)' }))
+            .then((health) => {
+              if (!closing) worker.postMessage({ type: 'health', health });
+            });
+          break;
+        case 'closed':
+          closed();
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      reject(error);
+      logger.error({ err: error }, 'the health listener failed: HEALTH_PORT no longer answers');
+    });
+    worker.on('exit', (code) => {
+      clearInterval(beat);
+      closed();
+      reject(new Error(`the health worker exited (${code}) before it listened`));
+      if (!closing) logger.error({ code }, 'the health listener stopped: HEALTH_PORT no longer answers');
+    });
+  });
+  let address: { port: number; address: string; family: string };
+  try {
+    address = await listening;
+  } catch (error) {
+    closing = true;
+    clearInterval(beat);
+    await worker.terminate();
+    throw error;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`,
+    port: address.port,
+    async close() {
+      if (closing) return whenClosed;
+      closing = true;
+      clearInterval(beat);
+      worker.postMessage({ type: 'close' });
+      await whenClosed;
+      await worker.terminate();
+    },
+  };
+}
