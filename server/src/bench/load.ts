@@ -26,6 +26,8 @@ export interface LoadJob {
 export interface ProbeJob {
   mode: 'probe';
   url: string;
+  /** The service's HEALTH_PORT listener, checked alike; absent or not answering (an older build): not timed. */
+  healthUrl?: string;
   duration: number;
 }
 
@@ -47,7 +49,10 @@ export interface LoadResult {
 }
 
 export interface ProbeResult {
+  /** GET /healthz on the service's port. */
   healthz: LatencySummary & { failures: number };
+  /** GET /healthz on HEALTH_PORT, null when the service has none. */
+  healthPort: (LatencySummary & { failures: number }) | null;
   connect: LatencySummary & { failures: number };
 }
 
@@ -141,15 +146,58 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
 /** What the probe prints once it is ready to time, before the load starts (processes.ts waits for it). */
 export const PROBE_READY = 'probe ready';
 
+/** GET /healthz on a connection of its own, timed; a failure counts, with its time. */
+class HealthChecks {
+  readonly times: number[] = [];
+  failures = 0;
+
+  constructor(private readonly origin: string) {}
+
+  async once(): Promise<void> {
+    const started = performance.now();
+    try {
+      const response = await fetch(`${this.origin}/healthz`, {
+        headers: { connection: 'close' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) this.failures += 1;
+    } catch {
+      this.failures += 1;
+    }
+    this.times.push(performance.now() - started);
+  }
+
+  summary(): LatencySummary & { failures: number } {
+    return { ...summarize(this.times), failures: this.failures };
+  }
+}
+
+/** Whether origin answers GET /healthz at all, whatever the status (untimed: the first fetch loads the HTTP client). */
+async function answersHealth(origin: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${origin}/healthz`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(5000),
+    });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * While the overload runs: GET /healthz every 50 ms on its own connection each time, and a new TCP
- * connection every 100 ms, timed until it is accepted (the handshake done), then closed. One check and
- * one connection first, untimed: a process's first fetch loads its HTTP client (50–130 ms measured here),
- * the prober's own cost, which was counted as the service's in the first check of every run.
+ * While the overload runs: GET /healthz every 50 ms on its own connection each time, on the service's
+ * port and on its HEALTH_PORT, and a new TCP connection every 100 ms, timed until it is accepted (the
+ * handshake done), then closed. One check and one connection first, untimed: a process's first fetch
+ * loads its HTTP client (50–130 ms measured here), the prober's own cost, which was counted as the
+ * service's in the first check of every run.
  */
 export async function runProbe(job: ProbeJob, ready: () => void = () => {}): Promise<ProbeResult> {
   const url = new URL(job.url);
-  await (await fetch(`${url.origin}/healthz`, { headers: { connection: 'close' } })).arrayBuffer();
+  await answersHealth(url.origin);
+  const healthUrl = job.healthUrl && (await answersHealth(job.healthUrl)) ? job.healthUrl : undefined;
   await new Promise<void>((resolve) => {
     const socket = net.connect({ host: url.hostname, port: Number(url.port) }, () => {
       socket.destroy();
@@ -158,27 +206,12 @@ export async function runProbe(job: ProbeJob, ready: () => void = () => {}): Pro
     socket.once('error', () => resolve());
   });
   ready();
-  const healthz: number[] = [];
+  const servicePort = new HealthChecks(url.origin);
+  const healthPort = healthUrl ? new HealthChecks(healthUrl) : undefined;
   const connect: number[] = [];
-  let healthzFailures = 0;
   let connectFailures = 0;
   const pending: Promise<void>[] = [];
   const end = Date.now() + job.duration * 1000;
-  const healthOnce = async () => {
-    const started = performance.now();
-    try {
-      const response = await fetch(`${url.origin}/healthz`, {
-        headers: { connection: 'close' },
-        signal: AbortSignal.timeout(10_000),
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) healthzFailures += 1;
-      healthz.push(performance.now() - started);
-    } catch {
-      healthzFailures += 1;
-      healthz.push(performance.now() - started);
-    }
-  };
   const connectOnce = () =>
     new Promise<void>((resolve) => {
       const started = performance.now();
@@ -200,14 +233,16 @@ export async function runProbe(job: ProbeJob, ready: () => void = () => {}): Pro
     });
   let tick = 0;
   while (Date.now() < end) {
-    pending.push(healthOnce());
+    pending.push(servicePort.once());
+    if (healthPort) pending.push(healthPort.once());
     if (tick % 2 === 0) pending.push(connectOnce());
     tick += 1;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await Promise.all(pending);
   return {
-    healthz: { ...summarize(healthz), failures: healthzFailures },
+    healthz: servicePort.summary(),
+    healthPort: healthPort?.summary() ?? null,
     connect: { ...summarize(connect), failures: connectFailures },
   };
 }

@@ -15,6 +15,8 @@ export interface Target {
 
 export interface Running {
   url: string;
+  /** The service's HEALTH_PORT listener (a build without one ignores the setting). */
+  healthUrl?: string;
   pid: number;
   child: ChildProcess;
   /** What the process wrote, for a failure's message. */
@@ -33,12 +35,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-function environmentOf(target: Target, port: number, logLevel: string): NodeJS.ProcessEnv {
+function environmentOf(
+  target: Target,
+  port: number,
+  healthPort: number,
+  logLevel: string,
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATA_DIR: target.dataDir,
     PORT: String(port),
+    HEALTH_PORT: String(healthPort),
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
     LOG_LEVEL: logLevel,
@@ -63,11 +71,14 @@ export async function startService(
   options: { logLevel?: string; onLine?: (line: string) => void } = {},
 ): Promise<Running> {
   const port = await freePort();
+  let healthPort = await freePort();
+  while (healthPort === port) healthPort = await freePort();
   const child = spawn(process.execPath, [main], {
-    env: environmentOf(target, port, options.logLevel ?? 'warn'),
+    env: environmentOf(target, port, healthPort, options.logLevel ?? 'warn'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return running(child, `http://127.0.0.1:${port}`, options.onLine, '/healthz');
+  const service = await running(child, `http://127.0.0.1:${port}`, options.onLine, '/healthz');
+  return { ...service, healthUrl: `http://127.0.0.1:${healthPort}` };
 }
 
 /** The bare baselines (bare-server.js beside this file) on the same database. */

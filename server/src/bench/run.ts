@@ -571,6 +571,7 @@ interface OverloadResult {
   socketErrors: number;
   timeouts: number;
   healthz: ProbeResult['healthz'];
+  healthPort: ProbeResult['healthPort'];
   connect: ProbeResult['connect'];
   rssPeakMb: number | null;
   goals: { goal: string; value: number | null; verdict: string }[];
@@ -600,7 +601,12 @@ async function measureOverload(
     duration: seconds,
     expectation: { kind: 'page', nodes: Math.min(50, options.tickets) },
   };
-  const probe: ProbeJob = { mode: 'probe', url: service.url, duration: seconds };
+  const probe: ProbeJob = {
+    mode: 'probe',
+    url: service.url,
+    healthUrl: service.healthUrl,
+    duration: seconds,
+  };
   const sampler = rssSampler(service.pid);
   // The probe first, warmed up and timing, so that it sees the load's opening burst.
   let probeReady: () => void = () => {};
@@ -627,14 +633,9 @@ async function measureOverload(
       value: result.acceptedLatency.p99,
       verdict: verdictOf({ figure: 'p99', kind: 'under', bound: 1000 }, result.acceptedLatency.p99),
     },
-    {
-      goal: '/healthz max < 100 ms',
-      value: probed.healthz.max,
-      verdict:
-        probed.healthz.failures > 0
-          ? 'NOT MET'
-          : verdictOf({ figure: 'p99', kind: 'under', bound: 100 }, probed.healthz.max),
-    },
+    // The goal is for the health check a supervisor makes: on HEALTH_PORT (a thread of its own) when the
+    // service has one, the service's port otherwise; the other figure is printed beside it.
+    healthGoal(probed.healthPort ?? probed.healthz, probed.healthPort ? 'HEALTH_PORT' : 'the service port'),
     {
       goal: 'new connection accepted < 1000 ms',
       value: probed.connect.max,
@@ -661,9 +662,19 @@ async function measureOverload(
     socketErrors: result.socketErrors,
     timeouts: result.timeouts,
     healthz: probed.healthz,
+    healthPort: probed.healthPort,
     connect: probed.connect,
     rssPeakMb,
     goals,
+  };
+}
+
+function healthGoal(checks: ProbeResult['healthz'], where: string): OverloadResult['goals'][number] {
+  return {
+    goal: `/healthz on ${where} max < 100 ms`,
+    value: checks.max,
+    verdict:
+      checks.failures > 0 ? 'NOT MET' : verdictOf({ figure: 'p99', kind: 'under', bound: 100 }, checks.max),
   };
 }
 
@@ -731,7 +742,10 @@ export function printed(report: Report): string {
       `overload (${o.connections} connections, ${o.seconds} s): ${JSON.stringify(o.statuses)}; ${o.refused} refused (503), ` +
         `${o.refusedWithoutRetryAfter} without Retry-After; accepted ${n(o.acceptedRps)} req/s, p50 ${n(o.accepted.p50)} ms, ` +
         `p99 ${n(o.accepted.p99)} ms; socket errors ${o.socketErrors}, timeouts ${o.timeouts}`,
-      `  /healthz p50 ${n(o.healthz.p50)} ms, max ${n(o.healthz.max)} ms (${o.healthz.failures} failed); ` +
+      `  /healthz on the service port p50 ${n(o.healthz.p50)} ms, max ${n(o.healthz.max)} ms (${o.healthz.failures} failed); ` +
+        (o.healthPort
+          ? `on HEALTH_PORT p50 ${n(o.healthPort.p50)} ms, max ${n(o.healthPort.max)} ms (${o.healthPort.failures} failed); `
+          : 'no HEALTH_PORT; ') +
         `new connection p50 ${n(o.connect.p50)} ms, max ${n(o.connect.max)} ms (${o.connect.failures} failed); RSS peak ${n(o.rssPeakMb)} MB`,
       ...o.goals.map((goal) => `  ${goal.goal}: ${n(goal.value)} ${goal.verdict}`),
     );
