@@ -12,8 +12,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# HEALTH_PORT: the health check's own listener and thread, answered even under overload (not published).
-ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=4000 HEALTH_PORT=4001
+# HEALTH_PORT: the health check's own listener and thread, answered even under overload (not published;
+# empty or 0: the check uses PORT).
+ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=4000 HEALTH_PORT=4099
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -26,7 +27,7 @@ VOLUME /data
 EXPOSE 4000
 # No --start-period: the service answers within a second, and dockerfilelint 1.8 misreads that option.
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HEALTH_PORT || process.env.PORT) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (Number(process.env.HEALTH_PORT) || process.env.PORT) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
 # Node is PID 1 and handles SIGTERM itself (graceful close), so no shell or init wrapper in between.
 CMD ["node", "server/dist/main.js"]

@@ -84,6 +84,7 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ PORT: '0', HEALTH_PORT: '0' }).healthPort).toBe(0);
     expect(() => resolveConfig({ port: 4100, healthPort: 4100 })).toThrow(/healthPort must be another port/);
     expect(() => resolveConfig({ healthPort: -1 })).toThrow(/healthPort must be a whole number/);
+    expect(resolveConfig({ healthPort: undefined }).healthPort).toBeNull();
   });
 
   test('imports: 50 MB unless set', () => {

@@ -465,6 +465,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     ...rest,
     trustProxy: validateTrustProxy('trustProxy', trustProxy),
   };
+  config.healthPort ??= null;
   if (config.healthPort !== null) parseInteger('healthPort', String(config.healthPort), 0, 65535);
   validateHealthPort('healthPort', config);
   validateDatabaseUrl(config.databaseUrl);

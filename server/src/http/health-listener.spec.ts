@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { DatabaseHealth } from '../database/data-source';
 import { HealthListenError, type HealthListener, startHealthListener } from './health-listener';
 
@@ -107,37 +107,49 @@ test('a probe that never answers: 503 stalled after stallMs, never a hung check'
 });
 
 test("answers while the service's thread is blocked, and says stalled once it has been blocked for stallMs", async () => {
-  const listener = await listen(() => Promise.resolve({ ok: true }), { stallMs: 400 });
+  const listener = await listen(() => Promise.resolve({ ok: true }), { stallMs: 1000 });
   expect((await check(listener)).status).toBe(200);
-  // This thread blocks in execFileSync while another process checks twice: at 100 ms and at 900 ms.
-  const checker = `
+  // Another thread checks twice, 100 ms and 1,500 ms after this one blocks for 2 s (Atomics.wait).
+  const checker = new Worker(
+    `
+    const { parentPort, workerData } = require('node:worker_threads');
     const at = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     const check = async () => {
       const started = performance.now();
-      const response = await fetch(${JSON.stringify(`${listener.url}/healthz`)});
-      return { status: response.status, body: await response.json(), ms: Math.round(performance.now() - started) };
+      const response = await fetch(workerData.url);
+      return { status: response.status, body: await response.json(), ms: performance.now() - started };
     };
-    (async () => {
+    parentPort.once('message', async () => {
+      const started = performance.now();
       await at(100);
       const during = await check();
-      await at(800);
+      await at(1500 - (performance.now() - started));
       const stalled = await check();
-      console.log(JSON.stringify({ during, stalled }));
-    })();
-  `;
-  const output = execFileSync(process.execPath, ['-e', checker], { encoding: 'utf8', timeout: 10_000 });
-  const { during, stalled } = JSON.parse(output) as Record<
-    string,
-    { status: number; body: unknown; ms: number }
-  >;
-  expect(during.status).toBe(200);
-  expect(during.ms).toBeLessThan(300);
-  expect(stalled.status).toBe(503);
-  expect(stalled.body).toEqual({
-    status: 'unavailable',
-    reason: 'stalled',
-    detail: expect.stringMatching(/^the service has not turned its event loop for \d+ ms$/),
-  });
+      parentPort.postMessage({ during, stalled });
+    });
+    parentPort.postMessage('ready');
+    `,
+    { eval: true, workerData: { url: `${listener.url}/healthz` } },
+  );
+  try {
+    await new Promise((resolve) => checker.once('message', resolve));
+    const results = new Promise<Record<string, { status: number; body: unknown; ms: number }>>((resolve) =>
+      checker.once('message', resolve),
+    );
+    checker.postMessage('go');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    const { during, stalled } = await results;
+    expect(during.status).toBe(200);
+    expect(during.ms).toBeLessThan(500);
+    expect(stalled.status).toBe(503);
+    expect(stalled.body).toEqual({
+      status: 'unavailable',
+      reason: 'stalled',
+      detail: expect.stringMatching(/^the service has not turned its event loop for \d+ ms$/),
+    });
+  } finally {
+    await checker.terminate();
+  }
   // The thread turns again: healthy at the next check.
   expect((await check(listener)).status).toBe(200);
 });

@@ -55,6 +55,7 @@ export class HealthListenError extends Error {
 type FromWorker =
   | { type: 'listening'; port: number; address: string; family: string }
   | { type: 'listen-error'; code: string; message: string }
+  | { type: 'error'; code: string; message: string }
   | { type: 'probe' }
   | { type: 'closed' };
 
@@ -118,15 +119,19 @@ function stalled() {
 
 async function health() {
   const seen = generation;
+  const asked = Date.now();
   ask();
   await nextAnswer(waitMs);
   if (generation !== seen) return last;
   const stall = stalled();
   if (stall) return stall;
   if (last && Date.now() - lastAt <= staleMs) return last;
-  // No recent answer (the first check, or none for staleMs) from a service that still turns: wait for it.
-  const deadline = beatAt + stallMs;
-  while (generation === seen && Date.now() < deadline) await nextAnswer(Math.max(1, deadline - Date.now()));
+  // No recent answer (the first check, or none for staleMs) from a service that still turns: wait for it,
+  // up to stallMs from the question, unless the service stops turning meanwhile.
+  const deadline = asked + stallMs;
+  while (generation === seen && Date.now() < deadline && !stalled()) {
+    await nextAnswer(Math.max(1, Math.min(deadline - Date.now(), stallMs - (Date.now() - beatAt) + 1)));
+  }
   if (generation !== seen) return last;
   return stalled() || { ok: false, reason: 'stalled', detail: 'the service did not answer the health probe within ' + stallMs + ' ms' };
 }
@@ -165,7 +170,13 @@ const server = http.createServer((req, res) => {
           req.method === 'HEAD',
         );
     },
-    () => send(res, 503, { status: 'unavailable', reason: 'stalled', detail: 'the health check failed' }),
+    () =>
+      send(
+        res,
+        503,
+        { status: 'unavailable', reason: 'stalled', detail: 'the health check failed' },
+        req.method === 'HEAD',
+      ),
   );
 });
 // A health port holds few connections, briefly: a slow or idle client is cut off.
@@ -173,10 +184,13 @@ server.headersTimeout = 5000;
 server.requestTimeout = 5000;
 server.keepAliveTimeout = 5000;
 server.maxConnections = 200;
-server.once('error', (error) => {
-  parentPort.postMessage({ type: 'listen-error', code: String(error.code || 'error'), message: error.message });
+let listening = false;
+server.on('error', (error) => {
+  const code = String(error.code || 'error');
+  parentPort.postMessage({ type: listening ? 'error' : 'listen-error', code, message: error.message });
 });
 server.listen(port, host, () => {
+  listening = true;
   const address = server.address();
   parentPort.postMessage({ type: 'listening', port: address.port, address: address.address, family: address.family });
 });
@@ -196,8 +210,6 @@ export async function startHealthListener(options: HealthListenerOptions): Promi
     staleMs: options.staleMs ?? 10_000,
   };
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-  // The service's server keeps the process alive; the health port alone never does.
-  worker.unref();
   let closing = false;
   let closed: () => void = () => {};
   const whenClosed = new Promise<void>((resolve) => (closed = resolve));
@@ -212,6 +224,10 @@ export async function startHealthListener(options: HealthListenerOptions): Promi
           break;
         case 'listen-error':
           reject(new HealthListenError(message.message, message.code));
+          break;
+        case 'error':
+          // The port keeps listening (a failed accept: too many open files…).
+          logger.warn({ code: message.code }, 'the health listener met an error');
           break;
         case 'probe':
           // promptHealth never rejects (a probe that throws is a fault with its code); another probe might.
@@ -239,7 +255,10 @@ export async function startHealthListener(options: HealthListenerOptions): Promi
   });
   let address: { port: number; address: string; family: string };
   try {
+    // Referenced until it listens (nothing else may hold the process yet); then the service's server
+    // keeps the process alive, and the health port alone never does. After the listeners: adding one refs.
     address = await listening;
+    worker.unref();
   } catch (error) {
     closing = true;
     clearInterval(beat);
