@@ -51,6 +51,8 @@ export class TestApi {
     readonly databaseUrl: string,
     /** The server's JWT_SECRET when one is set (PostgreSQL); empty when generated into dataDir. */
     private readonly configuredSecret: string,
+    /** dataDir was made for this server (removed by stop()), not given by the test (the test's to remove). */
+    private readonly ownsDataDir: boolean,
   ) {}
 
   static async start(
@@ -63,10 +65,10 @@ export class TestApi {
       compileFromFirstRun?: boolean;
     } = {},
   ): Promise<TestApi> {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
+    const ownsDataDir = overrides.dataDir === undefined;
+    const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
     // In the `integration (postgres)` project, the data folder's own PostgreSQL database and secret.
-    const database =
-      overrides.databaseUrl === undefined ? await testDatabaseFor(overrides.dataDir ?? dataDir) : undefined;
+    const database = overrides.databaseUrl === undefined ? await testDatabaseFor(dataDir) : undefined;
     const databaseUrl = overrides.databaseUrl ?? database?.databaseUrl ?? '';
     const jwtSecret = overrides.jwtSecret ?? database?.jwtSecret ?? '';
     const logs: LogLine[] = [];
@@ -97,7 +99,7 @@ export class TestApi {
           : {}),
       },
     );
-    const api = new TestApi(server, dataDir, logs, databaseUrl, jwtSecret);
+    const api = new TestApi(server, dataDir, logs, databaseUrl, jwtSecret, ownsDataDir);
     api.countStatements();
     return api;
   }
@@ -180,7 +182,7 @@ export class TestApi {
 
   async stop(): Promise<void> {
     await this.server.close();
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** POSTs a GraphQL operation as a client would. */
