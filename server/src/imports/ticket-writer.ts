@@ -1,29 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { type JobRow, insertJobs } from '../tickets/job-rows';
 import { searchIndexOf } from '../tickets/ticket-search';
-import {
-  type Priority,
-  type TicketCategory,
-  type TicketStatus,
-  priorityRank,
-  statusRank,
-} from '../tickets/ticket.enums';
+import { type NewTicket, insertTicket } from '../tickets/ticket-rows';
 import { holdAppendOrder } from '../database/data-source';
-import { rawQuery } from '../database/sql';
 
-export interface TicketRow {
-  projectId: number;
-  title: string;
-  description: string;
-  status: TicketStatus;
-  priority: Priority;
-  category: TicketCategory;
-  authorId: number;
-  assigneeId: number | null;
-  createdAt: Date;
-  updatedAt: Date;
-  closedAt: Date | null;
-}
+export type TicketRow = NewTicket;
 
 /** A job of the ticket being written: its ticket is the one written with it. */
 export type ImportedJob = Omit<JobRow, 'ticketId'>;
@@ -42,26 +23,7 @@ export class TicketWriter {
   /** Inserts the ticket, its jobs in the given order and its search entry; returns the new ticket id. */
   async write(ticket: TicketRow, jobs: ImportedJob[]): Promise<number> {
     await holdAppendOrder(this.manager);
-    const [row] = (await rawQuery(
-      this.manager,
-      `INSERT INTO "ticket" ("title", "description", "status", "priority", "category", "projectId", "authorId",
-         "assigneeId", "createdAt", "updatedAt", "closedAt")
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
-      [
-        ticket.title,
-        ticket.description,
-        statusRank(ticket.status),
-        priorityRank(ticket.priority),
-        ticket.category,
-        ticket.projectId,
-        ticket.authorId,
-        ticket.assigneeId,
-        ticket.createdAt.getTime(),
-        ticket.updatedAt.getTime(),
-        ticket.closedAt?.getTime() ?? null,
-      ],
-    )) as { id: number }[];
-    const id = Number(row.id);
+    const id = await insertTicket(this.manager, ticket);
     // Many rows per statement: one round trip per JOBS_PER_INSERT jobs (PostgreSQL pays per statement).
     for (let from = 0; from < jobs.length; from += JOBS_PER_INSERT) {
       const chunk = jobs.slice(from, from + JOBS_PER_INSERT);

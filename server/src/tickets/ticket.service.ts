@@ -17,6 +17,7 @@ import type { JobRecorder } from './job-recorder';
 import { TicketList, type TicketListRequest } from './ticket-list';
 import { applyDuplicateOf } from './duplicates';
 import { searchIndexOf } from './ticket-search';
+import { type NewTicket, insertTicket } from './ticket-rows';
 import { Ticket } from './ticket.entity';
 import { Priority, TicketCategory, TicketStatus, isDone } from './ticket.enums';
 import {
@@ -69,22 +70,22 @@ export class TicketService {
       await this.openProject(manager, actor, projectId);
       const attachmentIds = await claimAttachments(manager, actor, null, input.attachmentIds);
       const now = this.clock.now();
-      const ticket = await manager.save(
-        manager.create(Ticket, {
-          title: input.title,
-          description: input.description,
-          status: TicketStatus.OPEN,
-          // A reporter's idea of the priority is not theirs to set: staff triage it.
-          priority: isStaff(actor.role) && input.priority ? input.priority : Priority.NORMAL,
-          category: input.category ?? TicketCategory.OTHER,
-          projectId,
-          authorId: actor.id,
-          assigneeId: null,
-          createdAt: now,
-          updatedAt: now,
-          closedAt: null,
-        }),
-      );
+      const row: NewTicket = {
+        title: input.title,
+        description: input.description,
+        status: TicketStatus.OPEN,
+        // A reporter's idea of the priority is not theirs to set: staff triage it.
+        priority: isStaff(actor.role) && input.priority ? input.priority : Priority.NORMAL,
+        category: input.category ?? TicketCategory.OTHER,
+        projectId,
+        authorId: actor.id,
+        assigneeId: null,
+        createdAt: now,
+        updatedAt: now,
+        closedAt: null,
+      };
+      const ticket = manager.create(Ticket, { ...row, duplicateOfId: null });
+      ticket.id = await insertTicket(manager, row);
       const job = await this.jobs.record(
         manager,
         ticket,
