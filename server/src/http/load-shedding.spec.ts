@@ -428,6 +428,48 @@ describe('the health answer while busy', () => {
     expect(outcomes).toHaveLength(0);
   });
 
+  test('a probe that never finishes is a fault after stuckMs, whatever the last answer was', async () => {
+    jest.setSystemTime(new Date('2026-11-27T12:00:00Z'));
+    const answers: (() => Promise<DatabaseHealth>)[] = [
+      () => Promise.resolve({ ok: true }),
+      () => new Promise<DatabaseHealth>(() => {}), // a hung server: never answers
+    ];
+    let busy = false;
+    const health = promptHealth(
+      () => answers.shift()!(),
+      50,
+      () => busy,
+      10_000,
+    );
+    await expect(health()).resolves.toEqual({ ok: true });
+    for (let turn = 0; turn < 3; turn++) await Promise.resolve();
+    const during = health();
+    jest.advanceTimersByTime(50);
+    await expect(during).resolves.toEqual({ ok: true }); // the last answer stands in, for now
+    busy = true;
+    jest.advanceTimersByTime(9_000);
+    await expect(health()).resolves.toEqual({ ok: true });
+    jest.advanceTimersByTime(2_000);
+    const stuck = { ok: false, detail: 'the write probe has not finished for 11 s' };
+    await expect(health()).resolves.toEqual(stuck);
+    busy = false;
+    await expect(health()).resolves.toEqual(stuck);
+    expect(answers).toHaveLength(0); // no second probe queued behind the hung one
+  });
+
+  test('the first check of a hung database waits stuckMs, not forever', async () => {
+    jest.setSystemTime(new Date('2026-11-27T12:00:00Z'));
+    const health = promptHealth(
+      () => new Promise<DatabaseHealth>(() => {}),
+      50,
+      () => false,
+      10_000,
+    );
+    const first = health();
+    jest.advanceTimersByTime(10_000);
+    await expect(first).resolves.toEqual({ ok: false, detail: 'the write probe has not finished for 10 s' });
+  });
+
   test('a probe that answers in time is the answer: a fault is reported at once', async () => {
     const results = [{ ok: true as const }, { ok: false as const, detail: 'cannot write (SQLITE_FULL)' }];
     const health = promptHealth(() => Promise.resolve(results.shift()!), 50);

@@ -515,36 +515,57 @@ export function whenBodyArrived(req: IncomingMessage, then: () => void): void {
 }
 
 /**
+ * A write probe still running after this long is itself the answer: the database cannot take a write.
+ * A probe waits for another process's lock up to LOCK_WAIT_MS (5 s) and then fails on its own; a hung
+ * PostgreSQL server or a cut network never answers, and its last "ok" must not stand in forever.
+ */
+export const PROBE_STUCK_MS = 10_000;
+
+/**
  * The database's health for /healthz, without waiting in line: the write probe takes its turn behind the
  * requests, so when it is not done within waitMs the probe's last answer stands in for it. A load
  * balancer's check must not time out because the service is busy; a fault is still reported, a probe later.
  * While `busy` says requests wait in line, the last answer is given at once and the probe runs on: a
  * timer of waitMs fires only after the current turn of requests and the sockets polled after it, which
  * doubled the check's time under overload (issue 11: max 206 ms where the event loop's turns took 90).
+ * A probe running for stuckMs is a fault, whatever the last answer was (and the first check waits no
+ * longer than that).
  */
 export function promptHealth(
   check: () => Promise<DatabaseHealth>,
   waitMs: number,
   busy: () => boolean = () => false,
+  stuckMs = PROBE_STUCK_MS,
 ): () => Promise<DatabaseHealth> {
   let last: DatabaseHealth | undefined;
   // One probe at a time: a flood of health checks shares the probe in flight instead of queueing writes.
   let inFlight: Promise<DatabaseHealth> | undefined;
+  let since = 0;
+  const stuck = (): DatabaseHealth => ({
+    ok: false,
+    detail: `the write probe has not finished for ${Math.round((Date.now() - since) / 1000)} s`,
+  });
   return async () => {
-    const probe = (inFlight ??= started(check)
-      // A probe that throws (the file's status unreadable: EIO, EACCES) is a fault too, and the answer
-      // of the checks after it, busy or not; it never rejects, so a check that does not wait loses nothing.
-      .catch((error: unknown): DatabaseHealth => ({
-        ok: false,
-        detail: `the write probe failed (${codeOf(error)})`,
-      }))
-      .then((health) => (last = health))
-      .finally(() => (inFlight = undefined)));
+    if (!inFlight) {
+      since = Date.now();
+      inFlight = started(check)
+        // A probe that throws (the file's status unreadable: EIO, EACCES) is a fault too, and the answer
+        // of the checks after it, busy or not; it never rejects, so a check that does not wait loses nothing.
+        .catch((error: unknown): DatabaseHealth => ({
+          ok: false,
+          detail: `the write probe failed (${codeOf(error)})`,
+        }))
+        .then((health) => (last = health))
+        .finally(() => (inFlight = undefined));
+    }
+    const probe = inFlight;
+    const left = stuckMs - (Date.now() - since);
+    if (left <= 0) return stuck();
     const known = last;
-    if (!known) return probe;
+    if (!known) return answerWithin(probe, stuck, left);
     // Requests wait in line: the last answer at once; the probe runs on for the next check.
     if (busy()) return known;
-    return answerWithin(probe, known, waitMs);
+    return answerWithin(probe, () => known, Math.min(waitMs, left));
   };
 }
 
@@ -557,15 +578,15 @@ function started(check: () => Promise<DatabaseHealth>): Promise<DatabaseHealth> 
   }
 }
 
-/** The probe's answer, or the last one if the probe takes longer than waitMs. */
+/** The probe's answer, or the fallback's if the probe takes longer than waitMs. */
 async function answerWithin(
   probe: Promise<DatabaseHealth>,
-  known: DatabaseHealth,
+  fallback: () => DatabaseHealth,
   waitMs: number,
 ): Promise<DatabaseHealth> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<DatabaseHealth>((resolve) => {
-    timer = setTimeout(() => resolve(known), waitMs);
+    timer = setTimeout(() => resolve(fallback()), waitMs);
   });
   try {
     return await Promise.race([probe, late]);
