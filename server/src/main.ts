@@ -14,6 +14,8 @@ const listenProblems = (setting: string): Record<string, string> => ({
   EADDRINUSE: `the port is already in use. Stop what uses it, or set another ${setting}.`,
   EADDRNOTAVAIL: 'this machine has no such address. Set HOST to one of its addresses (or 0.0.0.0).',
   ENOTFOUND: 'HOST is not a known host name or address.',
+  EINVAL:
+    'HOST is not an address to listen on here (a link-local IPv6 address needs its zone: fe80::1%eth0).',
   EACCES: `not allowed to use this port (below 1024 needs privileges). Set a ${setting} of 1024 or more.`,
 });
 

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { DatabaseHealth } from '../database/data-source';
@@ -8,7 +9,7 @@ const listeners: HealthListener[] = [];
 
 async function listen(
   probe: () => Promise<DatabaseHealth>,
-  options: { stallMs?: number; waitMs?: number; staleMs?: number } = {},
+  options: { stallMs?: number; waitMs?: number; staleMs?: number; maxConnectionsPerAddress?: number } = {},
 ): Promise<HealthListener> {
   const listener = await startHealthListener({ port: 0, host: '127.0.0.1', probe, logger, ...options });
   listeners.push(listener);
@@ -66,6 +67,64 @@ test('HEAD answers the status without a body; another method is 405, another pat
   expect(other.body).toEqual({ status: 'not found', detail: 'this port answers GET /healthz only' });
   // A query string is not another path.
   expect((await check(listener, {}, '/healthz?from=balancer')).status).toBe(200);
+});
+
+/** GET /healthz through node:http from a given local address (127.0.0.x are all this machine's). */
+function checkFrom(listener: HealthListener, localAddress: string, path = '/healthz') {
+  return new Promise<number>((resolve, reject) => {
+    const request = http.get(`${listener.url}${path}`, { localAddress, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+  });
+}
+
+/** A raw request written as given; the status line of the answer. */
+function rawRequest(listener: HealthListener, text: string) {
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect(Number(new URL(listener.url).port), '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer.split('\r\n')[0]));
+    socket.on('error', reject);
+  });
+}
+
+test('the path matches as on the service port: absolute form, any case, a trailing slash', async () => {
+  const listener = await listen(() => Promise.resolve({ ok: true }));
+  expect((await check(listener, {}, '/healthz/')).status).toBe(200);
+  expect((await check(listener, {}, '/HEALTHZ')).status).toBe(200);
+  expect(
+    await rawRequest(listener, 'GET http://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+  ).toBe('HTTP/1.1 200 OK');
+  expect((await check(listener, {}, '/healthz/more')).status).toBe(404);
+});
+
+test('one address holding its share of connections cannot take the port from another', async () => {
+  const listener = await listen(() => Promise.resolve({ ok: true }), { maxConnectionsPerAddress: 4 });
+  const port = Number(new URL(listener.url).port);
+  const held = await Promise.all(
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1' }, () =>
+            resolve(socket),
+          );
+        }),
+    ),
+  );
+  try {
+    // Give the worker time to count them.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(checkFrom(listener, '127.0.0.1')).rejects.toThrow();
+    await expect(checkFrom(listener, '127.0.0.2')).resolves.toBe(200);
+  } finally {
+    for (const socket of held) socket.destroy();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await expect(checkFrom(listener, '127.0.0.1')).resolves.toBe(200);
 });
 
 test('a probe slower than waitMs: the last answer stands in at once, the fresh one serves the next check', async () => {

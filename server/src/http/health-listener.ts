@@ -32,7 +32,12 @@ export interface HealthListenerOptions {
   stallMs?: number;
   /** The oldest probe answer that may stand in for a fresh one. */
   staleMs?: number;
+  /** Connections one client address may hold open at once; more are closed as they come. */
+  maxConnectionsPerAddress?: number;
 }
+
+/** A supervisor makes one check at a time; a few more leave room for a load balancer's several probes. */
+export const MAX_CONNECTIONS_PER_ADDRESS = 16;
 
 export interface HealthListener {
   /** http://host:port of the health listener. */
@@ -64,7 +69,7 @@ type FromWorker =
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { host, port, waitMs, stallMs, staleMs } = workerData;
+const { host, port, waitMs, stallMs, staleMs, maxPerAddress } = workerData;
 
 let beatAt = Date.now();
 let last;          // the last probe answer: { ok: true } or { ok: false, detail }
@@ -147,9 +152,18 @@ function send(res, status, body, head) {
   res.end(head ? undefined : text);
 }
 
-const server = http.createServer((req, res) => {
-  const path = (req.url || '').split('?')[0];
-  if (path !== '/healthz') {
+/** The path as the service's port matches it: absolute form, case and a trailing slash do not matter. */
+function pathOf(url) {
+  try {
+    return new URL(url || '', 'http://health').pathname.toLowerCase().replace(/\\/+$/, '');
+  } catch {
+    return '';
+  }
+}
+
+// Timeouts checked every second (Node's default: every 30 s), so a slow or idle client is cut in 5 s.
+const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+  if (pathOf(req.url) !== '/healthz') {
     send(res, 404, { status: 'not found', detail: 'this port answers GET /healthz only' });
     return;
   }
@@ -179,11 +193,26 @@ const server = http.createServer((req, res) => {
       ),
   );
 });
-// A health port holds few connections, briefly: a slow or idle client is cut off.
+// A health port holds few connections, briefly: a slow or idle client is cut off, and one address
+// cannot hold more than a few, so that it cannot take the port from the supervisor's checks.
 server.headersTimeout = 5000;
 server.requestTimeout = 5000;
 server.keepAliveTimeout = 5000;
-server.maxConnections = 200;
+const perAddress = new Map();
+server.on('connection', (socket) => {
+  const address = socket.remoteAddress || '';
+  const open = perAddress.get(address) || 0;
+  if (open >= maxPerAddress) {
+    socket.destroy();
+    return;
+  }
+  perAddress.set(address, open + 1);
+  socket.once('close', () => {
+    const left = perAddress.get(address) - 1;
+    if (left > 0) perAddress.set(address, left);
+    else perAddress.delete(address);
+  });
+});
 let listening = false;
 server.on('error', (error) => {
   const code = String(error.code || 'error');
@@ -208,6 +237,7 @@ export async function startHealthListener(options: HealthListenerOptions): Promi
     waitMs: options.waitMs ?? 20,
     stallMs: options.stallMs ?? 2000,
     staleMs: options.staleMs ?? 10_000,
+    maxPerAddress: options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
   };
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
   let closing = false;
@@ -267,7 +297,7 @@ export async function startHealthListener(options: HealthListenerOptions): Promi
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     port: address.port,
     async close() {
       if (closing) return whenClosed;
