@@ -52,6 +52,7 @@ describe('with HEALTH_PORT', () => {
     expect(health.json).toEqual(main.json);
     expect(health.headers.get('cache-control')).toBe('no-store');
     expect((await check(healthUrl, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${healthUrl}/livez`)).status).toBe(200);
     expect((await check(healthUrl, { method: 'DELETE' })).status).toBe(405);
     // The API, the client and the rest of the service are on PORT only.
     const graphql = await fetch(`${healthUrl}/graphql`, {
@@ -77,6 +78,8 @@ test('the database gone: 503 with the reason on both ports', async () => {
       status: 503,
       json: { status: 'unavailable', reason: 'database', detail: expect.any(String) },
     });
+    // Alive all the same: restarting the service would not bring the database back.
+    expect((await fetch(`${broken.server.healthUrl!}/livez`)).status).toBe(200);
   } finally {
     await broken.stop();
   }

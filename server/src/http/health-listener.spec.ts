@@ -52,6 +52,8 @@ test('a fault of the database is a 503 with its detail, fresh from the probe', a
   const answer = await check(listener);
   expect(answer.status).toBe(503);
   expect(answer.body).toEqual({ status: 'unavailable', reason: 'database', detail: 'the disk is full' });
+  // Alive all the same: a restart would not mend the disk.
+  expect(await check(listener, {}, '/livez')).toMatchObject({ status: 200, body: { status: 'ok' } });
 });
 
 test('HEAD answers the status without a body; another method is 405, another path 404', async () => {
@@ -64,7 +66,10 @@ test('HEAD answers the status without a body; another method is 405, another pat
   expect(post.headers.get('allow')).toBe('GET, HEAD');
   const other = await check(listener, {}, '/graphql');
   expect(other.status).toBe(404);
-  expect(other.body).toEqual({ status: 'not found', detail: 'this port answers GET /healthz only' });
+  expect(other.body).toEqual({
+    status: 'not found',
+    detail: 'this port answers GET /healthz and GET /livez only',
+  });
   // A query string is not another path.
   expect((await check(listener, {}, '/healthz?from=balancer')).status).toBe(200);
 });
@@ -173,9 +178,9 @@ test("answers while the service's thread is blocked, and says stalled once it ha
     `
     const { parentPort, workerData } = require('node:worker_threads');
     const at = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-    const check = async () => {
+    const check = async (path = '/healthz') => {
       const started = performance.now();
-      const response = await fetch(workerData.url);
+      const response = await fetch(workerData.url + path);
       return { status: response.status, body: await response.json(), ms: performance.now() - started };
     };
     parentPort.once('message', async () => {
@@ -184,11 +189,12 @@ test("answers while the service's thread is blocked, and says stalled once it ha
       const during = await check();
       await at(1500 - (performance.now() - started));
       const stalled = await check();
-      parentPort.postMessage({ during, stalled });
+      const live = await check('/livez');
+      parentPort.postMessage({ during, stalled, live });
     });
     parentPort.postMessage('ready');
     `,
-    { eval: true, workerData: { url: `${listener.url}/healthz` } },
+    { eval: true, workerData: { url: listener.url } },
   );
   try {
     await new Promise((resolve) => checker.once('message', resolve));
@@ -197,7 +203,7 @@ test("answers while the service's thread is blocked, and says stalled once it ha
     );
     checker.postMessage('go');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
-    const { during, stalled } = await results;
+    const { during, stalled, live } = await results;
     expect(during.status).toBe(200);
     expect(during.ms).toBeLessThan(500);
     expect(stalled.status).toBe(503);
@@ -206,11 +212,13 @@ test("answers while the service's thread is blocked, and says stalled once it ha
       reason: 'stalled',
       detail: expect.stringMatching(/^the service has not turned its event loop for \d+ ms$/),
     });
+    expect(live).toMatchObject({ status: 503, body: { status: 'unavailable', reason: 'stalled' } });
   } finally {
     await checker.terminate();
   }
-  // The thread turns again: healthy at the next check.
+  // The thread turns again: healthy and alive at the next check.
   expect((await check(listener)).status).toBe(200);
+  expect((await check(listener, {}, '/livez')).status).toBe(200);
 });
 
 test("a port in use: HealthListenError with the system's code", async () => {

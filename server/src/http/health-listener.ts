@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DatabaseHealth } from '../database/data-source';
 
 /*
- * /healthz on a port of its own (HEALTH_PORT), answered by a worker thread.
+ * /healthz on a port of its own (HEALTH_PORT), answered by a worker thread, with /livez beside it.
  *
  * On the service's port, a check shares the event loop with the API: Node accepts one connection per turn
  * of the loop, and under overload a turn runs about 20 ms of requests, so a check whose connection
@@ -15,6 +15,8 @@ import type { DatabaseHealth } from '../database/data-source';
  * - The service's thread tells the worker it is alive every BEAT_MS. If it has said nothing for stallMs
  *   (a synchronous task holding the thread, an endless loop), the check answers 503 "stalled": a port
  *   that answers while the service cannot is worse than none.
+ * - /livez says only that: 503 stalled, or 200. A liveness probe that restarts the service must not fire
+ *   because the database is down (restarting does not bring it back), which /healthz reports.
  */
 
 /** How often the service's thread tells the health worker it is turning. */
@@ -163,13 +165,21 @@ function pathOf(url) {
 
 // Timeouts checked every second (Node's default: every 30 s), so a slow or idle client is cut in 5 s.
 const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
-  if (pathOf(req.url) !== '/healthz') {
-    send(res, 404, { status: 'not found', detail: 'this port answers GET /healthz only' });
+  const path = pathOf(req.url);
+  if (path !== '/healthz' && path !== '/livez') {
+    send(res, 404, { status: 'not found', detail: 'this port answers GET /healthz and GET /livez only' });
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
-    send(res, 405, { status: 'method not allowed', detail: 'GET /healthz' });
+    send(res, 405, { status: 'method not allowed', detail: 'GET ' + path });
+    return;
+  }
+  if (path === '/livez') {
+    // Alive: the service's thread turns. The database is /healthz's business (a restart does not mend it).
+    const stall = stalled();
+    if (stall) send(res, 503, { status: 'unavailable', reason: stall.reason, detail: stall.detail }, req.method === 'HEAD');
+    else send(res, 200, { status: 'ok' }, req.method === 'HEAD');
     return;
   }
   health().then(
