@@ -16,6 +16,7 @@ const listenProblems = (setting: string): Record<string, string> => ({
   ENOTFOUND: 'HOST is not a known host name or address.',
   EINVAL:
     'HOST is not an address to listen on here (a link-local IPv6 address needs its zone: fe80::1%eth0).',
+  EAFNOSUPPORT: 'HOST is not an address to listen on here: this machine has no IPv6. Use an IPv4 address.',
   EACCES: `not allowed to use this port (below 1024 needs privileges). Set a ${setting} of 1024 or more.`,
 });
 

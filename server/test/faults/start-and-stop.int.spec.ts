@@ -55,6 +55,14 @@ test.each([
   20_000,
 );
 
+test('a HOST that cannot be listened on (a link-local IPv6 address without its zone): exit 2 saying what to do', async () => {
+  const server = await ChildServer.spawn({ dataDir: path.join(folder, 'host'), env: { HOST: 'fe80::1' } });
+  expect(await server.exitWithin(10_000)).toEqual({ code: 2, signal: null });
+  // EINVAL where the machine has IPv6, EADDRNOTAVAIL or EAFNOSUPPORT where it has not: each says what to do.
+  expect(server.stderr).toMatch(/HOST is not an address to listen on here|this machine has no such address/);
+  expect(server.stderr).not.toMatch(/\n\s+at /);
+}, 20_000);
+
 // The generated jwt-secret file: PostgreSQL requires JWT_SECRET instead (shared by the instances of one database).
 testOnSqlite(
   'a token secret emptied by a crash: exit 2 with what to do, never a service where every login fails',
