@@ -38,7 +38,7 @@ import {
   graphqlFastPath,
   rememberOperationsPlugin,
 } from './http/graphql-fast-path';
-import { type HealthListener, startHealthListener } from './http/health-listener';
+import { type HealthListener, listeningUrl, startHealthListener } from './http/health-listener';
 import { EventLoopDelay, RequestGate, ShedLog, promptHealth, withLoadShedding } from './http/load-shedding';
 import {
   jobListLimitPlugin,
@@ -351,8 +351,7 @@ export async function startServer(
     throw error;
   }
   const address = httpServer.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = listeningUrl(address);
   // Port 0 (tests): links in messages point to the port the system chose.
   if (config.port === 0 && config.publicUrl === defaultPublicUrl(0)) config.publicUrl = url;
   // Sending runs beside the requests, never inside them: a slow or absent SMTP server slows no mutation.

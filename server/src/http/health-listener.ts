@@ -49,6 +49,12 @@ export interface HealthListener {
   close(): Promise<void>;
 }
 
+/** http://address:port of a listening server, as a client on this machine reaches it (0.0.0.0: 127.0.0.1). */
+export function listeningUrl(address: { address: string; family: string; port: number }): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+}
+
 /** The listener could not start (EADDRINUSE…): the operator fixes it with HEALTH_PORT or HOST. */
 export class HealthListenError extends Error {
   constructor(
@@ -305,9 +311,8 @@ export async function startHealthListener(options: HealthListenerOptions): Promi
     await worker.terminate();
     throw error;
   }
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    url: listeningUrl(address),
     port: address.port,
     async close() {
       if (closing) return whenClosed;
